@@ -1,0 +1,70 @@
+package io.finchconnect.outbox;
+
+import java.util.Map;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Writes events to the outbox inside the caller's Hibernate Reactive transaction, so the event commits or
+ * rolls back with the state change it describes.
+ */
+@ApplicationScoped
+public class Outbox {
+
+    public static final String CHANNEL = "finch_outbox";
+
+    /*
+     * One statement: the per-key advisory lock serialises writers of one key until they commit, so for one
+     * key id order is commit order and the relay can publish by id. pg_notify wakes the relay at commit;
+     * identical notifications of one transaction are folded into one by PostgreSQL.
+     */
+    private static final String INSERT = """
+            INSERT INTO outbox (event_id, message_key, event_type, payload, headers)
+            SELECT CAST(?1 AS uuid), ?2, ?3, CAST(?4 AS jsonb), CAST(?5 AS jsonb)
+            FROM (SELECT pg_advisory_xact_lock(hashtextextended(?2, 0)), pg_notify('%s', '')) AS serialised_per_key
+            """.formatted(CHANNEL);
+
+    private final ObjectMapper json;
+
+    Outbox(ObjectMapper json) {
+        this.json = json;
+    }
+
+    /** Writes an event whose Kafka key is {@code key}; returns its CloudEvents id. */
+    public Uni<UUID> write(String key, String type, Object data) {
+        return write(key, type, data, Map.of());
+    }
+
+    public Uni<UUID> write(String key, String type, Object data, Map<String, String> headers) {
+        UUID eventId = UUID.randomUUID();
+        String payload = toJson(data);
+        String headerJson = toJson(headers);
+        return Panache.currentTransaction()
+                .onItem().ifNull().failWith(() -> new IllegalStateException(
+                        "Outbox.write must run inside the transaction of the state change it describes"))
+                .chain(transaction -> Panache.getSession())
+                .chain(session -> session.createNativeQuery(INSERT)
+                        .setParameter(1, eventId.toString())
+                        .setParameter(2, key)
+                        .setParameter(3, type)
+                        .setParameter(4, payload)
+                        .setParameter(5, headerJson)
+                        .executeUpdate())
+                .replaceWith(eventId);
+    }
+
+    private String toJson(Object value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("Outbox event data is not serialisable to JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+}

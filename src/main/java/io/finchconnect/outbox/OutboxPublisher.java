@@ -1,0 +1,144 @@
+package io.finchconnect.outbox;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Sends outbox rows to Kafka as CloudEvents 1.0 in binary mode, with an idempotent producer and acks=all,
+ * and reports each row's outcome once the broker acknowledged or refused it.
+ */
+public final class OutboxPublisher implements AutoCloseable {
+
+    public static final String SOURCE = "/finch-connect-service";
+
+    private final Producer<String, byte[]> producer;
+    private final String topic;
+    // KafkaProducer.send blocks while it waits for metadata or buffer space; never on an event loop.
+    private final ExecutorService sender = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "outbox-kafka-sender");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    public OutboxPublisher(Map<String, Object> kafkaConfig, String topic, Duration sendTimeout) {
+        this.topic = topic;
+        this.producer = new KafkaProducer<>(producerConfig(kafkaConfig, sendTimeout), new StringSerializer(),
+                new ByteArraySerializer());
+    }
+
+    static Map<String, Object> producerConfig(Map<String, Object> kafkaConfig, Duration sendTimeout) {
+        Map<String, Object> config = new HashMap<>(kafkaConfig);
+        // These settings are the ordering and no-loss guarantees, not tuning: they override the common ones.
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+        config.put(ProducerConfig.RETRIES_CONFIG, Integer.MAX_VALUE);
+        int deliveryTimeout = (int) sendTimeout.toMillis();
+        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, deliveryTimeout);
+        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(10_000, deliveryTimeout - 50));
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Math.min(10_000, deliveryTimeout));
+        config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 2);
+        config.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "finch-connect-outbox");
+        config.keySet().removeIf(key -> key.endsWith(".deserializer") || key.startsWith("group.")
+                || key.equals("auto.offset.reset"));
+        return config;
+    }
+
+    /** Sends the batch in order and completes when every row has an outcome, in the batch's order. */
+    public Uni<List<SendOutcome>> publish(List<OutboxMessage> batch) {
+        return Uni.createFrom().completionStage(() -> CompletableFuture.supplyAsync(() -> sendAll(batch), sender)
+                .thenCompose(futures -> CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+                        .handle((ignored, failure) -> futures.stream().map(CompletableFuture::join).toList())));
+    }
+
+    private List<CompletableFuture<SendOutcome>> sendAll(List<OutboxMessage> batch) {
+        List<CompletableFuture<SendOutcome>> futures = new ArrayList<>(batch.size());
+        for (OutboxMessage message : batch) {
+            CompletableFuture<SendOutcome> outcome = new CompletableFuture<>();
+            try {
+                producer.send(toRecord(message), (metadata, error) -> outcome.complete(
+                        error == null ? SendOutcome.sent(message) : SendOutcome.failed(message, error)));
+            } catch (RuntimeException e) {
+                outcome.complete(SendOutcome.failed(message, e));
+            }
+            futures.add(outcome);
+        }
+        return futures;
+    }
+
+    ProducerRecord<String, byte[]> toRecord(OutboxMessage message) {
+        RecordHeaders headers = new RecordHeaders();
+        header(headers, "ce_specversion", "1.0");
+        header(headers, "ce_id", message.eventId().toString());
+        header(headers, "ce_source", SOURCE);
+        header(headers, "ce_type", message.type());
+        header(headers, "ce_time", DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(message.createdAt()));
+        header(headers, "ce_subject", message.key());
+        header(headers, "content-type", "application/json");
+        message.headers().forEach((name, value) -> header(headers, name, value));
+        return new ProducerRecord<>(topic, null, message.key(), message.payload().getBytes(StandardCharsets.UTF_8),
+                headers);
+    }
+
+    private static void header(RecordHeaders headers, String name, String value) {
+        headers.add(name, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(5));
+    }
+
+    public void close(Duration timeout) {
+        producer.close(timeout);
+        sender.shutdown();
+    }
+
+    /** What happened to one row: sent, failed through its own fault (may park), or failed through Kafka's. */
+    public record SendOutcome(OutboxMessage message, Throwable error) {
+
+        static SendOutcome sent(OutboxMessage message) {
+            return new SendOutcome(message, null);
+        }
+
+        static SendOutcome failed(OutboxMessage message, Throwable error) {
+            return new SendOutcome(message, error);
+        }
+
+        public boolean isSent() {
+            return error == null;
+        }
+
+        /** A row that Kafka will never take as it is; anything else is the broker's or the network's trouble. */
+        public boolean isRowAtFault() {
+            return error instanceof RecordTooLargeException || error instanceof RecordBatchTooLargeException
+                    || error instanceof InvalidRecordException || error instanceof SerializationException;
+        }
+
+        public String errorSummary() {
+            return error == null ? null : error.getClass().getSimpleName() + ": " + error.getMessage();
+        }
+    }
+}

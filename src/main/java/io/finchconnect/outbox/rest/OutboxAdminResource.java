@@ -1,0 +1,90 @@
+package io.finchconnect.outbox.rest;
+
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.logging.Logger;
+
+import io.finchconnect.common.problem.ProblemException;
+import io.finchconnect.outbox.OutboxStore;
+import io.finchconnect.outbox.OutboxStore.ParkedMessage;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+
+/**
+ * Operator endpoints for rows the relay parked: list them, and put them back in the queue once the cause is
+ * fixed.
+ */
+@Path("/v1/admin/outbox/parked")
+@Produces(MediaType.APPLICATION_JSON)
+@RolesAllowed("outbox:admin")
+@Tag(name = "Outbox administration")
+public class OutboxAdminResource {
+
+    private static final Logger LOG = Logger.getLogger(OutboxAdminResource.class);
+
+    private final Pool pool;
+    private final SecurityIdentity identity;
+
+    OutboxAdminResource(Pool pool, SecurityIdentity identity) {
+        this.pool = pool;
+        this.identity = identity;
+    }
+
+    @GET
+    @Operation(summary = "Parked outbox rows, oldest first, with the error that parked them")
+    public Uni<List<ParkedMessage>> list(@QueryParam("limit") @DefaultValue("100") int limit) {
+        if (limit < 1 || limit > 1000) {
+            throw ProblemException.badRequest("limit", "limit must be between 1 and 1000");
+        }
+        return OutboxStore.listParked(pool, limit);
+    }
+
+    @POST
+    @Path("/{event_id}/requeue")
+    @Operation(summary = "Put one parked row back in the queue with fresh attempts")
+    public Uni<RequeueResult> requeueOne(@PathParam("event_id") String eventId) {
+        UUID id = parseEventId(eventId);
+        return OutboxStore.requeue(pool, id).map(count -> {
+            if (count == 0) {
+                throw ProblemException.notFound("No parked outbox row with event id " + id);
+            }
+            LOG.infof("Outbox event %s re-queued by %s", id, identity.getPrincipal().getName());
+            return new RequeueResult(count);
+        });
+    }
+
+    @POST
+    @Path("/requeue")
+    @Operation(summary = "Put every parked row back in the queue")
+    public Uni<RequeueResult> requeueAll() {
+        return OutboxStore.requeue(pool, null).map(count -> {
+            LOG.infof("%d parked outbox rows re-queued by %s", count, identity.getPrincipal().getName());
+            return new RequeueResult(count);
+        });
+    }
+
+    private static UUID parseEventId(String eventId) {
+        try {
+            return UUID.fromString(eventId);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.badRequest("event_id", "event_id must be a UUID");
+        }
+    }
+
+    public record RequeueResult(int requeued) {
+    }
+}
