@@ -1,0 +1,71 @@
+package io.finchconnect.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.NoSuchAlgorithmException;
+import java.security.PrivateKey;
+import java.security.spec.InvalidKeySpecException;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Set;
+
+import io.smallrye.jwt.build.Jwt;
+
+/**
+ * A signing key pair for local runs and tests, kept in a folder (never committed), and bearer tokens signed
+ * with it. The service only ever sees the public key.
+ */
+public final class DevJwt {
+
+    public static final String ISSUER = "https://finch-connect-service.local/dev";
+
+    private final PrivateKey privateKey;
+    private final Path publicKeyFile;
+
+    private DevJwt(PrivateKey privateKey, Path publicKeyFile) {
+        this.privateKey = privateKey;
+        this.publicKeyFile = publicKeyFile;
+    }
+
+    /** Loads the key pair from {@code folder}, creating it the first time. */
+    public static DevJwt inFolder(Path folder) {
+        try {
+            Files.createDirectories(folder);
+            Path privateFile = folder.resolve("dev-jwt-private.pk8");
+            Path publicFile = folder.resolve("dev-jwt-public.pem");
+            if (!Files.exists(privateFile) || !Files.exists(publicFile)) {
+                KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+                generator.initialize(2048);
+                KeyPair pair = generator.generateKeyPair();
+                Files.write(privateFile, pair.getPrivate().getEncoded());
+                Files.writeString(publicFile, "-----BEGIN PUBLIC KEY-----\n"
+                        + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(pair.getPublic().getEncoded())
+                        + "\n-----END PUBLIC KEY-----\n");
+            }
+            PrivateKey key = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Files.readAllBytes(privateFile)));
+            return new DevJwt(key, publicFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (NoSuchAlgorithmException | InvalidKeySpecException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public Path publicKeyFile() {
+        return publicKeyFile;
+    }
+
+    public String token(String subject, Set<String> roles, Duration lifetime) {
+        return Jwt.issuer(ISSUER).subject(subject).upn(subject).groups(roles).expiresIn(lifetime).sign(privateKey);
+    }
+
+    public String token(String... roles) {
+        return token("test-client", Set.of(roles), Duration.ofHours(1));
+    }
+}
