@@ -73,7 +73,12 @@ public final class KafkaBroker implements AutoCloseable {
                 broker.formatStorage();
             }
             Runtime.getRuntime().addShutdownHook(broker.shutdownHook);
-            broker.launch();
+            try {
+                broker.launch();
+            } catch (RuntimeException e) {
+                broker.close();
+                throw e;
+            }
             return broker;
         } catch (IOException e) {
             throw new UncheckedIOException("Could not start Kafka in " + dataDir, e);
