@@ -23,11 +23,12 @@ public class Outbox {
     /*
      * One statement: the per-key advisory lock serialises writers of one key until they commit, so for one
      * key id order is commit order and the relay can publish by id. pg_notify wakes the relay at commit;
-     * identical notifications of one transaction are folded into one by PostgreSQL.
+     * identical notifications of one transaction are folded into one by PostgreSQL. JSON goes in as text:
+     * bound straight to a jsonb parameter, the client would store a Java String as a JSON string.
      */
     private static final String INSERT = """
             INSERT INTO outbox (event_id, message_key, event_type, payload, headers)
-            SELECT CAST(?1 AS uuid), ?2, ?3, CAST(?4 AS jsonb), CAST(?5 AS jsonb)
+            SELECT CAST(?1 AS uuid), ?2, ?3, CAST(CAST(?4 AS text) AS jsonb), CAST(CAST(?5 AS text) AS jsonb)
             FROM (SELECT pg_advisory_xact_lock(hashtextextended(?2, 0)), pg_notify('%s', '')) AS serialised_per_key
             """.formatted(CHANNEL);
 

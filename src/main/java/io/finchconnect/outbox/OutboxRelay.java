@@ -124,6 +124,7 @@ public final class OutboxRelay {
             step.complete(null);
             Duration delay = backoff.next();
             LOG.warnf("Outbox relay step failed (%s); retrying in %d ms", failure.toString(), delay.toMillis());
+            LOG.debug("Outbox relay step failure", failure);
             closeConnection().subscribe().with(ignored -> schedule(delay), ignored -> schedule(delay));
         });
     }
@@ -175,7 +176,6 @@ public final class OutboxRelay {
             leader = rows.iterator().next().getBoolean("leader");
             if (leader) {
                 LOG.info("Outbox relay is now the leader");
-                backoff.reset();
                 return Duration.ZERO;
             }
             return settings.pollInterval();

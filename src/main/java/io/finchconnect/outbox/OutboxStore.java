@@ -25,7 +25,7 @@ public final class OutboxStore {
     private static final String CLAIM = """
             UPDATE outbox SET attempts = attempts + 1
             WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND parked_at IS NULL ORDER BY id LIMIT $1)
-            RETURNING id, event_id, message_key, event_type, payload::text AS payload, headers, created_at, attempts
+            RETURNING id, event_id, message_key, event_type, payload::text AS payload, headers::text AS headers, created_at, attempts
             """;
     private static final String MARK_SENT = "UPDATE outbox SET sent_at = now() WHERE id = ANY($1)";
     /** The failure was Kafka's, not the row's: give the claim back so an outage never parks rows. */
@@ -46,7 +46,7 @@ public final class OutboxStore {
             """;
     private static final String DELETE_SENT = """
             DELETE FROM outbox WHERE id IN (
-                SELECT id FROM outbox WHERE sent_at IS NOT NULL AND sent_at < now() - $1::interval LIMIT $2)
+                SELECT id FROM outbox WHERE sent_at IS NOT NULL AND sent_at < now() - make_interval(secs => $1) LIMIT $2)
             """;
     private static final String LIST_PARKED = """
             SELECT id, event_id, message_key, event_type, attempts, last_error, created_at, parked_at
@@ -93,7 +93,7 @@ public final class OutboxStore {
 
     public static Uni<Integer> deleteSentBefore(SqlClient client, Duration retention, int batchSize) {
         return client.preparedQuery(DELETE_SENT)
-                .execute(Tuple.of(retention.toMillis() + " milliseconds", batchSize))
+                .execute(Tuple.of(retention.toMillis() / 1000.0, batchSize))
                 .map(RowSet::rowCount);
     }
 
@@ -118,7 +118,7 @@ public final class OutboxStore {
         List<OutboxMessage> messages = new ArrayList<>(rows.rowCount());
         for (Row row : rows) {
             messages.add(new OutboxMessage(row.getLong("id"), row.getUUID("event_id"), row.getString("message_key"),
-                    row.getString("event_type"), row.getString("payload"), headers(row.getJsonObject("headers")),
+                    row.getString("event_type"), row.getString("payload"), headers(row.getString("headers")),
                     row.getOffsetDateTime("created_at"), row.getInteger("attempts")));
         }
         // RETURNING gives no order guarantee; per-key order depends on publishing by id.
@@ -126,10 +126,10 @@ public final class OutboxStore {
         return messages;
     }
 
-    private static Map<String, String> headers(JsonObject json) {
+    private static Map<String, String> headers(String json) {
         Map<String, String> headers = new LinkedHashMap<>();
         if (json != null) {
-            json.forEach(entry -> headers.put(entry.getKey(), String.valueOf(entry.getValue())));
+            new JsonObject(json).forEach(entry -> headers.put(entry.getKey(), String.valueOf(entry.getValue())));
         }
         return headers;
     }

@@ -63,7 +63,7 @@ class OutboxRelayStandaloneTest {
     public static class RelayOff implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("outbox.relay-enabled", "false", "outbox.stats-interval", "200ms");
+            return Map.of("outbox.relay-enabled", "false", "outbox.stats-interval", "1s");
         }
     }
 

@@ -3,9 +3,11 @@ package io.finchconnect.testing;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 import org.eclipse.microprofile.config.ConfigProvider;
 
@@ -16,28 +18,49 @@ import io.finchconnect.simulator.FinchSimulator;
  * embedded PostgreSQL, a KRaft Kafka broker and the Finch simulator. Where the usual settings point at an
  * external PostgreSQL or Kafka ({@code QUARKUS_DATASOURCE_REACTIVE_URL}, {@code KAFKA_BOOTSTRAP_SERVERS} or
  * the matching system properties), that one is used instead.
+ *
+ * <p>Quarkus loads test classes once per application (a test profile gets a class loader of its own), so the
+ * running stack is kept in a JVM-wide registry of JDK types only, reachable from every class loader.
  */
 public final class TestStack {
 
     public static final String REDIRECT_URI = "http://localhost:8081/v1/connect/callback";
     private static final Path ROOT = Path.of("target", "test-stack");
+    private static final String REGISTRY = "finch-connect.test-stack";
     private static TestStack instance;
 
-    private final EmbeddedPostgresServer postgres;
-    private final KafkaBroker kafka;
-    private final FinchSimulator finch;
-    private final DevJwt jwt;
-    private final Map<String, String> config = new LinkedHashMap<>();
+    private final Map<String, Object> registry;
+    private final DevJwt jwt = DevJwt.inFolder(ROOT.resolve("jwt"));
 
-    private TestStack() {
+    private TestStack(Map<String, Object> registry) {
+        this.registry = registry;
+    }
+
+    public static synchronized TestStack get() {
+        if (instance == null) {
+            Map<String, Object> shared = JvmWideRegistry.entries();
+            synchronized (shared) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> registry = (Map<String, Object>) shared.computeIfAbsent(REGISTRY, key -> startServers());
+                instance = new TestStack(registry);
+            }
+        }
+        return instance;
+    }
+
+    private static Map<String, Object> startServers() {
         String externalDatabase = setting("QUARKUS_DATASOURCE_REACTIVE_URL", "quarkus.datasource.reactive.url");
         String externalKafka = setting("KAFKA_BOOTSTRAP_SERVERS", "kafka.bootstrap.servers");
-        postgres = externalDatabase == null ? EmbeddedPostgresServer.start(ROOT.resolve("postgres-" + ProcessHandle.current().pid()), 0) : null;
-        kafka = externalKafka == null ? KafkaBroker.start(ROOT.resolve("kafka-" + ProcessHandle.current().pid()), 0) : null;
+        String run = String.valueOf(ProcessHandle.current().pid());
+        EmbeddedPostgresServer postgres = externalDatabase == null ? EmbeddedPostgresServer.start(ROOT.resolve("postgres-" + run), 0) : null;
+        KafkaBroker kafka = externalKafka == null ? KafkaBroker.start(ROOT.resolve("kafka-" + run), 0) : null;
         String webhookSecret = randomBase64(32);
-        finch = FinchSimulator.start(FinchSimulator.Options.defaults().withWebhookSecretBase64(webhookSecret)
-                .withAllowedRedirectUris(Set.of(REDIRECT_URI)));
-        jwt = DevJwt.inFolder(ROOT.resolve("jwt"));
+        FinchSimulator.Options options = FinchSimulator.Options.defaults().withWebhookSecretBase64(webhookSecret)
+                .withAllowedRedirectUris(Set.of(REDIRECT_URI));
+        FinchSimulator finch = FinchSimulator.start(options);
+        DevJwt jwt = DevJwt.inFolder(ROOT.resolve("jwt"));
+
+        Map<String, String> config = new LinkedHashMap<>();
         if (postgres != null) {
             config.put("quarkus.datasource.reactive.url", postgres.reactiveUrl());
             config.put("quarkus.datasource.jdbc.url", postgres.jdbcUrl());
@@ -48,46 +71,58 @@ public final class TestStack {
             config.put("kafka.bootstrap.servers", kafka.bootstrapServers());
         }
         config.put("finch.base-url", finch.baseUrl());
-        config.put("finch.client-id", FinchSimulator.Options.defaults().clientId());
-        config.put("finch.client-secret", FinchSimulator.Options.defaults().clientSecret());
+        config.put("finch.client-id", options.clientId());
+        config.put("finch.client-secret", options.clientSecret());
         config.put("finch.webhook-secrets", webhookSecret);
         config.put("finch.redirect-uris", REDIRECT_URI);
         config.put("mp.jwt.verify.publickey.location", jwt.publicKeyFile().toAbsolutePath().toUri().toString());
         config.put("mp.jwt.verify.issuer", DevJwt.ISSUER);
         config.put("token-vault.keys", "test-2:" + randomBase64(32) + ",test-1:" + randomBase64(32));
         config.put("token-vault.active-key-id", "test-2");
-    }
 
-    public static synchronized TestStack get() {
-        if (instance == null) {
-            instance = new TestStack();
-            Runtime.getRuntime().addShutdownHook(new Thread(instance::close, "test-stack-shutdown"));
+        Map<String, Object> registry = new HashMap<>();
+        registry.put("config", Map.copyOf(config));
+        if (postgres != null) {
+            registry.put("postgres", new Runnable[] { postgres::stop, postgres::restart });
         }
-        return instance;
+        if (kafka != null) {
+            registry.put("kafka", new Runnable[] { kafka::stop, kafka::restart, kafka::kill });
+        }
+        registry.put("finch.webhook-url", (Consumer<String>) finch::setWebhookUrl);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            finch.close();
+            if (kafka != null) {
+                kafka.close();
+            }
+            if (postgres != null) {
+                postgres.close();
+            }
+        }, "test-stack-shutdown"));
+        return Map.copyOf(registry);
     }
 
     /** Settings for the application under test. */
+    @SuppressWarnings("unchecked")
     public Map<String, String> config() {
-        return Map.copyOf(config);
+        return (Map<String, String>) registry.get("config");
     }
 
     /** The embedded PostgreSQL, for fault tests; fails when the tests run against an external one. */
-    public EmbeddedPostgresServer postgres() {
-        if (postgres == null) {
-            throw new IllegalStateException("Tests run against an external PostgreSQL");
-        }
-        return postgres;
+    public Server postgres() {
+        return server("postgres", "PostgreSQL");
     }
 
-    public KafkaBroker kafka() {
-        if (kafka == null) {
-            throw new IllegalStateException("Tests run against an external Kafka");
-        }
-        return kafka;
+    public Server kafka() {
+        return server("kafka", "Kafka");
     }
 
-    public FinchSimulator finch() {
-        return finch;
+    public String finchBaseUrl() {
+        return config().get("finch.base-url");
+    }
+
+    @SuppressWarnings("unchecked")
+    public void setFinchWebhookUrl(String url) {
+        ((Consumer<String>) registry.get("finch.webhook-url")).accept(url);
     }
 
     public DevJwt jwt() {
@@ -99,14 +134,12 @@ public final class TestStack {
         return ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class);
     }
 
-    private void close() {
-        finch.close();
-        if (kafka != null) {
-            kafka.close();
+    private Server server(String name, String what) {
+        Runnable[] actions = (Runnable[]) registry.get(name);
+        if (actions == null) {
+            throw new IllegalStateException("Tests run against an external " + what);
         }
-        if (postgres != null) {
-            postgres.close();
-        }
+        return new Server(actions);
     }
 
     private static String setting(String environmentVariable, String property) {
@@ -118,5 +151,20 @@ public final class TestStack {
         byte[] random = new byte[bytes];
         new SecureRandom().nextBytes(random);
         return Base64.getEncoder().encodeToString(random);
+    }
+
+    /** Stop, restart (same port, same data) and, where it applies, kill -9 of an embedded server. */
+    public record Server(Runnable[] actions) {
+        public void stop() {
+            actions[0].run();
+        }
+
+        public void restart() {
+            actions[1].run();
+        }
+
+        public void kill() {
+            actions[2].run();
+        }
     }
 }

@@ -53,6 +53,10 @@ public interface OutboxConfig {
     @WithDefault("1000")
     int cleanupBatchSize();
 
+    /** How often every instance reads the backlog for metrics and readiness. */
+    @WithDefault("5s")
+    Duration statsInterval();
+
     /** Readiness turns DOWN when the oldest pending row is older than this. */
     @WithDefault("5m")
     Duration readinessMaxPendingAge();
