@@ -26,11 +26,13 @@ public class Outbox {
      * identical notifications of one transaction are folded into one by PostgreSQL. JSON goes in as text:
      * bound straight to a jsonb parameter, the client would store a Java String as a JSON string.
      */
-    private static final String INSERT = """
+    public static final String INSERT_SQL = """
             INSERT INTO outbox (event_id, message_key, event_type, payload, headers)
-            SELECT CAST(?1 AS uuid), ?2, ?3, CAST(CAST(?4 AS text) AS jsonb), CAST(CAST(?5 AS text) AS jsonb)
-            FROM (SELECT pg_advisory_xact_lock(hashtextextended(?2, 0)), pg_notify('%s', '')) AS serialised_per_key
+            SELECT CAST($1 AS uuid), $2, $3, CAST(CAST($4 AS text) AS jsonb), CAST(CAST($5 AS text) AS jsonb)
+            FROM (SELECT pg_advisory_xact_lock(hashtextextended($2, 0)), pg_notify('%s', '')) AS serialised_per_key
             """.formatted(CHANNEL);
+    /** The same statement with Hibernate's ordinal parameters. */
+    private static final String INSERT = INSERT_SQL.replace("$", "?");
 
     private final ObjectMapper json;
 

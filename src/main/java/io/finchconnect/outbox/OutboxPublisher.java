@@ -23,7 +23,6 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-import io.smallrye.mutiny.Uni;
 
 /**
  * Sends outbox rows to Kafka as CloudEvents 1.0 in binary mode, with an idempotent producer and acks=all,
@@ -48,7 +47,7 @@ public final class OutboxPublisher implements AutoCloseable {
                 new ByteArraySerializer());
     }
 
-    static Map<String, Object> producerConfig(Map<String, Object> kafkaConfig, Duration sendTimeout) {
+    public static Map<String, Object> producerConfig(Map<String, Object> kafkaConfig, Duration sendTimeout) {
         Map<String, Object> config = new HashMap<>(kafkaConfig);
         // These settings are the ordering and no-loss guarantees, not tuning: they override the common ones.
         config.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -66,11 +65,14 @@ public final class OutboxPublisher implements AutoCloseable {
         return config;
     }
 
-    /** Sends the batch in order and completes when every row has an outcome, in the batch's order. */
-    public Uni<List<SendOutcome>> publish(List<OutboxMessage> batch) {
-        return Uni.createFrom().completionStage(() -> CompletableFuture.supplyAsync(() -> sendAll(batch), sender)
+    /**
+     * Starts sending the batch, in order, now; the future completes when every row has an outcome, listed in
+     * the batch's order.
+     */
+    public CompletableFuture<List<SendOutcome>> send(List<OutboxMessage> batch) {
+        return CompletableFuture.supplyAsync(() -> sendAll(batch), sender)
                 .thenCompose(futures -> CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
-                        .handle((ignored, failure) -> futures.stream().map(CompletableFuture::join).toList())));
+                        .handle((ignored, failure) -> futures.stream().map(CompletableFuture::join).toList()));
     }
 
     private List<CompletableFuture<SendOutcome>> sendAll(List<OutboxMessage> batch) {

@@ -44,6 +44,8 @@ public final class OutboxRelay {
     private boolean wakeRequested;
     private long timerId = -1;
     private CompletableFuture<Void> currentStep = CompletableFuture.completedFuture(null);
+    private InFlight inFlight;
+    private Set<String> carriedKeys = Set.of();
 
     public OutboxRelay(Vertx vertx, PgConnectOptions connectOptions, OutboxPublisher publisher, Settings settings,
                        RelayListener listener) {
@@ -71,17 +73,18 @@ public final class OutboxRelay {
      */
     public void stop(Duration timeout) {
         running = false;
-        CompletableFuture<Void> inFlight = new CompletableFuture<>();
+        CompletableFuture<Void> drained = new CompletableFuture<>();
         context.runOnContext(() -> {
             if (timerId >= 0) {
                 vertx.cancelTimer(timerId);
                 timerId = -1;
             }
-            currentStep.whenComplete((ignored, failure) -> inFlight.complete(null));
+            currentStep.whenComplete((ignored, failure) -> context.runOnContext(() -> settleLastBatch()
+                    .subscribe().with(done -> drained.complete(null), error -> drained.complete(null))));
         });
         try {
             // Called from the shutdown thread, never from an event loop.
-            inFlight.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            drained.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             LOG.warn("Outbox relay stopped with a batch in flight; it stays unmarked and will be published again");
         } catch (Exception e) {
@@ -92,6 +95,13 @@ public final class OutboxRelay {
                 failure -> closed.complete(null)));
         closed.completeOnTimeout(null, 5, TimeUnit.SECONDS).join();
         publisher.close(Duration.ofSeconds(5));
+    }
+
+    private Uni<Void> settleLastBatch() {
+        if (connection == null || !leader || inFlight == null) {
+            return Uni.createFrom().voidItem();
+        }
+        return drain().replaceWithVoid();
     }
 
     private void wake() {
@@ -121,6 +131,9 @@ public final class OutboxRelay {
             schedule(wakeRequested ? Duration.ZERO : delay);
         }, failure -> {
             busy = false;
+            // Whatever was in flight stays unmarked: the next leader publishes it again with the same ce_id.
+            inFlight = null;
+            carriedKeys = Set.of();
             step.complete(null);
             Duration delay = backoff.next();
             LOG.warnf("Outbox relay step failed (%s); retrying in %d ms", failure.toString(), delay.toMillis());
@@ -182,14 +195,55 @@ public final class OutboxRelay {
         });
     }
 
+    /**
+     * One pipeline step: claim and start sending the next batch, then settle the batch sent in the previous
+     * step, so the database work of one batch overlaps the Kafka round trip of the other. After a failure the
+     * pipeline drains: the batch already in flight settles with the failed keys carried over (its later rows
+     * of those keys are sent again), and nothing new is claimed until it is empty.
+     */
     private Uni<Duration> relayOnce() {
-        return OutboxStore.claim(connection, settings.batchSize()).chain(this::publishClaimed);
+        if (!carriedKeys.isEmpty()) {
+            return drain();
+        }
+        InFlight previous = inFlight;
+        List<Long> excluded = previous == null ? List.of() : previous.ids();
+        return OutboxStore.claim(connection, settings.batchSize(), excluded)
+                .chain(this::parkExhaustedAndSend)
+                .chain(sent -> {
+                    inFlight = sent;
+                    return previous == null ? Uni.createFrom().item(Settled.NOTHING) : settle(previous, Set.of());
+                })
+                .map(settled -> {
+                    if (!settled.blockedKeys().isEmpty()) {
+                        carriedKeys = settled.blockedKeys();
+                    }
+                    return nextDelay(settled, inFlight != null);
+                });
     }
 
-    private Uni<Duration> publishClaimed(List<OutboxMessage> claimed) {
+    private Uni<Duration> drain() {
+        InFlight draining = inFlight;
+        Set<String> carried = carriedKeys;
+        inFlight = null;
+        carriedKeys = Set.of();
+        Uni<Settled> settled = draining == null ? Uni.createFrom().item(Settled.NOTHING) : settle(draining, carried);
+        return settled.map(result -> result.kafkaError() ? backoff.next() : Duration.ZERO);
+    }
+
+    private Duration nextDelay(Settled settled, boolean moreInFlight) {
+        if (settled.kafkaError()) {
+            return backoff.next();
+        }
+        if (moreInFlight) {
+            return Duration.ZERO;
+        }
+        backoff.reset();
+        return settled.rowFaults() ? settings.backoffInitial() : settings.pollInterval();
+    }
+
+    private Uni<InFlight> parkExhaustedAndSend(List<OutboxMessage> claimed) {
         if (claimed.isEmpty()) {
-            backoff.reset();
-            return Uni.createFrom().item(settings.pollInterval());
+            return Uni.createFrom().nullItem();
         }
         List<Long> exhausted = new ArrayList<>();
         List<OutboxMessage> batch = new ArrayList<>(claimed.size());
@@ -200,19 +254,23 @@ public final class OutboxRelay {
                 batch.add(message);
             }
         }
-        boolean fullBatch = claimed.size() == settings.batchSize();
         return OutboxStore.parkExhausted(connection, exhausted)
                 .invoke(parked -> listener.parked(parked))
-                .chain(() -> publisher.publish(batch))
-                .emitOn(command -> context.runOnContext(command))
-                .chain(outcomes -> settle(BatchResult.of(outcomes), fullBatch));
+                .map(ignored -> new InFlight(batch, publisher.send(batch)));
     }
 
-    private Uni<Duration> settle(BatchResult result, boolean fullBatch) {
+    private Uni<Settled> settle(InFlight batch, Set<String> carried) {
+        return Uni.createFrom().completionStage(batch.outcomes())
+                .emitOn(command -> context.runOnContext(command))
+                .chain(outcomes -> record(BatchResult.of(outcomes, carried)));
+    }
+
+    private Uni<Settled> record(BatchResult result) {
         listener.published(result.sent());
         listener.failed(result.failed());
         Uni<Void> recorded = OutboxStore.markSent(connection, result.sentIds())
-                .chain(() -> OutboxStore.release(connection, result.released(), result.kafkaError()))
+                .chain(() -> OutboxStore.release(connection, result.released(),
+                        result.kafkaError() == null ? "sent again after an earlier row of its key failed" : result.kafkaError()))
                 .replaceWithVoid();
         for (SendOutcome fault : result.rowFaults()) {
             recorded = recorded.chain(() -> OutboxStore.recordFailure(connection, fault.message().id(),
@@ -226,19 +284,12 @@ public final class OutboxRelay {
                     })
                     .replaceWithVoid());
         }
-        return recorded.map(ignored -> {
-            if (result.kafkaError() != null) {
-                Duration delay = backoff.next();
-                LOG.warnf("Kafka did not take %d outbox rows (%s); retrying in %d ms", result.released().size(),
-                        result.kafkaError(), delay.toMillis());
-                return delay;
-            }
-            backoff.reset();
-            if (!result.rowFaults().isEmpty()) {
-                return settings.backoffInitial();
-            }
-            return fullBatch ? Duration.ZERO : settings.pollInterval();
-        });
+        if (result.kafkaError() != null) {
+            LOG.warnf("Kafka did not take %d outbox rows (%s); they wait for the next attempt", result.released().size(),
+                    result.kafkaError());
+        }
+        return recorded.replaceWith(new Settled(result.blockedKeys(), result.kafkaError() != null,
+                !result.rowFaults().isEmpty()));
     }
 
     private Uni<Void> closeConnection() {
@@ -251,15 +302,16 @@ public final class OutboxRelay {
     /**
      * How a batch's outcomes settle. After a row of some key failed, the later rows of that key are released
      * even if Kafka took them: they go again after the failed one, so the newest delivery of a key is in order.
+     * Keys carried in from the batch before are treated as failed from the start.
      */
     record BatchResult(List<SendOutcome> sent, List<Long> released, List<SendOutcome> rowFaults, int failed,
-                       String kafkaError) {
+                       String kafkaError, Set<String> blockedKeys) {
 
-        static BatchResult of(List<SendOutcome> outcomes) {
+        static BatchResult of(List<SendOutcome> outcomes, Set<String> carried) {
             List<SendOutcome> sent = new ArrayList<>();
             List<Long> released = new ArrayList<>();
             List<SendOutcome> rowFaults = new ArrayList<>();
-            Set<String> blockedKeys = new HashSet<>();
+            Set<String> blockedKeys = new HashSet<>(carried);
             String kafkaError = null;
             int failed = 0;
             for (SendOutcome outcome : outcomes) {
@@ -278,12 +330,25 @@ public final class OutboxRelay {
                     kafkaError = outcome.errorSummary();
                 }
             }
-            return new BatchResult(sent, released, rowFaults, failed, kafkaError);
+            blockedKeys.removeAll(carried);
+            return new BatchResult(sent, released, rowFaults, failed, kafkaError, Set.copyOf(blockedKeys));
         }
 
         List<Long> sentIds() {
             return sent.stream().map(outcome -> outcome.message().id()).toList();
         }
+    }
+
+    /** A batch whose sends have started; its outcomes arrive with the broker's acks. */
+    record InFlight(List<OutboxMessage> batch, CompletableFuture<List<SendOutcome>> outcomes) {
+        List<Long> ids() {
+            return batch.stream().map(OutboxMessage::id).toList();
+        }
+    }
+
+    /** What settling a batch means for the next step. */
+    record Settled(Set<String> blockedKeys, boolean kafkaError, boolean rowFaults) {
+        static final Settled NOTHING = new Settled(Set.of(), false, false);
     }
 
     /** Exponential backoff with full jitter, so several instances do not retry in step. */

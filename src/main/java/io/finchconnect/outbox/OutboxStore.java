@@ -24,7 +24,8 @@ public final class OutboxStore {
     /** Counts the attempt when the row is claimed, so a relay that crashes on a row still reaches the limit. */
     private static final String CLAIM = """
             UPDATE outbox SET attempts = attempts + 1
-            WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND parked_at IS NULL ORDER BY id LIMIT $1)
+            WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND parked_at IS NULL AND NOT (id = ANY($2))
+                         ORDER BY id LIMIT $1)
             RETURNING id, event_id, message_key, event_type, payload::text AS payload, headers::text AS headers, created_at, attempts
             """;
     private static final String MARK_SENT = "UPDATE outbox SET sent_at = now() WHERE id = ANY($1)";
@@ -59,8 +60,10 @@ public final class OutboxStore {
     private OutboxStore() {
     }
 
-    public static Uni<List<OutboxMessage>> claim(SqlClient client, int batchSize) {
-        return client.preparedQuery(CLAIM).execute(Tuple.of(batchSize)).map(OutboxStore::toMessages);
+    /** Claims the oldest pending rows, leaving out those of the batch still in flight. */
+    public static Uni<List<OutboxMessage>> claim(SqlClient client, int batchSize, List<Long> inFlight) {
+        return client.preparedQuery(CLAIM).execute(Tuple.of(batchSize, inFlight.toArray(Long[]::new)))
+                .map(OutboxStore::toMessages);
     }
 
     public static Uni<Integer> markSent(SqlClient client, List<Long> ids) {

@@ -1,0 +1,318 @@
+package io.finchconnect.bench;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.flywaydb.core.Flyway;
+
+import io.finchconnect.outbox.Outbox;
+import io.finchconnect.outbox.OutboxPublisher;
+import io.finchconnect.outbox.OutboxPublisher.SendOutcome;
+import io.finchconnect.outbox.OutboxRelay;
+import io.finchconnect.outbox.OutboxRelayLifecycle;
+import io.finchconnect.testing.EmbeddedPostgresServer;
+import io.finchconnect.testing.KafkaBroker;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.PoolOptions;
+
+/**
+ * Outbox relay benchmark (README, "Benchmarks"): on one embedded PostgreSQL and one KRaft broker, the raw
+ * throughput of a plain Kafka producer with the relay's settings, the relay's sustained throughput over a
+ * backlog written by concurrent transactions, and its commit-to-ack latency at half its maximum rate.
+ * Prints the ratios and writes them with a description of the machine to {@code src/bench/results/}.
+ */
+public final class OutboxBenchmark {
+
+    private static final int ROWS = Integer.getInteger("bench.rows", 50_000);
+    private static final int WRITERS = Integer.getInteger("bench.writers", 32);
+    private static final int KEYS = 1_000;
+    private static final int ROUNDS = Integer.getInteger("bench.rounds", 3);
+    private static final Duration LATENCY_RUN = Duration.ofSeconds(Integer.getInteger("bench.latency-seconds", 20));
+
+    private final Vertx vertx = Vertx.vertx();
+    private final Map<String, Object> kafkaConfig;
+    private final PgConnectOptions connectOptions;
+    private final Pool pool;
+    private final String payload;
+
+    private OutboxBenchmark(EmbeddedPostgresServer postgres, KafkaBroker kafka) {
+        this.kafkaConfig = Map.of("bootstrap.servers", kafka.bootstrapServers());
+        this.connectOptions = OutboxRelayLifecycle.connectOptions(postgres.reactiveUrl(), postgres.username(), postgres.password());
+        this.pool = Pool.newInstance(PgBuilder.pool().with(new PoolOptions().setMaxSize(WRITERS))
+                .connectingTo(connectOptions).using(vertx.getDelegate()).build());
+        this.payload = samplePayload();
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path root = Path.of("target", "bench", "outbox-" + ProcessHandle.current().pid());
+        try (EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(root.resolve("postgres"), 0);
+             KafkaBroker kafka = KafkaBroker.start(root.resolve("kafka"), 0)) {
+            Flyway.configure().dataSource(postgres.jdbcUrl(), postgres.username(), postgres.password())
+                    .locations("classpath:db/migration").load().migrate();
+            new OutboxBenchmark(postgres, kafka).run();
+        }
+        System.exit(0);
+    }
+
+    /**
+     * Raw producer and relay alternate for several rounds on the same broker, and the medians are compared:
+     * on a shared machine one round of either can be twice as fast as the next.
+     */
+    private void run() throws Exception {
+        log("rows=%d writers=%d keys=%d payload=%d bytes rounds=%d", ROWS, WRITERS, KEYS, payload.length(), ROUNDS);
+        producerOnce("bench.warmup", 5_000);
+        List<Double> raws = new ArrayList<>();
+        List<Double> writes = new ArrayList<>();
+        List<Double> relays = new ArrayList<>();
+        for (int round = 1; round <= ROUNDS; round++) {
+            raws.add(producerOnce("bench.raw", ROWS));
+            writes.add(writeBacklog(ROWS));
+            relays.add(drainBacklog(ROWS));
+            log("round %d: raw producer %.0f records/s, outbox writes %.0f rows/s, relay %.0f rows/s (%.2f)", round,
+                    raws.get(round - 1), writes.get(round - 1), relays.get(round - 1), relays.get(round - 1) / raws.get(round - 1));
+        }
+        double raw = median(raws);
+        double written = median(writes);
+        double relay = median(relays);
+
+        double rate = relay / 2;
+        List<Duration> latencies = latencyAt(rate);
+        Collections.sort(latencies);
+        Duration p50 = percentile(latencies, 0.50);
+        Duration p99 = percentile(latencies, 0.99);
+        log("latency at %.0f rows/s: p50 %d ms, p99 %d ms over %d rows", rate, p50.toMillis(), p99.toMillis(),
+                latencies.size());
+        double ratio = relay / raw;
+        log("median relay / median raw producer = %.2f (target >= 0.50); p99 at half rate %s 100 ms", ratio,
+                p99.toMillis() < 100 ? "<" : ">=");
+        writeResults(raws, writes, relays, ratio, rate, p50, p99, latencies.size());
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.get(sorted.size() / 2);
+    }
+
+    private static String figures(List<Double> values) {
+        return values.stream().map(v -> String.format("%.0f", v)).collect(java.util.stream.Collectors.joining(", "));
+    }
+
+    /** A plain producer with the relay's producer settings, same payload and headers; records per second. */
+    private double producerOnce(String topic, int records) throws InterruptedException {
+        Map<String, Object> config = OutboxPublisherSettings.of(kafkaConfig);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
+            byte[] value = payload.getBytes(StandardCharsets.UTF_8);
+            CountDownLatch acked = new CountDownLatch(records);
+            AtomicInteger failures = new AtomicInteger();
+            long start = System.nanoTime();
+            for (int i = 0; i < records; i++) {
+                RecordHeaders headers = new RecordHeaders();
+                headers.add("ce_id", UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8));
+                headers.add("ce_type", "finch.connection.established".getBytes(StandardCharsets.UTF_8));
+                headers.add("ce_specversion", "1.0".getBytes(StandardCharsets.UTF_8));
+                headers.add("ce_source", OutboxPublisher.SOURCE.getBytes(StandardCharsets.UTF_8));
+                headers.add("ce_time", OffsetDateTime.now().toString().getBytes(StandardCharsets.UTF_8));
+                headers.add("ce_subject", key(i).getBytes(StandardCharsets.UTF_8));
+                headers.add("content-type", "application/json".getBytes(StandardCharsets.UTF_8));
+                producer.send(new ProducerRecord<>(topic, null, key(i), value, headers), (metadata, error) -> {
+                    if (error != null) {
+                        failures.incrementAndGet();
+                    }
+                    acked.countDown();
+                });
+            }
+            acked.await(5, TimeUnit.MINUTES);
+            if (failures.get() > 0) {
+                throw new IllegalStateException(failures.get() + " raw sends failed");
+            }
+            return records / seconds(System.nanoTime() - start);
+        }
+    }
+
+    /** Rows written with the writer's own statement, one transaction each, WRITERS at a time; rows per second. */
+    private double writeBacklog(int rows) {
+        AtomicInteger next = new AtomicInteger();
+        long start = System.nanoTime();
+        List<CompletableFuture<Void>> writers = new ArrayList<>();
+        for (int w = 0; w < WRITERS; w++) {
+            writers.add(writeLoop(next, rows).subscribeAsCompletionStage());
+        }
+        CompletableFuture.allOf(writers.toArray(CompletableFuture[]::new)).join();
+        return rows / seconds(System.nanoTime() - start);
+    }
+
+    private Uni<Void> writeLoop(AtomicInteger next, int rows) {
+        int i = next.getAndIncrement();
+        if (i >= rows) {
+            return Uni.createFrom().voidItem();
+        }
+        return writeOne(i).chain(() -> writeLoop(next, rows));
+    }
+
+    private Uni<Void> writeOne(int i) {
+        return pool.withTransaction(connection -> connection.preparedQuery(Outbox.INSERT_SQL)
+                .execute(Tuple.of(UUID.randomUUID().toString(), key(i), "finch.connection.established", payload, "{}")))
+                .replaceWithVoid();
+    }
+
+    /** Starts a relay over the waiting backlog and times it until every row is marked sent; rows per second. */
+    private double drainBacklog(int rows) throws InterruptedException {
+        OutboxRelay relay = newRelay(new LatencyRecorder());
+        long start = System.nanoTime();
+        relay.start();
+        while (pending() > 0) {
+            Thread.sleep(20);
+        }
+        double throughput = rows / seconds(System.nanoTime() - start);
+        relay.stop(Duration.ofSeconds(10));
+        return throughput;
+    }
+
+    /** Writes at a steady rate while the relay runs; commit-to-ack latency of each row. */
+    private List<Duration> latencyAt(double rowsPerSecond) throws InterruptedException {
+        LatencyRecorder recorder = new LatencyRecorder();
+        OutboxRelay relay = newRelay(recorder);
+        relay.start();
+        Thread.sleep(1_000);
+        long periodNanos = (long) (1e9 / rowsPerSecond);
+        long end = System.nanoTime() + LATENCY_RUN.toNanos();
+        long due = System.nanoTime();
+        int i = 0;
+        List<CompletableFuture<Void>> writes = new ArrayList<>();
+        while (due < end) {
+            long now = System.nanoTime();
+            while (due <= now && due < end) {
+                writes.add(writeOne(i++).subscribeAsCompletionStage());
+                due += periodNanos;
+            }
+            TimeUnit.NANOSECONDS.sleep(Math.max(0, Math.min(due - System.nanoTime(), 1_000_000)));
+        }
+        CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
+        while (pending() > 0) {
+            Thread.sleep(20);
+        }
+        relay.stop(Duration.ofSeconds(10));
+        return new ArrayList<>(recorder.latencies);
+    }
+
+    private OutboxRelay newRelay(LatencyRecorder recorder) {
+        return new OutboxRelay(vertx, connectOptions,
+                new OutboxPublisher(kafkaConfig, "finch.connection-events", Duration.ofSeconds(30)),
+                new OutboxRelay.Settings(Integer.getInteger("bench.batch", 500), Duration.ofSeconds(1), 5, Duration.ofMillis(200), Duration.ofSeconds(30)),
+                recorder);
+    }
+
+    private long pending() {
+        return pool.query("SELECT count(*) FROM outbox WHERE sent_at IS NULL AND parked_at IS NULL").execute()
+                .map(rows -> rows.iterator().next().getLong(0)).await().atMost(Duration.ofSeconds(30));
+    }
+
+    private void writeResults(List<Double> raws, List<Double> writes, List<Double> relays, double ratio, double rate,
+                              Duration p50, Duration p99, int samples) throws Exception {
+        Path file = Path.of("src", "bench", "results", "outbox-relay.md");
+        String text = """
+                # Outbox relay benchmark
+
+                Command: `./mvnw -Pbench-outbox` (options: `-Dbench.rows` default 50000, `-Dbench.rounds` default 3,
+                `-Dbench.batch` default 500). Produced by
+                `io.finchconnect.bench.OutboxBenchmark`; embedded PostgreSQL and a KRaft broker on the same machine.
+
+                Run: %s. Machine: %s.
+
+                | figure | value |
+                |---|---|
+                | rows, concurrent writer transactions, distinct keys | %d, %d, %d |
+                | payload | %d bytes JSON, CloudEvents headers |
+                | raw Kafka producer (same broker, payload, acks=all, idempotent), per round | %s records/s |
+                | outbox writes (writer's statement, one transaction each), per round | %s rows/s |
+                | relay over the backlog (claim, publish, ack, mark), per round | %s rows/s |
+                | **median relay / median raw producer** (target >= 0.50) | **%.2f** |
+                | commit-to-ack latency at %.0f rows/s (half the relay's maximum), p50 | %d ms |
+                | same, **p99** (target < 100 ms) | **%d ms** (%d samples) |
+
+                Rounds alternate the raw producer and the relay on the same broker; the ratio compares medians.
+                """.formatted(OffsetDateTime.now().withNano(0), Machine.describe(), ROWS, WRITERS, KEYS,
+                payload.length(), figures(raws), figures(writes), figures(relays), ratio, rate, p50.toMillis(),
+                p99.toMillis(), samples);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, text);
+        log("results written to %s", file);
+    }
+
+    private static String key(int i) {
+        return "conn-" + (i % KEYS);
+    }
+
+    private static String samplePayload() {
+        return """
+                {"connection_id":"c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11","customer_id":"employer-000123",\
+                "customer_name":"Acme Payroll Holdings LLC","company_id":"514d0b1c-8f8e-4a3e-a1f5-6f2a9c0d3e77",\
+                "provider_id":"gusto","products":["company","directory","individual","employment","payment",\
+                "pay_statement"],"connection_type":"provider","entity_ids":["9d3c0c7e-3a55-4b8b-8a57-5b1d2d3e4f60"],\
+                "connected_at":"2026-11-29T05:00:00Z"}""";
+    }
+
+    private static Duration percentile(List<Duration> sorted, double p) {
+        return sorted.isEmpty() ? Duration.ZERO : sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(p * sorted.size()) - 1));
+    }
+
+    private static double seconds(long nanos) {
+        return nanos / 1e9;
+    }
+
+    private static void log(String format, Object... args) {
+        System.out.printf("[outbox-bench] " + format + "%n", args);
+    }
+
+    private static final class LatencyRecorder implements OutboxRelay.RelayListener {
+        final ConcurrentLinkedQueue<Duration> latencies = new ConcurrentLinkedQueue<>();
+
+        @Override
+        public void published(List<SendOutcome> sent) {
+            OffsetDateTime now = OffsetDateTime.now();
+            sent.forEach(outcome -> latencies.add(Duration.between(outcome.message().createdAt(), now)));
+        }
+
+        @Override
+        public void failed(int rows) {
+        }
+
+        @Override
+        public void parked(int rows) {
+        }
+    }
+
+    /** The relay's producer settings, for the raw producer to match. */
+    static final class OutboxPublisherSettings {
+        static Map<String, Object> of(Map<String, Object> kafkaConfig) {
+            Map<String, Object> config = new java.util.HashMap<>(OutboxPublisher.producerConfig(kafkaConfig, Duration.ofSeconds(30)));
+            config.put(ProducerConfig.CLIENT_ID_CONFIG, "bench-raw");
+            return config;
+        }
+    }
+}
