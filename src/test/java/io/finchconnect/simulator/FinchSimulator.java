@@ -1,0 +1,197 @@
+package io.finchconnect.simulator;
+
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * A stateful fake of Finch's API (see finch-api.md) on its own Vert.x instance, with a Connect page and
+ * {@code /_control} endpoints for tests. Test and local use only.
+ */
+public final class FinchSimulator implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(FinchSimulator.class);
+    private static final long START_TIMEOUT_SECONDS = 30;
+
+    public record Options(int port, String clientId, String clientSecret, String webhookSecretBase64,
+                          String webhookUrl, Set<String> allowedRedirectUris, Duration codeTtl) {
+
+        /** Base64 of the 32 ASCII bytes {@code finch-simulator-webhook-secret-0}. */
+        public static final String DEFAULT_WEBHOOK_SECRET = "ZmluY2gtc2ltdWxhdG9yLXdlYmhvb2stc2VjcmV0LTA=";
+
+        public Options {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be 0 to 65535");
+            }
+            if (clientId == null || clientSecret == null) {
+                throw new IllegalArgumentException("clientId and clientSecret are required");
+            }
+            FinchWebhookSigner.decodeSecret(webhookSecretBase64);
+            allowedRedirectUris = allowedRedirectUris == null ? Set.of() : Set.copyOf(allowedRedirectUris);
+            codeTtl = codeTtl == null ? Duration.ofMinutes(10) : codeTtl;
+            if (codeTtl.isNegative() || codeTtl.isZero()) {
+                throw new IllegalArgumentException("codeTtl must be positive");
+            }
+        }
+
+        public static Options defaults() {
+            return new Options(0, "sim-client-id", "sim-client-secret", DEFAULT_WEBHOOK_SECRET, null, Set.of(),
+                    Duration.ofMinutes(10));
+        }
+
+        public Options withPort(int newPort) {
+            return new Options(newPort, clientId, clientSecret, webhookSecretBase64, webhookUrl, allowedRedirectUris, codeTtl);
+        }
+
+        public Options withClientCredentials(String newClientId, String newClientSecret) {
+            return new Options(port, newClientId, newClientSecret, webhookSecretBase64, webhookUrl, allowedRedirectUris, codeTtl);
+        }
+
+        public Options withWebhookSecretBase64(String newSecret) {
+            return new Options(port, clientId, clientSecret, newSecret, webhookUrl, allowedRedirectUris, codeTtl);
+        }
+
+        public Options withWebhookUrl(String newWebhookUrl) {
+            return new Options(port, clientId, clientSecret, webhookSecretBase64, newWebhookUrl, allowedRedirectUris, codeTtl);
+        }
+
+        public Options withAllowedRedirectUris(Set<String> newAllowedRedirectUris) {
+            return new Options(port, clientId, clientSecret, webhookSecretBase64, webhookUrl, newAllowedRedirectUris, codeTtl);
+        }
+
+        public Options withCodeTtl(Duration newCodeTtl) {
+            return new Options(port, clientId, clientSecret, webhookSecretBase64, webhookUrl, allowedRedirectUris, newCodeTtl);
+        }
+    }
+
+    private final Vertx vertx;
+    private final HttpServer server;
+    private final WebhookSender webhooks;
+
+    private FinchSimulator(Vertx vertx, HttpServer server, WebhookSender webhooks) {
+        this.vertx = vertx;
+        this.server = server;
+        this.webhooks = webhooks;
+    }
+
+    /** Starts the simulator and blocks until it listens. */
+    public static FinchSimulator start(Options options) {
+        Vertx vertx = Vertx.vertx();
+        try {
+            HttpServer server = vertx.createHttpServer();
+            Router router = Router.router(vertx);
+            server.requestHandler(router);
+            server.listen(options.port(), "localhost").toCompletionStage().toCompletableFuture()
+                    .get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            String baseUrl = "http://localhost:" + server.actualPort();
+            Clock clock = Clock.systemUTC();
+            WebhookSender webhooks = new WebhookSender(vertx, options.webhookSecretBase64(), options.webhookUrl(), clock);
+            mountRoutes(router, vertx, options, baseUrl, clock, webhooks);
+            LOG.infof("Finch simulator listening on %s", baseUrl);
+            return new FinchSimulator(vertx, server, webhooks);
+        } catch (Exception e) {
+            vertx.close();
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IllegalStateException("Finch simulator did not start", e);
+        }
+    }
+
+    private static void mountRoutes(Router router, Vertx vertx, Options options, String baseUrl, Clock clock,
+                                    WebhookSender webhooks) {
+        SimulatorState state = new SimulatorState(options.codeTtl(), clock);
+        RequestCounter requests = new RequestCounter();
+        FaultInjector faults = new FaultInjector(vertx);
+        FinchApi api = new FinchApi(state, new ClientCredentials(options.clientId(), options.clientSecret()),
+                options.allowedRedirectUris(), baseUrl);
+        ConnectPage page = new ConnectPage(state, options.allowedRedirectUris());
+        ControlApi control = new ControlApi(state, webhooks, faults, requests);
+
+        router.route().handler(BodyHandler.create().setBodyLimit(1024 * 1024));
+
+        finch(router, requests, faults, HttpMethod.POST, "/connect/sessions", "connect.sessions", api::createSession);
+        finch(router, requests, faults, HttpMethod.POST, "/connect/sessions/reauthenticate",
+                "connect.sessions.reauthenticate", api::createReauthSession);
+        finch(router, requests, faults, HttpMethod.POST, "/auth/token", "auth.token", api::exchangeCode);
+        finch(router, requests, faults, HttpMethod.GET, "/introspect", "introspect", api::introspect);
+        finch(router, requests, faults, HttpMethod.POST, "/disconnect", "disconnect", api::disconnect);
+        finch(router, requests, faults, HttpMethod.GET, "/employer/company", "employer.company", api::company);
+
+        router.get("/authorize").handler(requests.counting("authorize.page")).handler(page::show);
+        router.post("/authorize").handler(requests.counting("authorize.submit")).handler(page::authorize);
+
+        router.post("/_control/sessions/:session_id/complete").handler(control::completeSession);
+        router.post("/_control/connections/:connection_id/status").handler(control::changeStatus);
+        router.get("/_control/connections/:connection_id").handler(control::connection);
+        router.get("/_control/customers/:customer_id").handler(control::customer);
+        router.post("/_control/webhooks/:event_id/redeliver").handler(control::redeliver);
+        router.post("/_control/webhooks").handler(control::sendEvent);
+        router.put("/_control/faults/:endpoint").handler(control::setFault);
+        router.delete("/_control/faults").handler(control::clearFaults);
+        router.get("/_control/requests").handler(control::requestCounts);
+        router.delete("/_control/requests").handler(control::resetRequestCounts);
+
+        router.route().last().handler(ctx -> {
+            throw FinchError.notFound("not_found", "No route for " + ctx.request().method() + " " + ctx.request().path());
+        });
+        router.route().failureHandler(FinchSimulator::writeFailure);
+    }
+
+    private static void finch(Router router, RequestCounter requests, FaultInjector faults, HttpMethod method,
+                              String path, String endpointKey, Handler<RoutingContext> handler) {
+        router.route(method, path)
+                .handler(requests.counting(endpointKey))
+                .handler(faults.injecting(endpointKey))
+                .handler(FinchApi::requireApiVersion)
+                .handler(handler);
+    }
+
+    private static void writeFailure(RoutingContext ctx) {
+        if (ctx.response().ended() || ctx.response().closed()) {
+            return;
+        }
+        FinchError error;
+        if (ctx.failure() instanceof FinchError finchError) {
+            error = finchError;
+        } else if (ctx.failure() == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+            error = new FinchError(ctx.statusCode(), "invalid_request_error", "invalid_request", "Invalid request");
+        } else {
+            LOG.warn("Finch simulator handler failed", ctx.failure());
+            error = FinchError.forStatus(500);
+        }
+        FinchApi.respond(ctx, error.status(), error.toJson());
+    }
+
+    public String baseUrl() {
+        return "http://localhost:" + port();
+    }
+
+    public int port() {
+        return server.actualPort();
+    }
+
+    public void setWebhookUrl(String url) {
+        webhooks.setWebhookUrl(url);
+    }
+
+    @Override
+    public void close() {
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.warn("Finch simulator did not stop cleanly", e);
+        }
+    }
+}

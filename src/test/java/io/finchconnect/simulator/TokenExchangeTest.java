@@ -1,0 +1,221 @@
+package io.finchconnect.simulator;
+
+import static io.finchconnect.simulator.ConnectSessionsTest.assertFinchError;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class TokenExchangeTest {
+
+    private static FinchSimulator simulator;
+    private static SimulatorClient client;
+
+    @BeforeAll
+    static void start() {
+        simulator = FinchSimulator.start(FinchSimulator.Options.defaults());
+        client = new SimulatorClient(simulator);
+    }
+
+    @AfterAll
+    static void stop() {
+        simulator.close();
+    }
+
+    @Test
+    void tokenResponseHasExactlyTheCreateAccessTokenResponseFields() {
+        String customerId = SimulatorClient.uniqueCustomerId();
+        JsonObject token = client.connect(customerId);
+
+        assertEquals(Set.of("access_token", "token_type", "connection_id", "client_type", "connection_type", "entity_ids",
+                "products", "provider_id", "customer_id", "customer_name", "company_id", "account_id"), token.fieldNames());
+        assertTrue(token.getString("access_token").length() >= 40);
+        assertEquals("bearer", token.getString("token_type"));
+        UUID.fromString(token.getString("connection_id"));
+        assertEquals("sandbox", token.getString("client_type"));
+        assertEquals("provider", token.getString("connection_type"));
+        assertEquals(1, token.getJsonArray("entity_ids").size());
+        UUID.fromString(token.getJsonArray("entity_ids").getString(0));
+        assertEquals(new JsonArray().add("company").add("directory"), token.getJsonArray("products"));
+        assertEquals("gusto", token.getString("provider_id"));
+        assertEquals(customerId, token.getString("customer_id"));
+        assertEquals("Acme " + customerId, token.getString("customer_name"));
+        UUID.fromString(token.getString("company_id"));
+        UUID.fromString(token.getString("account_id"));
+    }
+
+    @Test
+    void finchSandboxGivesAFinchConnectionType() {
+        String sessionId = client.basicPost("/connect/sessions", SimulatorClient.sessionBody(SimulatorClient.uniqueCustomerId())
+                .put("sandbox", "finch")).json().getString("session_id");
+        String code = client.controlPost("/_control/sessions/" + sessionId + "/complete",
+                new JsonObject().put("provider", "adp_run")).json().getString("code");
+
+        JsonObject token = client.exchange(code).json();
+
+        assertEquals("finch", token.getString("connection_type"));
+        assertEquals("adp_run", token.getString("provider_id"));
+    }
+
+    @Test
+    void codeIsSingleUse() {
+        String code = completeNewSession();
+
+        assertEquals(200, client.exchange(code).status());
+        assertFinchError(client.exchange(code), 400, "invalid_request_error", "invalid_grant");
+        assertFinchError(client.exchange("never-issued"), 400, "invalid_request_error", "invalid_grant");
+    }
+
+    @Test
+    void codeExpiresAfterTheCodeTtl() throws InterruptedException {
+        try (FinchSimulator shortLived = FinchSimulator.start(FinchSimulator.Options.defaults().withCodeTtl(Duration.ofMillis(200)))) {
+            SimulatorClient shortClient = new SimulatorClient(shortLived);
+            String sessionId = shortClient.basicPost("/connect/sessions",
+                    SimulatorClient.sessionBody(SimulatorClient.uniqueCustomerId())).json().getString("session_id");
+            String code = shortClient.controlPost("/_control/sessions/" + sessionId + "/complete", null).json().getString("code");
+            Thread.sleep(400);
+
+            assertFinchError(shortClient.exchange(code), 400, "invalid_request_error", "invalid_grant");
+        }
+    }
+
+    @Test
+    void clientCredentialsMayComeInTheBodyAndMustBeRight() {
+        String code = completeNewSession();
+        SimulatorClient.Reply wrong = client.send(client.finchPost("/auth/token", new JsonObject().put("code", code)
+                .put("client_id", "sim-client-id").put("client_secret", "nope")).build());
+        SimulatorClient.Reply missing = client.send(client.finchPost("/auth/token", new JsonObject().put("code", code)).build());
+        SimulatorClient.Reply right = client.send(client.finchPost("/auth/token", new JsonObject().put("code", code)
+                .put("client_id", "sim-client-id").put("client_secret", "sim-client-secret")
+                .put("redirect_uri", "https://app.example.com/callback")).build());
+
+        assertFinchError(wrong, 401, "authentication_error", "invalid_client");
+        assertFinchError(missing, 401, "authentication_error", "invalid_client");
+        assertEquals(200, right.status(), right.body());
+    }
+
+    @Test
+    void redirectUriMustMatchTheFlows() {
+        String code = completeNewSession();
+
+        SimulatorClient.Reply other = client.basicPost("/auth/token",
+                new JsonObject().put("code", code).put("redirect_uri", "https://app.example.com/other"));
+
+        assertFinchError(other, 400, "invalid_request_error", "invalid_grant");
+        assertEquals(200, client.basicPost("/auth/token", new JsonObject().put("code", code)
+                .put("redirect_uri", "https://app.example.com/callback")).status());
+    }
+
+    @Test
+    void reauthExchangeKeepsTheIdsAndRevokesTheOldToken() {
+        JsonObject first = client.connect(SimulatorClient.uniqueCustomerId());
+        String connectionId = first.getString("connection_id");
+        client.controlPost("/_control/connections/" + connectionId + "/status", new JsonObject().put("status", "reauth"));
+        String sessionId = client.basicPost("/connect/sessions/reauthenticate", new JsonObject().put("connection_id", connectionId))
+                .json().getString("session_id");
+        String code = client.controlPost("/_control/sessions/" + sessionId + "/complete", null).json().getString("code");
+
+        JsonObject second = client.exchange(code).json();
+
+        assertEquals(connectionId, second.getString("connection_id"));
+        assertEquals(first.getString("company_id"), second.getString("company_id"));
+        assertEquals(first.getString("account_id"), second.getString("account_id"));
+        assertEquals(first.getJsonArray("entity_ids"), second.getJsonArray("entity_ids"));
+        assertNotEquals(first.getString("access_token"), second.getString("access_token"));
+        assertFinchError(client.bearerGet("/introspect", first.getString("access_token")), 401, "authentication_error", "invalid_token");
+        JsonObject introspection = client.bearerGet("/introspect", second.getString("access_token")).json();
+        assertEquals("connected", introspection.getJsonObject("connection_status").getString("status"));
+    }
+
+    @Test
+    void introspectDescribesTheConnection() {
+        String customerId = SimulatorClient.uniqueCustomerId();
+        JsonObject token = client.connect(customerId);
+
+        SimulatorClient.Reply reply = client.bearerGet("/introspect", token.getString("access_token"));
+
+        assertEquals(200, reply.status(), reply.body());
+        JsonObject body = reply.json();
+        assertEquals(token.getString("connection_id"), body.getString("connection_id"));
+        JsonObject status = body.getJsonObject("connection_status");
+        assertEquals("connected", status.getString("status"));
+        assertTrue(status.containsKey("message"));
+        assertTrue(status.getString("last_successful_sync") != null);
+        assertEquals(customerId, body.getString("customer_id"));
+        assertEquals("Acme " + customerId, body.getString("customer_name"));
+        assertEquals(token.getJsonArray("products"), body.getJsonArray("products"));
+        assertEquals("gusto", body.getString("provider_id"));
+        assertEquals(token.getString("company_id"), body.getString("company_id"));
+        assertEquals("sandbox", body.getString("client_type"));
+        assertEquals("provider", body.getString("connection_type"));
+        assertEquals(token.getString("account_id"), body.getString("account_id"));
+    }
+
+    @Test
+    void introspectNeedsAValidBearerToken() {
+        assertFinchError(client.bearerGet("/introspect", "made-up"), 401, "authentication_error", "invalid_token");
+        assertFinchError(client.send(client.request("/introspect").header("Finch-API-Version", SimulatorClient.VERSION).GET().build()),
+                401, "authentication_error", "invalid_token");
+    }
+
+    @Test
+    void disconnectEndsTheConnectionAndRevokesItsToken() {
+        JsonObject token = client.connect(SimulatorClient.uniqueCustomerId());
+
+        SimulatorClient.Reply reply = client.bearerPost("/disconnect", token.getString("access_token"));
+
+        assertEquals(200, reply.status(), reply.body());
+        assertEquals(new JsonObject().put("status", "success"), reply.json());
+        assertFinchError(client.bearerGet("/introspect", token.getString("access_token")), 401, "authentication_error", "invalid_token");
+        JsonObject state = client.controlGet("/_control/connections/" + token.getString("connection_id")).json();
+        assertEquals("disconnected", state.getString("status"));
+        assertEquals(0, state.getInteger("active_access_tokens"));
+    }
+
+    @Test
+    void companyAnswersForAConnectedConnectionAndAsksForReauthOtherwise() {
+        JsonObject token = client.connect(SimulatorClient.uniqueCustomerId());
+        String accessToken = token.getString("access_token");
+
+        SimulatorClient.Reply company = client.bearerGet("/employer/company", accessToken);
+        assertEquals(200, company.status(), company.body());
+        assertEquals(token.getString("company_id"), company.json().getString("id"));
+        assertEquals(token.getString("customer_name"), company.json().getString("legal_name"));
+
+        client.controlPost("/_control/connections/" + token.getString("connection_id") + "/status",
+                new JsonObject().put("status", "reauth"));
+        SimulatorClient.Reply reauth = client.bearerGet("/employer/company", accessToken);
+
+        assertEquals(401, reauth.status());
+        assertEquals(new JsonObject().put("code", 401).put("name", "authentication_error")
+                .put("finch_code", "reauthenticate_user").put("message", "Please reauthenticate user"), reauth.json());
+    }
+
+    @Test
+    void controlStateShowsTheConnection() {
+        JsonObject token = client.connect(SimulatorClient.uniqueCustomerId());
+
+        JsonObject state = client.controlGet("/_control/connections/" + token.getString("connection_id")).json();
+
+        assertEquals("connected", state.getString("status"));
+        assertEquals(token.getString("company_id"), state.getString("company_id"));
+        assertNull(state.getString("message"));
+        assertEquals(404, client.controlGet("/_control/connections/unknown").status());
+        assertEquals(404, client.controlGet("/_control/customers/unknown-" + UUID.randomUUID()).status());
+    }
+
+    private static String completeNewSession() {
+        String sessionId = client.basicPost("/connect/sessions", SimulatorClient.sessionBody(SimulatorClient.uniqueCustomerId()))
+                .json().getString("session_id");
+        return client.controlPost("/_control/sessions/" + sessionId + "/complete", null).json().getString("code");
+    }
+}
