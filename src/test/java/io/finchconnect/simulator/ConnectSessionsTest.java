@@ -146,6 +146,20 @@ class ConnectSessionsTest {
     }
 
     @Test
+    void aDisconnectedCustomerCanStageANewSession() {
+        String customerId = SimulatorClient.uniqueCustomerId();
+        JsonObject token = client.connect(customerId);
+        client.bearerPost("/disconnect", token.getString("access_token"));
+
+        SimulatorClient.Reply reply = client.basicPost("/connect/sessions", SimulatorClient.sessionBody(customerId));
+
+        assertEquals(200, reply.status(), reply.body());
+        String code = client.controlPost("/_control/sessions/" + reply.json().getString("session_id") + "/complete", null)
+                .json().getString("code");
+        assertNotEquals(token.getString("connection_id"), client.exchange(code).json().getString("connection_id"));
+    }
+
+    @Test
     void reauthSessionIsANewSessionBoundToTheConnection() {
         String customerId = SimulatorClient.uniqueCustomerId();
         String connectionId = client.connect(customerId).getString("connection_id");

@@ -66,7 +66,13 @@ final class ControlApi {
     }
 
     void setFault(RoutingContext ctx) {
-        faults.set(ctx.pathParam("endpoint"), FaultInjector.Fault.parse(FinchApi.jsonBody(ctx)));
+        FaultInjector.Fault fault;
+        try {
+            fault = FaultInjector.Fault.parse(FinchApi.jsonBody(ctx));
+        } catch (ClassCastException e) {
+            throw FinchError.invalidRequest("latency_ms, status, retry_after_seconds and times are numbers, reset a boolean");
+        }
+        faults.set(ctx.pathParam("endpoint"), fault);
         FinchApi.respond(ctx, 200, faults.snapshot());
     }
 

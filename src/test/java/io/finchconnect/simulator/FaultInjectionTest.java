@@ -128,6 +128,7 @@ class FaultInjectionTest {
         assertEquals(400, putFault("introspect", new JsonObject().put("status", 404)).status());
         assertEquals(400, putFault("introspect", new JsonObject().put("status", 500).put("retry_after_seconds", 3)).status());
         assertEquals(400, putFault("introspect", new JsonObject().put("times", 0)).status());
+        assertEquals(400, putFault("introspect", new JsonObject().put("status", "500")).status());
     }
 
     private static void fault(String endpoint, JsonObject body) {
