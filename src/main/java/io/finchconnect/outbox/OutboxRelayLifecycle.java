@@ -76,7 +76,8 @@ public class OutboxRelayLifecycle {
                 : reactiveUrl;
         PgConnectOptions options = PgConnectOptions.fromUri(URI.create(url).toString());
         options.setUser(user).setPassword(password).setConnectTimeout(5_000).setReconnectAttempts(0);
-        options.getProperties().put("application_name", "finch-connect-outbox-relay");
+        // Names the instance in pg_stat_activity, so an operator sees which process leads the relay.
+        options.getProperties().put("application_name", "finch-connect-outbox-relay:" + ProcessHandle.current().pid());
         return options;
     }
 }

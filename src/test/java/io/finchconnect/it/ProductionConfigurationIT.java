@@ -1,0 +1,63 @@
+package io.finchconnect.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.finchconnect.testing.TestStack;
+
+class ProductionConfigurationIT {
+
+    @Test
+    void withoutItsSettingsTheJarRefusesToStartAndNamesEveryMissingVariable() throws Exception {
+        ServiceProcess service = ServiceProcess.start(Map.of(), "no-settings");
+
+        assertThat(service.exitsWithin(Duration.ofSeconds(60))).isTrue();
+        assertThat(service.exitCode()).isNotZero();
+        assertThat(service.output()).contains(ServiceProcess.REQUIRED_VARIABLES);
+    }
+
+    @Test
+    void oneMissingVariableIsNamedAndNoSecretIsPrinted() throws Exception {
+        Map<String, String> environment = new HashMap<>(ServiceProcess.environmentFor(TestStack.get()));
+        environment.remove("KAFKA_BOOTSTRAP_SERVERS");
+        ServiceProcess service = ServiceProcess.start(environment, "one-missing");
+
+        assertThat(service.exitsWithin(Duration.ofSeconds(60))).isTrue();
+        assertThat(service.output()).contains("KAFKA_BOOTSTRAP_SERVERS")
+                .doesNotContain(environment.get("FINCH_CLIENT_SECRET"))
+                .doesNotContain(environment.get("FINCH_WEBHOOK_SECRET"))
+                .doesNotContain(environment.get("TOKEN_VAULT_KEYS").split(",")[0].split(":")[1]);
+    }
+
+    @Test
+    void aWebhookSecretThatIsNotBase64StopsStartUp() throws Exception {
+        Map<String, String> environment = new HashMap<>(ServiceProcess.environmentFor(TestStack.get()));
+        environment.put("FINCH_WEBHOOK_SECRET", "not base64!");
+        ServiceProcess service = ServiceProcess.start(environment, "bad-secret");
+
+        assertThat(service.exitsWithin(Duration.ofSeconds(60))).isTrue();
+        assertThat(service.output()).contains("FINCH_WEBHOOK_SECRET").doesNotContain("not base64!");
+    }
+
+    @Test
+    void withExactlyTheDocumentedVariablesTheJarStartsAndIsReady() throws Exception {
+        try (ServiceProcess service = ServiceProcess.start(ServiceProcess.environmentFor(TestStack.get()), "documented")) {
+            service.awaitReady();
+
+            HttpResponse<String> ready = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create(service.url("/q/health/ready"))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(ready.statusCode()).isEqualTo(200);
+            assertThat(ready.body()).contains("\"status\": \"UP\"", "outbox");
+        }
+    }
+}

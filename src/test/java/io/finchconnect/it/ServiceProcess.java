@@ -1,0 +1,136 @@
+package io.finchconnect.it;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.awaitility.Awaitility;
+
+import io.finchconnect.testing.TestStack;
+
+/**
+ * The production jar as a separate process, started with nothing but the environment variables the README
+ * documents, for tests of what only a real process shows: fail-fast configuration, several instances,
+ * {@code kill -9}.
+ */
+final class ServiceProcess implements AutoCloseable {
+
+    static final Path JAR = Path.of(System.getProperty("quarkus.app.jar", "target/quarkus-app/quarkus-run.jar"));
+
+    private final Process process;
+    private final Path log;
+    final int port;
+
+    private ServiceProcess(Process process, Path log, int port) {
+        this.process = process;
+        this.log = log;
+        this.port = port;
+    }
+
+    /** The production environment for the shared test stack, keyed by environment variable. */
+    static Map<String, String> environmentFor(TestStack stack) {
+        Map<String, String> config = stack.config();
+        Map<String, String> environment = new LinkedHashMap<>();
+        environment.put("QUARKUS_DATASOURCE_REACTIVE_URL", config.get("quarkus.datasource.reactive.url"));
+        environment.put("QUARKUS_DATASOURCE_JDBC_URL", config.get("quarkus.datasource.jdbc.url"));
+        environment.put("QUARKUS_DATASOURCE_USERNAME", config.get("quarkus.datasource.username"));
+        environment.put("QUARKUS_DATASOURCE_PASSWORD", config.get("quarkus.datasource.password"));
+        environment.put("KAFKA_BOOTSTRAP_SERVERS", config.get("kafka.bootstrap.servers"));
+        environment.put("FINCH_BASE_URL", config.get("finch.base-url"));
+        environment.put("FINCH_CLIENT_ID", config.get("finch.client-id"));
+        environment.put("FINCH_CLIENT_SECRET", config.get("finch.client-secret"));
+        environment.put("FINCH_WEBHOOK_SECRET", config.get("finch.webhook-secrets"));
+        environment.put("FINCH_REDIRECT_URIS", config.get("finch.redirect-uris"));
+        environment.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", config.get("mp.jwt.verify.publickey.location"));
+        environment.put("MP_JWT_VERIFY_ISSUER", config.get("mp.jwt.verify.issuer"));
+        environment.put("TOKEN_VAULT_KEYS", config.get("token-vault.keys"));
+        environment.put("TOKEN_VAULT_ACTIVE_KEY_ID", config.get("token-vault.active-key-id"));
+        return environment;
+    }
+
+    /** Starts the jar with exactly {@code environment} (plus PATH and PORT), output to a log file. */
+    static ServiceProcess start(Map<String, String> environment, String name) throws IOException {
+        int port = freePort();
+        Path log = Path.of("target", "it-logs", name + "-" + port + ".log");
+        Files.createDirectories(log.getParent());
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-jar", JAR.toString());
+        builder.environment().clear();
+        builder.environment().put("PATH", System.getenv("PATH"));
+        builder.environment().putAll(environment);
+        builder.environment().put("PORT", String.valueOf(port));
+        builder.redirectErrorStream(true).redirectOutput(log.toFile());
+        return new ServiceProcess(builder.start(), log, port);
+    }
+
+    ServiceProcess awaitReady() {
+        HttpClient client = HttpClient.newHttpClient();
+        Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                .until(() -> {
+                    if (!process.isAlive()) {
+                        throw new AssertionError("service exited:\n" + output());
+                    }
+                    return client.send(HttpRequest.newBuilder(URI.create(url("/q/health/ready"))).build(),
+                            HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+                });
+        return this;
+    }
+
+    String url(String path) {
+        return "http://localhost:" + port + path;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean exitsWithin(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    int exitCode() {
+        return process.exitValue();
+    }
+
+    String output() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no output: " + e.getMessage() + ")";
+        }
+    }
+
+    void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    static final List<String> REQUIRED_VARIABLES = List.of("QUARKUS_DATASOURCE_REACTIVE_URL", "QUARKUS_DATASOURCE_JDBC_URL",
+            "QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD", "KAFKA_BOOTSTRAP_SERVERS", "FINCH_BASE_URL",
+            "FINCH_CLIENT_ID", "FINCH_CLIENT_SECRET", "FINCH_WEBHOOK_SECRET", "FINCH_REDIRECT_URIS",
+            "MP_JWT_VERIFY_PUBLICKEY_LOCATION", "MP_JWT_VERIFY_ISSUER", "TOKEN_VAULT_KEYS", "TOKEN_VAULT_ACTIVE_KEY_ID");
+}
