@@ -47,8 +47,6 @@ public class Outbox {
 
     public Uni<UUID> write(String key, String type, Object data, Map<String, String> headers) {
         UUID eventId = UUID.randomUUID();
-        String payload = toJson(data);
-        String headerJson = toJson(headers);
         return Panache.currentTransaction()
                 .onItem().ifNull().failWith(() -> new IllegalStateException(
                         "Outbox.write must run inside the transaction of the state change it describes"))
@@ -57,8 +55,8 @@ public class Outbox {
                         .setParameter(1, eventId.toString())
                         .setParameter(2, key)
                         .setParameter(3, type)
-                        .setParameter(4, payload)
-                        .setParameter(5, headerJson)
+                        .setParameter(4, toJson(data))
+                        .setParameter(5, toJson(headers))
                         .executeUpdate())
                 .replaceWith(eventId);
     }
