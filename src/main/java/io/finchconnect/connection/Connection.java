@@ -1,0 +1,72 @@
+package io.finchconnect.connection;
+
+import java.time.OffsetDateTime;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+
+import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+
+/**
+ * A customer's Finch connection: its status as last reported by Finch, what it gives access to, and its
+ * access token encrypted by the token vault. {@code reauthEpisode} counts the times it entered
+ * {@code reauth}, so each episode gets exactly one reauthentication session.
+ */
+@Entity
+@Table(name = "connections")
+public class Connection extends PanacheEntityBase {
+
+    @Id
+    @Column(name = "connection_id")
+    public String connectionId;
+
+    @Column(name = "customer_id", nullable = false)
+    public String customerId;
+
+    @Column(name = "status", nullable = false)
+    public ConnectionStatus status;
+
+    /** Finch's time of the newest status applied; older events replayed later must not flip it back. */
+    @Column(name = "status_changed_at", nullable = false)
+    public OffsetDateTime statusChangedAt;
+
+    @Column(name = "reauth_episode", nullable = false)
+    public int reauthEpisode;
+
+    @Column(name = "company_id")
+    public String companyId;
+
+    @Column(name = "provider_id")
+    public String providerId;
+
+    @Column(name = "connection_type")
+    public String connectionType;
+
+    @Column(name = "client_type")
+    public String clientType;
+
+    @Column(name = "products", nullable = false)
+    public String[] products = new String[0];
+
+    @Column(name = "entity_ids", nullable = false)
+    public String[] entityIds = new String[0];
+
+    @Column(name = "token_key_id", nullable = false)
+    public String tokenKeyId;
+
+    @Column(name = "token_ciphertext", nullable = false)
+    public byte[] tokenCiphertext;
+
+    @Column(name = "connected_at", nullable = false)
+    public OffsetDateTime connectedAt;
+
+    @Column(name = "updated_at", nullable = false)
+    public OffsetDateTime updatedAt;
+
+    @Version
+    @Column(name = "version", nullable = false)
+    public int version;
+}

@@ -1,0 +1,50 @@
+package io.finchconnect.connection;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+import jakarta.persistence.AttributeConverter;
+import jakarta.persistence.Converter;
+
+/**
+ * A connection's status, with Finch's own names (finch-api.md: {@code ConnectionStatusType} plus
+ * {@code disconnected}).
+ */
+public enum ConnectionStatus {
+    PENDING("pending"),
+    PROCESSING("processing"),
+    CONNECTED("connected"),
+    REAUTH("reauth"),
+    DISCONNECTED("disconnected"),
+    ERROR_NO_ACCOUNT_SETUP("error_no_account_setup"),
+    ERROR_PERMISSIONS("error_permissions");
+
+    private final String finchName;
+
+    ConnectionStatus(String finchName) {
+        this.finchName = finchName;
+    }
+
+    public String finchName() {
+        return finchName;
+    }
+
+    public static Optional<ConnectionStatus> fromFinch(String name) {
+        return Arrays.stream(values()).filter(status -> status.finchName.equals(name)).findFirst();
+    }
+
+    /** Stores the status under Finch's name, the same as the table's check constraint. */
+    @Converter(autoApply = true)
+    public static class AsFinchName implements AttributeConverter<ConnectionStatus, String> {
+        @Override
+        public String convertToDatabaseColumn(ConnectionStatus status) {
+            return status == null ? null : status.finchName;
+        }
+
+        @Override
+        public ConnectionStatus convertToEntityAttribute(String name) {
+            return name == null ? null : fromFinch(name).orElseThrow(
+                    () -> new IllegalStateException("Unknown connection status in the database: " + name));
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package io.finchconnect.connection.events;
+
+import java.time.OffsetDateTime;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * The data of the connection events on {@code finch.connection-events} (DESIGN.md section 4, AsyncAPI file
+ * {@code src/main/resources/asyncapi/finch-connection-events.yaml}). Serialised in snake_case; none carries a
+ * token or any other secret.
+ */
+public final class ConnectionEvents {
+
+    private ConnectionEvents() {
+    }
+
+    /** A connection entered reauth; {@code reauth_session} is absent here and present in the follow-up event. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ReauthNeeded(String connectionId, String customerId, String companyId, String providerId,
+                               OffsetDateTime detectedAt, String sourceEventId, ReauthSession reauthSession) {
+    }
+
+    public record ReauthSession(String sessionId, String connectUrl, OffsetDateTime expiresAt) {
+    }
+
+    public record Reauthenticated(String connectionId, String customerId, OffsetDateTime reauthenticatedAt) {
+    }
+
+    public record Disconnected(String connectionId, String customerId, OffsetDateTime disconnectedAt) {
+    }
+}

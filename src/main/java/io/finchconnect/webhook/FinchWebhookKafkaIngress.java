@@ -1,0 +1,74 @@
+package io.finchconnect.webhook;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+import io.finchconnect.webhook.IncomingEventHandler.Channel;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * The same Finch events from Kafka (topic {@code finch.webhooks}), published by an edge that verified Finch's
+ * signature, with the event id in the {@code finch-event-id} header. A record that can never be handled is
+ * logged and skipped so it does not block its partition; a database outage is waited out instead, so nothing
+ * is lost.
+ */
+@ApplicationScoped
+public class FinchWebhookKafkaIngress {
+
+    private static final Logger LOG = Logger.getLogger(FinchWebhookKafkaIngress.class);
+    static final String EVENT_ID_HEADER = "finch-event-id";
+    static final String TIMESTAMP_HEADER = "finch-timestamp";
+
+    private final IncomingEventHandler handler;
+
+    FinchWebhookKafkaIngress(IncomingEventHandler handler) {
+        this.handler = handler;
+    }
+
+    @Incoming("finch-webhooks")
+    public Uni<Void> consume(ConsumerRecord<String, byte[]> record) {
+        String eventId = header(record, EVENT_ID_HEADER);
+        if (eventId == null || eventId.isBlank() || eventId.length() > 255 || record.value() == null) {
+            LOG.warnf("Skipping Finch event record %s-%d@%d: no usable %s header or no body", record.topic(),
+                    record.partition(), record.offset(), EVENT_ID_HEADER);
+            return Uni.createFrom().voidItem();
+        }
+        return handler.handle(eventId, Channel.KAFKA, occurredAt(record), record.value())
+                .onFailure().invoke(failure -> LOG.warnf("Finch event %s from Kafka not handled yet (%s); retrying",
+                        eventId, failure.toString()))
+                .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(10)).indefinitely()
+                .replaceWithVoid();
+    }
+
+    private static OffsetDateTime occurredAt(ConsumerRecord<String, byte[]> record) {
+        String timestamp = header(record, TIMESTAMP_HEADER);
+        try {
+            if (timestamp != null) {
+                return OffsetDateTime.ofInstant(Instant.ofEpochSecond(Long.parseLong(timestamp.trim())), ZoneOffset.UTC);
+            }
+        } catch (NumberFormatException e) {
+            LOG.debugf("Ignoring unreadable %s header on %s-%d@%d", TIMESTAMP_HEADER, record.topic(), record.partition(),
+                    record.offset());
+        }
+        return OffsetDateTime.ofInstant(Instant.ofEpochMilli(record.timestamp()), ZoneOffset.UTC);
+    }
+
+    private static String header(ConsumerRecord<String, byte[]> record, String name) {
+        for (Header header : record.headers()) {
+            if (header.key().equalsIgnoreCase(name) && header.value() != null) {
+                return new String(header.value(), StandardCharsets.UTF_8);
+            }
+        }
+        return null;
+    }
+}

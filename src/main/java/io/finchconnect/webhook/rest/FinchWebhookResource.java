@@ -1,0 +1,70 @@
+package io.finchconnect.webhook.rest;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Map;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestHeader;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import io.finchconnect.common.problem.Problem;
+import io.finchconnect.finch.config.FinchConfig;
+import io.finchconnect.webhook.FinchSignatureVerifier;
+import io.finchconnect.webhook.FinchSignatureVerifier.InvalidSignatureException;
+import io.finchconnect.webhook.IncomingEventHandler;
+import io.finchconnect.webhook.IncomingEventHandler.Channel;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Finch's webhook receiver. Authenticated by Finch's signature over the raw body, not by a bearer token.
+ * Every authentic delivery is answered 200 with what became of it, so Finch never retries an event that
+ * cannot get better: an unreadable body is recorded as rejected rather than refused.
+ */
+@Path("/v1/webhooks/finch")
+@Tag(name = "Incoming Finch events")
+public class FinchWebhookResource {
+
+    private static final int MAX_EVENT_ID = 255;
+
+    private final FinchSignatureVerifier verifier;
+    private final IncomingEventHandler handler;
+    private final Clock clock;
+
+    FinchWebhookResource(FinchConfig config, IncomingEventHandler handler) {
+        this.verifier = new FinchSignatureVerifier(config.webhookSecrets());
+        this.handler = handler;
+        this.clock = Clock.systemUTC();
+    }
+
+    @POST
+    @Consumes(MediaType.WILDCARD)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Receive a signed Finch webhook (Finch-Event-Id, Finch-Timestamp, Finch-Signature)")
+    public Uni<Map<String, String>> receive(@RestHeader("Finch-Event-Id") String eventId,
+                                            @RestHeader("Finch-Timestamp") String timestamp,
+                                            @RestHeader("Finch-Signature") String signature, byte[] body) {
+        if (eventId != null && eventId.length() > MAX_EVENT_ID) {
+            throw new InvalidSignatureException("Finch-Event-Id is longer than any Finch event id");
+        }
+        Instant sentAt = verifier.verify(eventId, timestamp, signature, body == null ? new byte[0] : body, clock.instant());
+        return handler.handle(eventId, Channel.HTTP, OffsetDateTime.ofInstant(sentAt, ZoneOffset.UTC), body)
+                .map(outcome -> Map.of("event_id", eventId, "outcome", outcome.label()));
+    }
+
+    @ServerExceptionMapper
+    public Response invalidSignature(InvalidSignatureException e) {
+        Problem problem = Problem.of("invalid-signature", "Invalid signature", 401, e.getMessage(), null);
+        return Response.status(401).type(Problem.MEDIA_TYPE).entity(problem).build();
+    }
+}

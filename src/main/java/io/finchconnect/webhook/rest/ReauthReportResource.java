@@ -1,0 +1,70 @@
+package io.finchconnect.webhook.rest;
+
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.UUID;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+
+import io.finchconnect.common.problem.ProblemException;
+import io.finchconnect.webhook.FinchEvent;
+import io.finchconnect.webhook.IncomingEventHandler;
+import io.finchconnect.webhook.IncomingEventHandler.Channel;
+import io.finchconnect.webhook.IncomingOutcome;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * For services that called Finch with a connection's token and got {@code 401 reauthenticate_user}: the same
+ * transition to {@code reauth} as Finch's own event, recorded like one.
+ */
+@Path("/v1/connections/{connection_id}/reauth-required")
+@Tag(name = "Connections")
+public class ReauthReportResource {
+
+    private static final Logger LOG = Logger.getLogger(ReauthReportResource.class);
+
+    private final IncomingEventHandler handler;
+    private final SecurityIdentity identity;
+
+    ReauthReportResource(IncomingEventHandler handler, SecurityIdentity identity) {
+        this.handler = handler;
+        this.identity = identity;
+    }
+
+    @POST
+    @RolesAllowed("connections:report")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Report that Finch answered reauthenticate_user for this connection's token")
+    public Uni<ReportResult> report(@PathParam("connection_id") String connectionId) {
+        if (connectionId.isBlank() || connectionId.length() > 255) {
+            throw ProblemException.badRequest("connection_id", "connection_id must be 1 to 255 characters");
+        }
+        String reportId = "report_" + UUID.randomUUID();
+        FinchEvent event = new FinchEvent(connectionId, null, null, null, "account.updated",
+                JsonNodeFactory.instance.objectNode().put("status", "reauth"));
+        return handler.handle(reportId, Channel.REPORT, OffsetDateTime.now(ZoneOffset.UTC), event)
+                .map(outcome -> {
+                    if (outcome == IncomingOutcome.UNKNOWN_CONNECTION) {
+                        throw ProblemException.notFound("No connection " + connectionId);
+                    }
+                    LOG.infof("Connection %s reported as needing reauthentication by %s (%s)", connectionId,
+                            identity.getPrincipal().getName(), outcome.label());
+                    return new ReportResult(connectionId, "reauth", outcome.label(), reportId);
+                });
+    }
+
+    public record ReportResult(String connectionId, String status, String outcome, String reportId) {
+    }
+}

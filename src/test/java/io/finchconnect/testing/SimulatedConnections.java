@@ -1,0 +1,57 @@
+package io.finchconnect.testing;
+
+import static io.restassured.RestAssured.given;
+
+import java.util.Map;
+import java.util.UUID;
+
+import io.restassured.path.json.JsonPath;
+
+/**
+ * Connections that exist both at the Finch simulator (authorized through its control API and exchanged at
+ * its {@code /auth/token}) and in this service's database, for tests of what happens to a connection later.
+ */
+public final class SimulatedConnections {
+
+    private SimulatedConnections() {
+    }
+
+    public record SimulatedConnection(String customerId, String connectionId, String companyId, String providerId) {
+    }
+
+    public static SimulatedConnection connected() {
+        TestStack stack = TestStack.get();
+        String finch = stack.finchBaseUrl();
+        Map<String, String> config = stack.config();
+        String customerId = "cust-" + UUID.randomUUID();
+        String sessionId = given().baseUri(finch).auth().preemptive().basic(config.get("finch.client-id"), config.get("finch.client-secret"))
+                .header("Finch-API-Version", "2020-09-17").contentType("application/json")
+                .body(Map.of("customer_id", customerId, "customer_name", "Acme " + customerId, "products", new String[] { "company", "directory" }))
+                .post("/connect/sessions").then().statusCode(200).extract().path("session_id");
+        String code = given().baseUri(finch).contentType("application/json").body("{}")
+                .post("/_control/sessions/" + sessionId + "/complete").then().statusCode(200).extract().path("code");
+        JsonPath token = given().baseUri(finch).header("Finch-API-Version", "2020-09-17").contentType("application/json")
+                .body(Map.of("code", code, "client_id", config.get("finch.client-id"), "client_secret", config.get("finch.client-secret")))
+                .post("/auth/token").then().statusCode(200).extract().jsonPath();
+        SimulatedConnection connection = new SimulatedConnection(customerId, token.getString("connection_id"),
+                token.getString("company_id"), token.getString("provider_id"));
+        Sql.update("INSERT INTO customers (customer_id, customer_name) VALUES (?, ?)", customerId, "Acme " + customerId);
+        Sql.update("INSERT INTO connections (connection_id, customer_id, status, status_changed_at, company_id, provider_id, "
+                + "products, token_key_id, token_ciphertext, connected_at) VALUES (?, ?, 'connected', now() - interval '1 hour', "
+                + "?, ?, '{company,directory}', 'test', '\\x00', now())", connection.connectionId(), customerId,
+                connection.companyId(), connection.providerId());
+        return connection;
+    }
+
+    /** Flips the connection's status at the simulator, which signs and delivers an account.updated webhook. */
+    public static JsonPath setStatusAtFinch(String connectionId, String status) {
+        return given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json")
+                .body(Map.of("status", status)).post("/_control/connections/" + connectionId + "/status")
+                .then().statusCode(200).extract().jsonPath();
+    }
+
+    public static JsonPath redeliver(String eventId) {
+        return given().baseUri(TestStack.get().finchBaseUrl()).post("/_control/webhooks/" + eventId + "/redeliver")
+                .then().statusCode(200).extract().jsonPath();
+    }
+}

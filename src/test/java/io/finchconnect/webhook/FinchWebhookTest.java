@@ -1,0 +1,197 @@
+package io.finchconnect.webhook;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.finchconnect.simulator.FinchWebhookSigner;
+import io.finchconnect.testing.EventTopic;
+import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.SimulatedConnections;
+import io.finchconnect.testing.SimulatedConnections.SimulatedConnection;
+import io.finchconnect.testing.Sql;
+import io.finchconnect.testing.TestStack;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+
+@QuarkusTest
+class FinchWebhookTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static EventTopic topic;
+
+    @BeforeAll
+    static void subscribe() {
+        topic = new EventTopic("finch.connection-events");
+    }
+
+    @AfterAll
+    static void unsubscribe() {
+        topic.close();
+    }
+
+    @BeforeEach
+    void pointFinchAtThisService() {
+        TestStack.get().setFinchWebhookUrl("http://localhost:" + RestAssured.port + "/v1/webhooks/finch");
+    }
+
+    @Test
+    void reauthFromFinchMovesTheConnectionAndAnnouncesItOnceEvenWhenDeliveredTwice() throws Exception {
+        SimulatedConnection connection = SimulatedConnections.connected();
+
+        JsonPath delivery = SimulatedConnections.setStatusAtFinch(connection.connectionId(), "reauth");
+        assertThat(delivery.getInt("delivery_status")).isEqualTo(200);
+        String eventId = delivery.getString("event_id");
+        assertThat(SimulatedConnections.redeliver(eventId).getInt("delivery_status")).isEqualTo(200);
+
+        assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connection.connectionId())).isEqualTo("reauth");
+        assertThat(Sql.single("SELECT reauth_episode FROM connections WHERE connection_id = ?", connection.connectionId())).isEqualTo(1);
+        assertThat(Sql.single("SELECT outcome FROM incoming_events WHERE event_id = ?", eventId)).isEqualTo("applied");
+        List<Event> events = topic.eventsWithKey(WAIT, connection.connectionId(), 1);
+        assertThat(topic.drain(Duration.ofSeconds(1)).stream().filter(e -> connection.connectionId().equals(e.key())))
+                .as("one event for two deliveries").hasSize(1);
+        Event event = events.get(0);
+        assertThat(event.headers()).containsEntry("ce_type", "finch.connection.reauth_needed")
+                .containsEntry("ce_subject", connection.connectionId());
+        JsonNode data = new ObjectMapper().readTree(event.value());
+        assertThat(data.get("connection_id").asText()).isEqualTo(connection.connectionId());
+        assertThat(data.get("customer_id").asText()).isEqualTo(connection.customerId());
+        assertThat(data.get("company_id").asText()).isEqualTo(connection.companyId());
+        assertThat(data.get("provider_id").asText()).isEqualTo(connection.providerId());
+        assertThat(data.get("source_event_id").asText()).isEqualTo(eventId);
+        assertThat(data.hasNonNull("detected_at")).isTrue();
+    }
+
+    @Test
+    void concurrentDeliveriesOfOneEventHaveOneEffect() {
+        SimulatedConnection connection = SimulatedConnections.connected();
+        String eventId = "msg_" + UUID.randomUUID().toString().replace("-", "");
+        String body = accountUpdated(connection.connectionId(), "disconnected");
+
+        List<CompletableFuture<Response>> deliveries = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            deliveries.add(CompletableFuture.supplyAsync(() -> signed(eventId, Instant.now(), body).post("/v1/webhooks/finch")));
+        }
+        List<String> outcomes = deliveries.stream().map(CompletableFuture::join)
+                .peek(response -> assertThat(response.statusCode()).isEqualTo(200))
+                .map(response -> response.jsonPath().getString("outcome")).toList();
+
+        assertThat(outcomes).containsOnlyOnce("applied").filteredOn("duplicate"::equals).hasSize(9);
+        List<Event> events = topic.eventsWithKey(WAIT, connection.connectionId(), 1);
+        assertThat(events).extracting(e -> e.headers().get("ce_type")).containsExactly("finch.connection.disconnected");
+        assertThat(topic.drain(Duration.ofMillis(500)).stream().filter(e -> connection.connectionId().equals(e.key()))).hasSize(1);
+    }
+
+    @Test
+    void connectedAfterReauthIsAReauthenticationAndAnOlderReplayChangesNothing() {
+        SimulatedConnection connection = SimulatedConnections.connected();
+        Instant now = Instant.now();
+        deliver("msg_a" + UUID.randomUUID(), now.minusSeconds(20), accountUpdated(connection.connectionId(), "reauth"), "applied");
+        deliver("msg_b" + UUID.randomUUID(), now.minusSeconds(10), accountUpdated(connection.connectionId(), "connected"), "applied");
+        // An older report, delivered late: must not flip the connection back.
+        deliver("msg_c" + UUID.randomUUID(), now.minusSeconds(15), accountUpdated(connection.connectionId(), "reauth"), "stale");
+        deliver("msg_d" + UUID.randomUUID(), now, accountUpdated(connection.connectionId(), "connected"), "unchanged");
+
+        assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connection.connectionId())).isEqualTo("connected");
+        List<Event> events = topic.eventsWithKey(WAIT, connection.connectionId(), 2);
+        assertThat(events).extracting(e -> e.headers().get("ce_type"))
+                .containsExactly("finch.connection.reauth_needed", "finch.connection.reauthenticated");
+    }
+
+    @Test
+    void unknownConnectionsAndIrrelevantEventsAreRecordedWithoutAnEvent() {
+        String unknown = "conn-" + UUID.randomUUID();
+        String first = "msg_" + UUID.randomUUID();
+        deliver(first, Instant.now(), accountUpdated(unknown, "reauth"), "unknown_connection");
+        SimulatedConnection connection = SimulatedConnections.connected();
+        String second = "msg_" + UUID.randomUUID();
+        deliver(second, Instant.now(), """
+                {"connection_id":"%s","event_type":"job.benefit_create.completed","data":{"job_id":"j1"}}"""
+                .formatted(connection.connectionId()), "ignored");
+
+        assertThat(Sql.single("SELECT outcome FROM incoming_events WHERE event_id = ?", first)).isEqualTo("unknown_connection");
+        assertThat(Sql.single("SELECT outcome FROM incoming_events WHERE event_id = ?", second)).isEqualTo("ignored");
+        assertThat(topic.drain(Duration.ofSeconds(1)).stream().filter(e -> unknown.equals(e.key())
+                || connection.connectionId().equals(e.key()))).isEmpty();
+    }
+
+    @Test
+    void anAuthenticButUnreadableBodyIsRecordedAsRejectedSoFinchStopsRetrying() {
+        String eventId = "msg_" + UUID.randomUUID();
+        deliver(eventId, Instant.now(), "{not json", "rejected");
+        assertThat(Sql.single("SELECT outcome FROM incoming_events WHERE event_id = ?", eventId)).isEqualTo("rejected");
+    }
+
+    @Test
+    void badSignaturesAndTimestampsAreRefusedAndNothingIsStored() {
+        SimulatedConnection connection = SimulatedConnections.connected();
+        String body = accountUpdated(connection.connectionId(), "reauth");
+        String forged = "msg_" + UUID.randomUUID();
+        given().header("Finch-Event-Id", forged).header("Finch-Timestamp", String.valueOf(Instant.now().getEpochSecond()))
+                .header("Finch-Signature", FinchWebhookSigner.sign("b3RoZXItc2VjcmV0LW90aGVyLXNlY3JldC1vdGhlci0=", forged,
+                        Instant.now().getEpochSecond(), body))
+                .contentType("application/json").body(body).post("/v1/webhooks/finch")
+                .then().statusCode(401).contentType("application/problem+json");
+        String stale = "msg_" + UUID.randomUUID();
+        signed(stale, Instant.now().minusSeconds(360), body).post("/v1/webhooks/finch").then().statusCode(401);
+        String future = "msg_" + UUID.randomUUID();
+        signed(future, Instant.now().plusSeconds(360), body).post("/v1/webhooks/finch").then().statusCode(401);
+        given().contentType("application/json").body(body).post("/v1/webhooks/finch").then().statusCode(401);
+
+        assertThat(Sql.count("SELECT count(*) FROM incoming_events WHERE event_id IN (?, ?, ?)", forged, stale, future)).isZero();
+        assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connection.connectionId())).isEqualTo("connected");
+    }
+
+    @Test
+    void servicesReportReauthenticateUserWithTheirOwnRole() {
+        SimulatedConnection connection = SimulatedConnections.connected();
+        String path = "/v1/connections/" + connection.connectionId() + "/reauth-required";
+        given().post(path).then().statusCode(401).contentType("application/problem+json");
+        given().auth().oauth2(TestStack.get().jwt().token("connections:read")).post(path).then().statusCode(403);
+        given().auth().oauth2(TestStack.get().jwt().token("connections:report")).post("/v1/connections/nope-" + UUID.randomUUID()
+                + "/reauth-required").then().statusCode(404).contentType("application/problem+json");
+
+        given().auth().oauth2(TestStack.get().jwt().token("connections:report")).post(path).then().statusCode(200)
+                .body("status", equalTo("reauth")).body("outcome", equalTo("applied"));
+
+        assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connection.connectionId())).isEqualTo("reauth");
+        assertThat(topic.eventsWithKey(WAIT, connection.connectionId(), 1)).extracting(e -> e.headers().get("ce_type"))
+                .containsExactly("finch.connection.reauth_needed");
+    }
+
+    private static void deliver(String eventId, Instant at, String body, String outcome) {
+        signed(eventId, at, body).post("/v1/webhooks/finch").then().statusCode(200).body("outcome", equalTo(outcome));
+    }
+
+    private static io.restassured.specification.RequestSpecification signed(String eventId, Instant at, String body) {
+        String secret = TestStack.get().config().get("finch.webhook-secrets");
+        long timestamp = at.getEpochSecond();
+        return given().header("Finch-Event-Id", eventId).header("Finch-Timestamp", String.valueOf(timestamp))
+                .header("Finch-Signature", FinchWebhookSigner.sign(secret, eventId, timestamp, body))
+                .contentType("application/json").body(body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String accountUpdated(String connectionId, String status) {
+        return """
+                {"connection_id":"%s","company_id":null,"account_id":null,"entity_id":null,"event_type":"account.updated",\
+                "data":{"status":"%s","authentication_method":"credential"}}""".formatted(connectionId, status);
+    }
+}
