@@ -1,0 +1,93 @@
+package io.finchconnect.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.finchconnect.testing.EventTopic;
+import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.SimulatedConnections;
+import io.finchconnect.testing.SimulatedConnections.SimulatedConnection;
+import io.finchconnect.testing.Sql;
+import io.finchconnect.testing.TestStack;
+import io.quarkus.test.junit.QuarkusTest;
+
+@QuarkusTest
+class FinchWebhookKafkaIngressTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static EventTopic topic;
+    private static KafkaProducer<String, byte[]> producer;
+
+    @BeforeAll
+    static void connect() {
+        topic = new EventTopic("finch.connection-events");
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestStack.bootstrapServers()),
+                new StringSerializer(), new ByteArraySerializer());
+    }
+
+    @AfterAll
+    static void close() {
+        topic.close();
+        producer.close();
+    }
+
+    @Test
+    void eventsFromKafkaShareTheHandlerAndTheDeduplication() {
+        SimulatedConnection connection = SimulatedConnections.connected();
+        String eventId = "msg_" + UUID.randomUUID();
+        String body = """
+                {"connection_id":"%s","event_type":"account.updated","data":{"status":"reauth"}}""".formatted(connection.connectionId());
+
+        send(connection.connectionId(), eventId, body);
+        send(connection.connectionId(), eventId, body);
+
+        List<Event> events = topic.eventsWithKey(WAIT, connection.connectionId(), 1);
+        assertThat(events).extracting(e -> e.headers().get("ce_type")).containsExactly("finch.connection.reauth_needed");
+        assertThat(Sql.single("SELECT channel FROM incoming_events WHERE event_id = ?", eventId)).isEqualTo("kafka");
+        assertThat(topic.drain(Duration.ofSeconds(1)).stream().filter(e -> connection.connectionId().equals(e.key()))).hasSize(1);
+    }
+
+    @Test
+    void poisonRecordsAreSkippedWithoutBlockingThePartition() {
+        SimulatedConnection connection = SimulatedConnections.connected();
+        String key = connection.connectionId();
+        // Same key, so the same partition: the good record can only be handled after the poison ones.
+        producer.send(new ProducerRecord<>("finch.webhooks", key, "{\"no\":\"event id header\"}".getBytes(StandardCharsets.UTF_8)));
+        String unreadable = "msg_" + UUID.randomUUID();
+        send(key, unreadable, "\u0000\u0001 not json");
+        String good = "msg_" + UUID.randomUUID();
+        send(key, good, """
+                {"connection_id":"%s","event_type":"account.updated","data":{"status":"disconnected"}}""".formatted(key));
+
+        Awaitility.await().atMost(WAIT).until(() -> "applied".equals(Sql.single("SELECT outcome FROM incoming_events WHERE event_id = ?", good)));
+        assertThat(Sql.single("SELECT outcome FROM incoming_events WHERE event_id = ?", unreadable)).isEqualTo("rejected");
+        assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", key)).isEqualTo("disconnected");
+    }
+
+    private static void send(String key, String eventId, String body) {
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>("finch.webhooks", key, body.getBytes(StandardCharsets.UTF_8));
+        record.headers().add("finch-event-id", eventId.getBytes(StandardCharsets.UTF_8));
+        record.headers().add("finch-timestamp", String.valueOf(Instant.now().getEpochSecond()).getBytes(StandardCharsets.UTF_8));
+        try {
+            producer.send(record).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
