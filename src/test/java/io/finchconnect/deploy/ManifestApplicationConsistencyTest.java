@@ -91,7 +91,7 @@ class ManifestApplicationConsistencyTest {
     @MethodSource("rendered")
     void everyRequiredVariableIsSetFromTheConfigMapOrASecret(Rendered rendered) {
         List<String> required = APP.requiredEnvironment();
-        assertThat(required).as("application.properties' %prod.required-environment lines").hasSize(14);
+        assertThat(required).as("application.properties' %prod.required-environment lines").isNotEmpty();
         Map<String, String> sources = rendered.variableSources();
         for (String variable : required) {
             assertThat(sources).as(rendered + ": where " + variable + " comes from").containsKey(variable);
