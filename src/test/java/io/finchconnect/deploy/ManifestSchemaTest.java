@@ -23,7 +23,7 @@ class ManifestSchemaTest {
     /** The custom resources deploy/ may use, by apiVersion, with the kind each operator serves there. */
     private static final Map<String, List<String>> CUSTOM_RESOURCES = Map.of(
             "monitoring.coreos.com/v1", List.of("ServiceMonitor"),
-            "kafka.strimzi.io/v1beta2", List.of("KafkaTopic"),
+            "kafka.strimzi.io/v1beta2", List.of("KafkaTopic", "Kafka", "KafkaNodePool"),
             "postgresql.cnpg.io/v1", List.of("Cluster"),
             "external-secrets.io/v1", List.of("ExternalSecret"));
 
@@ -77,6 +77,35 @@ class ManifestSchemaTest {
         assertThat(local.ofKind("KafkaTopic").map(topic -> topic.path("metadata").path("name").asText()))
                 .containsExactlyInAnyOrder("finch.connection-events", "finch.webhooks");
         assertThat(local.ofKind("Cluster")).hasSize(1);
+    }
+
+    @Test
+    void theLocalInfrastructureIsTheOneTheServiceIsPointedAt() {
+        Manifests local = Manifests.render(Kustomize.DEPLOY.resolve("overlays/local"));
+        JsonNode config = local.single("ConfigMap").path("data");
+        assertThat(local.ofKind("KafkaTopic").map(topic -> topic.path("metadata").path("name").asText()))
+                .contains(config.path("OUTBOX_TOPIC").asText("finch.connection-events"));
+        String kafka = local.single("Kafka").path("metadata").path("name").asText();
+        assertThat(config.path("KAFKA_BOOTSTRAP_SERVERS").asText()).isEqualTo(kafka + "-kafka-bootstrap:9092");
+        local.ofKind("KafkaTopic").forEach(topic -> assertThat(topic.path("metadata").path("labels")
+                .path("strimzi.io/cluster").asText()).isEqualTo(kafka));
+
+        JsonNode database = local.single("Cluster");
+        String host = database.path("metadata").path("name").asText() + "-rw";
+        String name = database.path("spec").path("bootstrap").path("initdb").path("database").asText();
+        assertThat(config.path("QUARKUS_DATASOURCE_REACTIVE_URL").asText()).isEqualTo("postgresql://" + host + ":5432/" + name);
+        assertThat(config.path("QUARKUS_DATASOURCE_JDBC_URL").asText()).isEqualTo("jdbc:postgresql://" + host + ":5432/" + name);
+        // CloudNativePG creates the owner from the same Secret the service reads its credentials from.
+        String ownerSecret = database.path("spec").path("bootstrap").path("initdb").path("secret").path("name").asText();
+        JsonNode passwordRef = null;
+        for (JsonNode env : local.single("Deployment").path("spec").path("template").path("spec").path("containers").get(0)
+                .path("env")) {
+            if ("QUARKUS_DATASOURCE_PASSWORD".equals(env.path("name").asText())) {
+                passwordRef = env.path("valueFrom").path("secretKeyRef");
+            }
+        }
+        assertThat(passwordRef).isNotNull();
+        assertThat(passwordRef.path("name").asText()).isEqualTo(ownerSecret);
     }
 
     @Test
