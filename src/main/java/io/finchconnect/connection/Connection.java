@@ -36,6 +36,19 @@ public class Connection extends PanacheEntityBase {
     @Column(name = "reauth_episode", nullable = false)
     public int reauthEpisode;
 
+    @Column(name = "reauth_attempts", nullable = false)
+    public int reauthAttempts;
+
+    @Column(name = "reauth_next_attempt_at")
+    public OffsetDateTime reauthNextAttemptAt;
+
+    /** The event that started the current reauth episode, repeated by the follow-up event with the session. */
+    @Column(name = "reauth_source_event_id")
+    public String reauthSourceEventId;
+
+    @Column(name = "reauth_detected_at")
+    public OffsetDateTime reauthDetectedAt;
+
     @Column(name = "company_id")
     public String companyId;
 

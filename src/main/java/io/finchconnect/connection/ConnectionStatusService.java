@@ -40,6 +40,10 @@ public class ConnectionStatusService {
         connection.updatedAt = OffsetDateTime.now();
         if (transition.entersReauth()) {
             connection.reauthEpisode++;
+            connection.reauthAttempts = 0;
+            connection.reauthNextAttemptAt = null;
+            connection.reauthSourceEventId = sourceEventId;
+            connection.reauthDetectedAt = observedAt;
         }
         return publish(connection, transition, observedAt, sourceEventId).replaceWith(transition);
     }
