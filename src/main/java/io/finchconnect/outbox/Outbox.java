@@ -1,5 +1,6 @@
 package io.finchconnect.outbox;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 
@@ -8,6 +9,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 
@@ -45,8 +48,12 @@ public class Outbox {
         return write(key, type, data, Map.of());
     }
 
+    /** As {@link #write(String, String, Object)}, with extra Kafka headers; the current trace is added to them. */
     public Uni<UUID> write(String key, String type, Object data, Map<String, String> headers) {
         UUID eventId = UUID.randomUUID();
+        Map<String, String> withTrace = new HashMap<>();
+        W3CTraceContextPropagator.getInstance().inject(Context.current(), withTrace, Map::put);
+        withTrace.putAll(headers);
         return Panache.currentTransaction()
                 .onItem().ifNull().failWith(() -> new IllegalStateException(
                         "Outbox.write must run inside the transaction of the state change it describes"))
@@ -56,7 +63,7 @@ public class Outbox {
                         .setParameter(2, key)
                         .setParameter(3, type)
                         .setParameter(4, toJson(data))
-                        .setParameter(5, toJson(headers))
+                        .setParameter(5, toJson(withTrace))
                         .executeUpdate())
                 .replaceWith(eventId);
     }

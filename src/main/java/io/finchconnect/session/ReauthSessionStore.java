@@ -1,0 +1,67 @@
+package io.finchconnect.session;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * The reauth-session sweeper's SQL: which connections in reauth still lack this episode's session, leased to
+ * one instance at a time, and the retry schedule when Finch could not be reached.
+ */
+final class ReauthSessionStore {
+
+    /*
+     * One statement: SKIP LOCKED inside the statement's own transaction and the lease it writes keep two
+     * instances from asking Finch for the same episode at once.
+     */
+    private static final String LEASE_DUE = """
+            UPDATE connections SET reauth_next_attempt_at = now() + make_interval(secs => $2)
+            WHERE connection_id IN (
+                SELECT c.connection_id FROM connections c
+                WHERE c.status = 'reauth'
+                  AND (c.reauth_next_attempt_at IS NULL OR c.reauth_next_attempt_at <= now())
+                  AND NOT EXISTS (SELECT 1 FROM reauth_sessions r
+                                  WHERE r.connection_id = c.connection_id AND r.episode = c.reauth_episode)
+                ORDER BY c.reauth_next_attempt_at NULLS FIRST
+                LIMIT $1
+                FOR UPDATE SKIP LOCKED)
+            RETURNING connection_id, reauth_episode, reauth_attempts
+            """;
+    private static final String RETRY_LATER = """
+            UPDATE connections SET reauth_attempts = reauth_attempts + 1,
+                                   reauth_next_attempt_at = now() + make_interval(secs => $3)
+            WHERE connection_id = $1 AND reauth_episode = $2
+            """;
+
+    private ReauthSessionStore() {
+    }
+
+    record Due(String connectionId, int episode, int attempts) {
+    }
+
+    static Uni<List<Due>> leaseDue(SqlClient client, int limit, Duration lease) {
+        return client.preparedQuery(LEASE_DUE).execute(Tuple.of(limit, lease.toMillis() / 1000.0)).map(rows -> {
+            List<Due> due = new ArrayList<>();
+            for (Row row : rows) {
+                due.add(new Due(row.getString("connection_id"), row.getInteger("reauth_episode"),
+                        row.getInteger("reauth_attempts")));
+            }
+            return due;
+        });
+    }
+
+    static Uni<Void> retryLater(SqlClient client, Due due, Duration delay) {
+        return client.preparedQuery(RETRY_LATER).execute(Tuple.of(due.connectionId(), due.episode(), delay.toMillis() / 1000.0))
+                .replaceWithVoid();
+    }
+
+    /** The session Finch created for an episode. */
+    record CreatedSession(String sessionId, String connectUrl, OffsetDateTime expiresAt) {
+    }
+}
