@@ -10,14 +10,25 @@ import java.util.Map;
 public class ProblemException extends RuntimeException {
 
     private final Problem problem;
+    private final Map<String, String> headers;
 
     public ProblemException(Problem problem) {
+        this(problem, Map.of());
+    }
+
+    /** With response headers the answer must carry, such as {@code Retry-After}. */
+    public ProblemException(Problem problem, Map<String, String> headers) {
         super(problem.title() + ": " + problem.detail(), null, false, false);
         this.problem = problem;
+        this.headers = Map.copyOf(headers);
     }
 
     public Problem problem() {
         return problem;
+    }
+
+    public Map<String, String> headers() {
+        return headers;
     }
 
     public static ProblemException badRequest(String field, String detail) {

@@ -25,7 +25,9 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response problem(ProblemException e) {
-        return respond(e.problem());
+        Response.ResponseBuilder response = Response.fromResponse(respond(e.problem()));
+        e.headers().forEach(response::header);
+        return response.build();
     }
 
     @ServerExceptionMapper({ UnauthorizedException.class, AuthenticationFailedException.class })

@@ -1,6 +1,7 @@
 package io.finchconnect.finch.config;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 
 import io.smallrye.config.ConfigMapping;
@@ -27,4 +28,54 @@ public interface FinchConfig {
 
     @WithDefault("2020-09-17")
     String apiVersion();
+
+    /** Longest wait for one attempt of a Finch call, from sending to the parsed answer. */
+    @WithDefault("10s")
+    Duration requestTimeout();
+
+    /** Longest wait for a TCP connection to Finch. */
+    @WithDefault("3s")
+    Duration connectTimeout();
+
+    Retry retry();
+
+    CircuitBreaker circuitBreaker();
+
+    /** Retries of idempotent calls (never of the code exchange). */
+    interface Retry {
+
+        /** Retries after the first attempt. */
+        @WithDefault("2")
+        int maxRetries();
+
+        /** First backoff; it doubles per retry, jittered, up to {@link #maxDelay()}. */
+        @WithDefault("250ms")
+        Duration initialDelay();
+
+        @WithDefault("5s")
+        Duration maxDelay();
+
+        /** A Retry-After longer than this is not waited for in-request: the caller gets 503 with the hint. */
+        @WithDefault("10s")
+        Duration maxRetryAfter();
+    }
+
+    /** One breaker for all of Finch: an outage shows on every endpoint alike. */
+    interface CircuitBreaker {
+
+        /** Attempts in the rolling window the failure ratio is computed over. */
+        @WithDefault("20")
+        int requestVolumeThreshold();
+
+        @WithDefault("0.5")
+        double failureRatio();
+
+        /** How long the breaker stays open before letting trial calls through. */
+        @WithDefault("10s")
+        Duration delay();
+
+        /** Successful trial calls that close it again. */
+        @WithDefault("2")
+        int successThreshold();
+    }
 }

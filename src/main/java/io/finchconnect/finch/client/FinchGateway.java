@@ -1,0 +1,88 @@
+package io.finchconnect.finch.client;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.finchconnect.finch.config.FinchConfig;
+import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * What the service calls to talk to Finch: each call authenticated as Finch wants it and run under
+ * {@link FinchCallPolicy}. Failures are {@link FinchRejectedException} (a 4xx, final), {@link FinchUnavailableException},
+ * {@link FinchRateLimitedException} or {@link FinchTimeoutException}, all problem details already.
+ */
+@ApplicationScoped
+public class FinchGateway {
+
+    private final FinchConfig config;
+    private final FinchCallPolicy policy;
+    private final FinchClient client;
+    private final String basicAuthorization;
+
+    FinchGateway(FinchConfig config, FinchCallPolicy policy) {
+        this.config = config;
+        this.policy = policy;
+        this.client = QuarkusRestClientBuilder.newBuilder()
+                .baseUri(config.baseUrl())
+                .connectTimeout(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                // A backstop only: the policy's timeout fires first and cancels the request.
+                .readTimeout(config.requestTimeout().toMillis() * 2, TimeUnit.MILLISECONDS)
+                .build(FinchClient.class);
+        this.basicAuthorization = "Basic " + Base64.getEncoder().encodeToString(
+                (config.clientId() + ":" + config.clientSecret()).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Stages a Connect session, or refreshes the customer's staged one (Finch keeps the session id per
+     * customer id, which makes this safe to retry). A customer that already connected fails with
+     * {@link FinchRejectedException#isConnectionAlreadyExists()}.
+     */
+    public Uni<ConnectSession> createConnectSession(ConnectSessionRequest request) {
+        Objects.requireNonNull(request, "request");
+        return policy.idempotent(FinchEndpoint.CONNECT_SESSIONS, () -> client.createSession(basicAuthorization, request));
+    }
+
+    /** A session in which the employer reauthenticates (or changes) an existing connection. */
+    public Uni<ConnectSession> createReauthSession(ReauthSessionRequest request) {
+        Objects.requireNonNull(request, "request");
+        return policy.idempotent(FinchEndpoint.REAUTHENTICATE, () -> client.createReauthSession(basicAuthorization, request));
+    }
+
+    /** Exchanges an authorization code for the connection's access token. Sent at most once: codes are single-use. */
+    public Uni<AccessTokenGrant> exchangeCode(String code, String redirectUri) {
+        Objects.requireNonNull(code, "code");
+        TokenExchangeRequest request = new TokenExchangeRequest(code, config.clientId(), config.clientSecret(), redirectUri);
+        return policy.once(FinchEndpoint.AUTH_TOKEN, () -> client.exchangeCode(request));
+    }
+
+    /** The connection behind an access token, with its status. */
+    public Uni<Introspection> introspect(String accessToken) {
+        Objects.requireNonNull(accessToken, "accessToken");
+        return policy.idempotent(FinchEndpoint.INTROSPECT, () -> client.introspect(bearer(accessToken)));
+    }
+
+    /** Ends the connection behind an access token. Not retried: a repeat after success would be refused. */
+    public Uni<Void> disconnect(String accessToken) {
+        Objects.requireNonNull(accessToken, "accessToken");
+        return policy.once(FinchEndpoint.DISCONNECT, () -> client.disconnect(bearer(accessToken))).replaceWithVoid();
+    }
+
+    private static String bearer(String accessToken) {
+        return "Bearer " + accessToken;
+    }
+
+    @PreDestroy
+    void close() throws IOException {
+        if (client instanceof Closeable closeable) {
+            closeable.close();
+        }
+    }
+}
