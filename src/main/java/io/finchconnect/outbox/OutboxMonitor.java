@@ -29,14 +29,14 @@ public class OutboxMonitor {
         this.config = config;
     }
 
-    @Scheduled(every = "${outbox.stats-interval:5s}", delay = 1, concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${outbox.stats-interval:5s}", delayed = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> refreshStats() {
         return OutboxStore.stats(pool).invoke(metrics::update).replaceWithVoid()
                 .onFailure().invoke(failure -> LOG.debugf("Outbox stats unavailable: %s", failure.toString()))
                 .onFailure().recoverWithNull();
     }
 
-    @Scheduled(every = "${outbox.cleanup-interval:1m}", delay = 10, concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${outbox.cleanup-interval:1m}", delayed = "10s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> deleteExpired() {
         return deleteExpiredRows()
                 .invoke(deleted -> {

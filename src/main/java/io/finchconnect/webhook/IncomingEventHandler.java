@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.finchconnect.connection.ConnectionStatus;
 import io.finchconnect.connection.ConnectionStatusService;
 import io.finchconnect.connection.StatusTransition;
+import io.finchconnect.session.ReauthSessionSweeper;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 
@@ -35,10 +36,12 @@ public class IncomingEventHandler {
 
     private final ObjectMapper json;
     private final ConnectionStatusService statuses;
+    private final ReauthSessionSweeper reauthSessions;
 
-    IncomingEventHandler(ObjectMapper json, ConnectionStatusService statuses) {
+    IncomingEventHandler(ObjectMapper json, ConnectionStatusService statuses, ReauthSessionSweeper reauthSessions) {
         this.json = json;
         this.statuses = statuses;
+        this.reauthSessions = reauthSessions;
     }
 
     public enum Channel { HTTP, KAFKA, REPORT }
@@ -60,6 +63,12 @@ public class IncomingEventHandler {
                 .chain(claimed -> claimed ? route(eventId, occurredAt, event)
                         .call(outcome -> record(eventId, outcome, null))
                         : Uni.createFrom().item(IncomingOutcome.DUPLICATE)))
+                .invoke(outcome -> {
+                    // The session is asked of Finch only after the transition committed; the sweeper retries it.
+                    if (outcome == IncomingOutcome.APPLIED && "reauth".equals(event.reportedStatus())) {
+                        reauthSessions.sweepSoon();
+                    }
+                })
                 .invoke(outcome -> LOG.debugf("Finch event %s (%s, %s) via %s: %s", eventId, event.eventType(),
                         event.connectionId(), channel, outcome.label()));
     }

@@ -1,0 +1,157 @@
+package io.finchconnect.session;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
+
+import org.jboss.logging.Logger;
+
+import io.finchconnect.connection.Connection;
+import io.finchconnect.connection.ConnectionStatus;
+import io.finchconnect.connection.StatusTransition;
+import io.finchconnect.connection.events.ConnectionEvents;
+import io.finchconnect.finch.client.FinchGateway;
+import io.finchconnect.finch.client.ConnectSession;
+import io.finchconnect.finch.client.FinchTransientException;
+import io.finchconnect.finch.client.ReauthSessionRequest;
+import io.finchconnect.outbox.Outbox;
+import io.finchconnect.session.ReauthSessionStore.CreatedSession;
+import io.finchconnect.session.ReauthSessionStore.Due;
+import io.finchconnect.session.config.ReauthConfig;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.scheduler.Scheduled;
+import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
+import io.smallrye.common.vertx.VertxContext;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+
+/**
+ * Creates each reauth episode's reauthentication session with Finch after the transition to reauth has
+ * committed, and publishes it as a follow-up {@code finch.connection.reauth_needed} event. Durable: the work
+ * is found again from the database, so a crash, a Finch outage or a 429 only delays it; a lease keeps two
+ * instances from asking Finch for the same episode, and the table's key keeps one session per episode.
+ */
+@ApplicationScoped
+public class ReauthSessionSweeper {
+
+    private static final Logger LOG = Logger.getLogger(ReauthSessionSweeper.class);
+    private static final String STORE_SESSION = """
+            INSERT INTO reauth_sessions (connection_id, episode, session_id, connect_url, expires_at)
+            VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING
+            """;
+
+    private final Pool pool;
+    private final FinchGateway finch;
+    private final Outbox outbox;
+    private final ReauthConfig config;
+    private final Vertx vertx;
+
+    ReauthSessionSweeper(Pool pool, FinchGateway finch, Outbox outbox, ReauthConfig config, Vertx vertx) {
+        this.pool = pool;
+        this.finch = finch;
+        this.outbox = outbox;
+        this.config = config;
+        this.vertx = vertx;
+    }
+
+    @Scheduled(every = "${reauth.sweep-interval:5s}", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> scheduledSweep() {
+        return sweep();
+    }
+
+    /** Sweeps at once without holding up the caller (a webhook that just committed a transition to reauth). */
+    public void sweepSoon() {
+        sweep().subscribe().with(done -> { }, failure -> LOG.debugf("Reauth session sweep failed: %s", failure.toString()));
+    }
+
+    /**
+     * One sweep, on a safe sub-context of its own: Hibernate Reactive needs one, and the Finch client may
+     * complete on another context, so every step after it is brought back here.
+     */
+    public Uni<Void> sweep() {
+        Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext().getDelegate());
+        VertxContextSafetyToggle.setContextSafe(context, true);
+        Executor onContext = command -> context.runOnContext(ignored -> command.run());
+        return Uni.createFrom().voidItem().emitOn(onContext)
+                .chain(() -> ReauthSessionStore.leaseDue(pool, config.sweepBatchSize(), config.lease()))
+                .onItem().transformToMulti(due -> Multi.createFrom().iterable(due))
+                .onItem().transformToUniAndConcatenate(due -> createSession(due, onContext))
+                .collect().last().replaceWithVoid()
+                // A sweep that hangs would keep every later one from running (they skip while one runs).
+                .ifNoItem().after(config.lease()).fail()
+                .onFailure().invoke(failure -> LOG.warnf("Reauth session sweep failed: %s", failure.toString()))
+                .onFailure().recoverWithNull();
+    }
+
+    private Uni<Void> createSession(Due due, Executor onContext) {
+        return finch.createReauthSession(new ReauthSessionRequest(due.connectionId(), config.minutesToExpire(), null, null))
+                .emitOn(onContext)
+                .map(session -> created(session))
+                .chain(created -> Panache.withTransaction(() -> store(due, created)))
+                .onFailure().recoverWithUni(failure -> retryLater(due, failure).emitOn(onContext));
+    }
+
+    private CreatedSession created(ConnectSession session) {
+        return new CreatedSession(session.sessionId(), session.connectUrl(),
+                OffsetDateTime.now().plusMinutes(config.minutesToExpire()));
+    }
+
+    /** Stores the session and its event, unless the episode ended meanwhile (reconnected, or a new episode). */
+    private Uni<Void> store(Due due, CreatedSession created) {
+        return Connection.<Connection>findById(due.connectionId(), LockModeType.PESSIMISTIC_WRITE)
+                .chain(connection -> {
+                    if (connection == null || connection.status != ConnectionStatus.REAUTH
+                            || connection.reauthEpisode != due.episode()) {
+                        LOG.debugf("Reauth episode %d of %s ended before its session was stored", due.episode(),
+                                due.connectionId());
+                        return Uni.createFrom().voidItem();
+                    }
+                    return Panache.getSession().chain(session -> session.createNativeQuery(STORE_SESSION)
+                            .setParameter(1, due.connectionId())
+                            .setParameter(2, due.episode())
+                            .setParameter(3, created.sessionId())
+                            .setParameter(4, created.connectUrl())
+                            .setParameter(5, created.expiresAt())
+                            .executeUpdate())
+                            .chain(inserted -> inserted == 1 ? announce(connection, created) : Uni.createFrom().voidItem());
+                });
+    }
+
+    private Uni<Void> announce(Connection connection, CreatedSession created) {
+        connection.reauthAttempts = 0;
+        connection.reauthNextAttemptAt = null;
+        LOG.infof("Reauthentication session %s created for connection %s (episode %d)", created.sessionId(),
+                connection.connectionId, connection.reauthEpisode);
+        return outbox.write(connection.connectionId, StatusTransition.REAUTH_NEEDED,
+                new ConnectionEvents.ReauthNeeded(connection.connectionId, connection.customerId, connection.companyId,
+                        connection.providerId, connection.reauthDetectedAt, connection.reauthSourceEventId,
+                        new ConnectionEvents.ReauthSession(created.sessionId(), created.connectUrl(), created.expiresAt())))
+                .replaceWithVoid();
+    }
+
+    private Uni<Void> retryLater(Due due, Throwable failure) {
+        Duration delay = delayAfter(due.attempts(), failure);
+        LOG.warnf("Reauthentication session for connection %s not created yet (%s); next try in %d s",
+                due.connectionId(), failure.toString(), delay.toSeconds());
+        return ReauthSessionStore.retryLater(pool, due, delay).onFailure().recoverWithNull();
+    }
+
+    /** Exponential with jitter, never sooner than Finch's Retry-After. */
+    Duration delayAfter(int attempts, Throwable failure) {
+        long ceiling = Math.min(config.backoffMax().toMillis(),
+                config.backoffInitial().toMillis() << Math.min(attempts, 20));
+        Duration delay = Duration.ofMillis(ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1));
+        if (failure instanceof FinchTransientException transientFailure && transientFailure.retryAfter().isPresent()) {
+            Duration retryAfter = transientFailure.retryAfter().get();
+            return retryAfter.compareTo(delay) > 0 ? retryAfter : delay;
+        }
+        return delay;
+    }
+}

@@ -1,0 +1,109 @@
+package io.finchconnect.session;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.inject.Inject;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
+import io.finchconnect.testing.EventTopic;
+import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.SimulatedConnections;
+import io.finchconnect.testing.SimulatedConnections.SimulatedConnection;
+import io.finchconnect.testing.Sql;
+import io.finchconnect.testing.TestStack;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+
+/**
+ * From Finch's reauth webhook to a reauthentication link on Kafka: the transition's event first, then a
+ * follow-up of the same type with the session, one session per episode even across a Finch outage.
+ */
+@QuarkusTest
+class ReauthSessionFlowTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static EventTopic topic;
+
+    @BeforeAll
+    static void subscribe() {
+        topic = new EventTopic("finch.connection-events");
+    }
+
+    @AfterAll
+    static void unsubscribe() {
+        topic.close();
+    }
+
+    @BeforeEach
+    void pointFinchAtThisService() {
+        TestStack.get().setFinchWebhookUrl("http://localhost:" + RestAssured.port + "/v1/webhooks/finch");
+    }
+
+    @Inject
+    CircuitBreakerMaintenance circuitBreakers;
+
+    @AfterEach
+    void finchBackToNormal() {
+        given().baseUri(TestStack.get().finchBaseUrl()).delete("/_control/faults").then().statusCode(204);
+        // The breaker is shared by the whole application: an outage here must not fail other tests' calls.
+        circuitBreakers.resetAll();
+    }
+
+    @Test
+    void aReauthWebhookDeliveredTwiceYieldsOneWorkingReauthLink() throws Exception {
+        SimulatedConnection connection = SimulatedConnections.connected();
+
+        String eventId = SimulatedConnections.setStatusAtFinch(connection.connectionId(), "reauth").getString("event_id");
+        assertThat(SimulatedConnections.redeliver(eventId).getInt("delivery_status")).isEqualTo(200);
+
+        List<Event> events = topic.eventsWithKey(WAIT, connection.connectionId(), 2);
+        assertThat(events).hasSize(2).allMatch(e -> "finch.connection.reauth_needed".equals(e.headers().get("ce_type")));
+        JsonNode transition = new ObjectMapper().readTree(events.get(0).value());
+        JsonNode followUp = new ObjectMapper().readTree(events.get(1).value());
+        assertThat(transition.has("reauth_session")).isFalse();
+        assertThat(followUp.get("source_event_id").asText()).isEqualTo(eventId);
+        assertThat(followUp.get("detected_at").asText()).isEqualTo(transition.get("detected_at").asText());
+        String connectUrl = followUp.at("/reauth_session/connect_url").asText();
+        assertThat(followUp.at("/reauth_session/session_id").asText()).isNotBlank();
+        assertThat(followUp.at("/reauth_session/expires_at").asText()).isNotBlank();
+        given().get(connectUrl).then().statusCode(200);
+        assertThat(Sql.count("SELECT count(*) FROM reauth_sessions WHERE connection_id = ?", connection.connectionId())).isEqualTo(1);
+        assertThat(topic.drain(Duration.ofSeconds(2)).stream().filter(e -> connection.connectionId().equals(e.key()))).hasSize(2);
+    }
+
+    @Test
+    void whileFinchIsDownTheLinkWaitsAndArrivesOnceFinchIsBack() throws Exception {
+        SimulatedConnection connection = SimulatedConnections.connected();
+        given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json").body(Map.of("status", 503))
+                .put("/_control/faults/connect.sessions.reauthenticate").then().statusCode(200);
+
+        SimulatedConnections.setStatusAtFinch(connection.connectionId(), "reauth");
+        Awaitility.await().atMost(WAIT).until(() -> ((Number) Sql.single(
+                "SELECT reauth_attempts FROM connections WHERE connection_id = ?", connection.connectionId())).intValue() >= 2);
+        assertThat(Sql.count("SELECT count(*) FROM reauth_sessions WHERE connection_id = ?", connection.connectionId())).isZero();
+
+        given().baseUri(TestStack.get().finchBaseUrl()).delete("/_control/faults").then().statusCode(204);
+
+        List<Event> events = topic.eventsWithKey(WAIT, connection.connectionId(), 2);
+        JsonNode followUp = new ObjectMapper().readTree(events.get(1).value());
+        given().get(followUp.at("/reauth_session/connect_url").asText()).then().statusCode(200);
+        assertThat(Sql.count("SELECT count(*) FROM reauth_sessions WHERE connection_id = ?", connection.connectionId())).isEqualTo(1);
+        assertThat(Sql.single("SELECT reauth_attempts FROM connections WHERE connection_id = ?", connection.connectionId())).isEqualTo(0);
+        assertThat(topic.drain(Duration.ofSeconds(2)).stream().filter(e -> connection.connectionId().equals(e.key()))).hasSize(2);
+    }
+}
