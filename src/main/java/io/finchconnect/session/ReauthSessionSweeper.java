@@ -16,6 +16,7 @@ import io.finchconnect.connection.StatusTransition;
 import io.finchconnect.connection.events.ConnectionEvents;
 import io.finchconnect.finch.client.FinchGateway;
 import io.finchconnect.finch.client.ConnectSession;
+import io.finchconnect.finch.client.FinchRejectedException;
 import io.finchconnect.finch.client.FinchTransientException;
 import io.finchconnect.finch.client.ReauthSessionRequest;
 import io.finchconnect.outbox.Outbox;
@@ -138,6 +139,12 @@ public class ReauthSessionSweeper {
 
     private Uni<Void> retryLater(Due due, Throwable failure) {
         Duration delay = delayAfter(due.attempts(), failure);
+        if (failure instanceof FinchRejectedException rejected) {
+            // Finch refused the request itself: asking again soon cannot help; an operator has to look.
+            LOG.errorf("Finch refused a reauthentication session for connection %s (%d %s); next try in %d s",
+                    due.connectionId(), rejected.finchStatus(), rejected.finchCode(), delay.toSeconds());
+            return ReauthSessionStore.retryLater(pool, due, delay).onFailure().recoverWithNull();
+        }
         LOG.warnf("Reauthentication session for connection %s not created yet (%s); next try in %d s",
                 due.connectionId(), failure.toString(), delay.toSeconds());
         return ReauthSessionStore.retryLater(pool, due, delay).onFailure().recoverWithNull();
@@ -145,6 +152,9 @@ public class ReauthSessionSweeper {
 
     /** Exponential with jitter, never sooner than Finch's Retry-After. */
     Duration delayAfter(int attempts, Throwable failure) {
+        if (failure instanceof FinchRejectedException) {
+            return config.backoffMax();
+        }
         long ceiling = Math.min(config.backoffMax().toMillis(),
                 config.backoffInitial().toMillis() << Math.min(attempts, 20));
         Duration delay = Duration.ofMillis(ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1));

@@ -106,5 +106,14 @@ public final class EventTopic implements AutoCloseable {
         public String ceId() {
             return headers.get("ce_id");
         }
+
+        public String type() {
+            return headers.get("ce_type");
+        }
+
+        /** The follow-up reauth_needed event that carries the reauthentication session, not a transition. */
+        public boolean carriesReauthSession() {
+            return value != null && value.contains("\"reauth_session\"");
+        }
     }
 }
