@@ -119,10 +119,13 @@ class ManifestApplicationConsistencyTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("rendered")
-    void theGracePeriodCoversTheShutdownTimeoutAndThePreStopPause(Rendered rendered) {
+    void theGracePeriodCoversTheShutdownDelayAndTimeoutAndThePreStopPause(Rendered rendered) {
         ApplicationProperties.Variable timeout = ApplicationProperties
                 .variable(APP.value("quarkus.shutdown.timeout", "${SHUTDOWN_TIMEOUT:25s}")).orElseThrow();
-        Duration shutdown = duration(rendered.configured().getOrDefault(timeout.name(), timeout.defaultValue()));
+        ApplicationProperties.Variable delay = ApplicationProperties
+                .variable(APP.value("quarkus.shutdown.delay", "${SHUTDOWN_DELAY:5s}")).orElseThrow();
+        Duration shutdown = duration(rendered.configured().getOrDefault(timeout.name(), timeout.defaultValue()))
+                .plus(duration(rendered.configured().getOrDefault(delay.name(), delay.defaultValue())));
         List<String> preStop = rendered.container().getLifecycle().getPreStop().getExec().getCommand();
         assertThat(preStop.get(0)).isEqualTo("sleep");
         long pause = Long.parseLong(preStop.get(1));
