@@ -15,6 +15,8 @@ import io.finchconnect.connection.ConnectionStatus;
 import io.finchconnect.connection.StatusTransition;
 import io.finchconnect.connection.events.ConnectionEvents;
 import io.finchconnect.finch.client.FinchGateway;
+import io.finchconnect.finch.config.FinchConfig;
+import io.finchconnect.session.state.ConnectStates;
 import io.finchconnect.finch.client.ConnectSession;
 import io.finchconnect.finch.client.FinchRejectedException;
 import io.finchconnect.finch.client.FinchTransientException;
@@ -53,9 +55,15 @@ public class ReauthSessionSweeper {
     private final Outbox outbox;
     private final ReauthConfig config;
     private final Vertx vertx;
+    private final ConnectStates states;
+    private final String redirectUri;
 
-    ReauthSessionSweeper(Pool pool, FinchGateway finch, Outbox outbox, ReauthConfig config, Vertx vertx) {
+    ReauthSessionSweeper(Pool pool, FinchGateway finch, Outbox outbox, ReauthConfig config, Vertx vertx,
+                         ConnectStates states, FinchConfig finchConfig) {
         this.pool = pool;
+        this.states = states;
+        // Finch sends the browser back to our callback; the first allowed redirect URI is this service's own.
+        this.redirectUri = finchConfig.redirectUris().get(0);
         this.finch = finch;
         this.outbox = outbox;
         this.config = config;
@@ -92,7 +100,8 @@ public class ReauthSessionSweeper {
     }
 
     private Uni<Void> createSession(Due due, Executor onContext) {
-        return finch.createReauthSession(new ReauthSessionRequest(due.connectionId(), config.minutesToExpire(), null, null))
+        return finch.createReauthSession(new ReauthSessionRequest(due.connectionId(), config.minutesToExpire(), null,
+                        redirectUri))
                 .emitOn(onContext)
                 .map(session -> created(session))
                 .chain(created -> Panache.withTransaction(() -> store(due, created)))
@@ -102,6 +111,12 @@ public class ReauthSessionSweeper {
     private CreatedSession created(ConnectSession session) {
         return new CreatedSession(session.sessionId(), session.connectUrl(),
                 OffsetDateTime.now().plusMinutes(config.minutesToExpire()));
+    }
+
+    /** The link handed out: Finch's URL with our signed state, so the callback knows whose session it was. */
+    private String linkFor(Connection connection, CreatedSession created) {
+        return states.withState(created.connectUrl(), connection.customerId, created.sessionId(), null,
+                created.expiresAt().toInstant());
     }
 
     /** Stores the session and its event, unless the episode ended meanwhile (reconnected, or a new episode). */
@@ -114,18 +129,19 @@ public class ReauthSessionSweeper {
                                 due.connectionId());
                         return Uni.createFrom().voidItem();
                     }
+                    String link = linkFor(connection, created);
                     return Panache.getSession().chain(session -> session.createNativeQuery(STORE_SESSION)
                             .setParameter(1, due.connectionId())
                             .setParameter(2, due.episode())
                             .setParameter(3, created.sessionId())
-                            .setParameter(4, created.connectUrl())
+                            .setParameter(4, link)
                             .setParameter(5, created.expiresAt())
                             .executeUpdate())
-                            .chain(inserted -> inserted == 1 ? announce(connection, created) : Uni.createFrom().voidItem());
+                            .chain(inserted -> inserted == 1 ? announce(connection, created, link) : Uni.createFrom().voidItem());
                 });
     }
 
-    private Uni<Void> announce(Connection connection, CreatedSession created) {
+    private Uni<Void> announce(Connection connection, CreatedSession created, String link) {
         connection.reauthAttempts = 0;
         connection.reauthNextAttemptAt = null;
         LOG.infof("Reauthentication session %s created for connection %s (episode %d)", created.sessionId(),
@@ -133,7 +149,7 @@ public class ReauthSessionSweeper {
         return outbox.write(connection.connectionId, StatusTransition.REAUTH_NEEDED,
                 new ConnectionEvents.ReauthNeeded(connection.connectionId, connection.customerId, connection.companyId,
                         connection.providerId, connection.reauthDetectedAt, connection.reauthSourceEventId,
-                        new ConnectionEvents.ReauthSession(created.sessionId(), created.connectUrl(), created.expiresAt())))
+                        new ConnectionEvents.ReauthSession(created.sessionId(), link, created.expiresAt())))
                 .replaceWithVoid();
     }
 

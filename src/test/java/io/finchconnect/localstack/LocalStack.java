@@ -71,8 +71,9 @@ public final class LocalStack {
         environment.put("FINCH_REDIRECT_URIS", redirectUri);
         environment.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", jwt.publicKeyFile().toAbsolutePath().toString());
         environment.put("MP_JWT_VERIFY_ISSUER", DevJwt.ISSUER);
-        environment.put("TOKEN_VAULT_KEYS", "local-1:" + vaultKey());
+        environment.put("TOKEN_VAULT_KEYS", "local-1:" + persistentKey("token-vault.key"));
         environment.put("TOKEN_VAULT_ACTIVE_KEY_ID", "local-1");
+        environment.put("CONNECT_STATE_KEY", persistentKey("connect-state.key"));
         environment.put("PORT", String.valueOf(SERVICE_PORT));
 
         service = startService(environment);
@@ -129,9 +130,9 @@ public final class LocalStack {
         say("");
     }
 
-    /** The vault key of the local stack, kept with its data so stored tokens stay readable across runs. */
-    private static String vaultKey() throws IOException {
-        Path file = HOME.resolve("token-vault.key");
+    /** A key kept with the local stack's data, so stored tokens and issued links stay valid across runs. */
+    private static String persistentKey(String name) throws IOException {
+        Path file = HOME.resolve(name);
         if (!Files.exists(file)) {
             byte[] key = new byte[32];
             new SecureRandom().nextBytes(key);

@@ -2,6 +2,7 @@ package io.finchconnect.session;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 
 import java.time.Duration;
 import java.util.List;
@@ -84,6 +85,23 @@ class ReauthSessionFlowTest {
         given().get(connectUrl).then().statusCode(200);
         assertThat(Sql.count("SELECT count(*) FROM reauth_sessions WHERE connection_id = ?", connection.connectionId())).isEqualTo(1);
         assertThat(topic.drain(Duration.ofSeconds(2)).stream().filter(e -> connection.connectionId().equals(e.key()))).hasSize(2);
+
+        // The employer completes the session at Finch and lands on our callback with the code and our state.
+        String state = java.net.URLDecoder.decode(connectUrl.replaceAll(".*[?&]state=([^&]*).*", "$1"),
+                java.nio.charset.StandardCharsets.UTF_8);
+        String code = given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json").body("{}")
+                .post("/_control/sessions/" + followUp.at("/reauth_session/session_id").asText() + "/complete")
+                .then().statusCode(200).extract().path("code");
+        given().queryParam("code", code).queryParam("state", state).get("/v1/connect/callback").then().statusCode(200)
+                .contentType(containsString("text/html")).body(containsString("reauthenticated"));
+        given().queryParam("code", code).queryParam("state", state).get("/v1/connect/callback").then().statusCode(400)
+                .body(containsString("replayed_state"));
+
+        topic.awaitEvents(WAIT, seen -> seen.stream().anyMatch(e -> connection.connectionId().equals(e.key())
+                && "finch.connection.reauthenticated".equals(e.type())));
+        assertThat(topic.drain(Duration.ofSeconds(1)).stream().filter(e -> connection.connectionId().equals(e.key())
+                && "finch.connection.reauthenticated".equals(e.type()))).as("one reauthenticated event").hasSize(1);
+        assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connection.connectionId())).isEqualTo("connected");
     }
 
     @Test

@@ -79,6 +79,7 @@ public final class TestStack {
         config.put("mp.jwt.verify.issuer", DevJwt.ISSUER);
         config.put("token-vault.keys", "test-2:" + randomBase64(32) + ",test-1:" + randomBase64(32));
         config.put("token-vault.active-key-id", "test-2");
+        config.put("connect.state-key", randomBase64(32));
 
         Map<String, Object> registry = new HashMap<>();
         registry.put("config", Map.copyOf(config));

@@ -38,4 +38,6 @@ public interface RequiredEnvironment {
     String tokenVaultKeys();
 
     String tokenVaultActiveKeyId();
+
+    String connectStateKey();
 }

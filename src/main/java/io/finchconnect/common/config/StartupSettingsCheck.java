@@ -9,6 +9,7 @@ import jakarta.annotation.Priority;
 import io.finchconnect.connection.vault.TokenVaultConfig;
 import io.finchconnect.connection.vault.TokenVaultKeys;
 import io.finchconnect.finch.config.FinchConfig;
+import io.finchconnect.session.config.ConnectConfig;
 import io.quarkus.runtime.StartupEvent;
 
 /**
@@ -20,7 +21,7 @@ import io.quarkus.runtime.StartupEvent;
 public class StartupSettingsCheck {
 
     void check(@Observes @Priority(1) StartupEvent event, RequiredEnvironment required, FinchConfig finch,
-               TokenVaultConfig vault) {
+               TokenVaultConfig vault, ConnectConfig connect) {
         // Injecting RequiredEnvironment is what makes Quarkus validate it at start-up.
         for (String secret : finch.webhookSecrets()) {
             if (!isCanonicalBase64(secret.trim())) {
@@ -28,6 +29,9 @@ public class StartupSettingsCheck {
             }
         }
         TokenVaultKeys.parse(vault.keys(), vault.activeKeyId());
+        if (!isCanonicalBase64(connect.stateKey().trim()) || Base64.getDecoder().decode(connect.stateKey().trim()).length < 32) {
+            throw new IllegalStateException("CONNECT_STATE_KEY: must be base64 of at least 32 random bytes");
+        }
     }
 
     /** Finch's SDK rejects a secret that does not round-trip through base64; so do we. */

@@ -1,0 +1,107 @@
+package io.finchconnect.connection;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
+
+import org.jboss.logging.Logger;
+
+import io.finchconnect.connection.events.ConnectionEvents;
+import io.finchconnect.connection.events.Established;
+import io.finchconnect.connection.vault.EncryptedToken;
+import io.finchconnect.connection.vault.TokenVault;
+import io.finchconnect.finch.client.AccessTokenGrant;
+import io.finchconnect.finch.client.FinchGateway;
+import io.finchconnect.outbox.Outbox;
+import io.finchconnect.session.Customer;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Completes a Connect flow: exchanges the authorization code with Finch once (a code is single-use, so the
+ * call is never retried), then stores the connection with its token encrypted and publishes
+ * {@code finch.connection.established}, or {@code finch.connection.reauthenticated} when the connection was in
+ * reauth, in one transaction.
+ */
+@ApplicationScoped
+public class CodeExchange {
+
+    private static final Logger LOG = Logger.getLogger(CodeExchange.class);
+
+    private final FinchGateway finch;
+    private final TokenVault vault;
+    private final Outbox outbox;
+
+    CodeExchange(FinchGateway finch, TokenVault vault, Outbox outbox) {
+        this.finch = finch;
+        this.vault = vault;
+        this.outbox = outbox;
+    }
+
+    public enum Kind { ESTABLISHED, REAUTHENTICATED, REFRESHED }
+
+    public record Outcome(Kind kind, String connectionId, String customerId) {
+    }
+
+    public Uni<Outcome> complete(String code, String customerId, String redirectUri) {
+        return finch.exchangeCode(code, redirectUri)
+                .chain(grant -> Panache.withTransaction(() -> store(grant, customerId)));
+    }
+
+    private Uni<Outcome> store(AccessTokenGrant grant, String customerId) {
+        EncryptedToken token = vault.encrypt(grant.accessToken());
+        return Connection.<Connection>findById(grant.connectionId(), LockModeType.PESSIMISTIC_WRITE)
+                .chain(existing -> existing == null ? establish(grant, customerId, token) : renew(existing, grant, token));
+    }
+
+    private Uni<Outcome> establish(AccessTokenGrant grant, String customerId, EncryptedToken token) {
+        OffsetDateTime now = OffsetDateTime.now();
+        Connection connection = new Connection();
+        connection.connectionId = grant.connectionId();
+        connection.customerId = customerId;
+        connection.status = ConnectionStatus.CONNECTED;
+        connection.statusChangedAt = now;
+        connection.connectedAt = now;
+        connection.updatedAt = now;
+        apply(connection, grant, token);
+        return Customer.<Customer>findById(customerId)
+                .chain(customer -> customer != null ? Uni.createFrom().item(customer)
+                        : Customer.named(customerId, grant.customerName() == null ? customerId : grant.customerName()).persist())
+                .chain(customer -> connection.persist().replaceWith(customer))
+                .call(customer -> outbox.write(connection.connectionId, "finch.connection.established",
+                        new Established(connection.connectionId, customerId, ((Customer) customer).customerName,
+                                connection.companyId, connection.providerId, List.of(connection.products),
+                                connection.connectionType, List.of(connection.entityIds), now)))
+                .invoke(ignored -> LOG.infof("Connection %s established for customer %s", connection.connectionId, customerId))
+                .replaceWith(new Outcome(Kind.ESTABLISHED, connection.connectionId, customerId));
+    }
+
+    /** A new token for a known connection (reauthentication keeps the connection_id). */
+    private Uni<Outcome> renew(Connection connection, AccessTokenGrant grant, EncryptedToken token) {
+        OffsetDateTime now = OffsetDateTime.now();
+        apply(connection, grant, token);
+        connection.updatedAt = now;
+        if (connection.status != ConnectionStatus.REAUTH) {
+            return Uni.createFrom().item(new Outcome(Kind.REFRESHED, connection.connectionId, connection.customerId));
+        }
+        connection.status = ConnectionStatus.CONNECTED;
+        connection.statusChangedAt = now;
+        LOG.infof("Connection %s reauthenticated", connection.connectionId);
+        return outbox.write(connection.connectionId, "finch.connection.reauthenticated",
+                        new ConnectionEvents.Reauthenticated(connection.connectionId, connection.customerId, now))
+                .replaceWith(new Outcome(Kind.REAUTHENTICATED, connection.connectionId, connection.customerId));
+    }
+
+    private static void apply(Connection connection, AccessTokenGrant grant, EncryptedToken token) {
+        connection.tokenKeyId = token.keyId();
+        connection.tokenCiphertext = token.ciphertext();
+        connection.companyId = grant.companyId();
+        connection.providerId = grant.providerId();
+        connection.connectionType = grant.connectionType();
+        connection.clientType = grant.clientType();
+        connection.products = grant.products() == null ? new String[0] : grant.products().toArray(String[]::new);
+        connection.entityIds = grant.entityIds() == null ? new String[0] : grant.entityIds().toArray(String[]::new);
+    }
+}

@@ -1,0 +1,55 @@
+package io.finchconnect.connection.rest;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import io.finchconnect.common.problem.ProblemException;
+import io.finchconnect.connection.CodeExchange;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * The embedded flow: the frontend's Finch Connect SDK hands the code from {@code onSuccess} to the platform,
+ * which passes it here with the customer it belongs to.
+ */
+@Path("/v1/connect/authorizations")
+@Tag(name = "Connect flow")
+public class AuthorizationResource {
+
+    private final CodeExchange exchange;
+
+    AuthorizationResource(CodeExchange exchange) {
+        this.exchange = exchange;
+    }
+
+    public record AuthorizationRequest(String code, String customerId) {
+    }
+
+    public record AuthorizationResult(String outcome, String connectionId, String customerId) {
+    }
+
+    @POST
+    @RolesAllowed("sessions:write")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Exchange an embedded-flow authorization code and store the connection")
+    public Uni<Response> authorize(AuthorizationRequest request) {
+        if (request == null || request.code() == null || request.code().isBlank() || request.code().length() > 2048) {
+            throw ProblemException.badRequest("code", "code is required (the code from the SDK's onSuccess)");
+        }
+        if (request.customerId() == null || request.customerId().isEmpty() || request.customerId().length() > 255) {
+            throw ProblemException.badRequest("customer_id", "customer_id must be 1 to 255 characters");
+        }
+        return exchange.complete(request.code(), request.customerId(), null).map(outcome -> Response
+                .status(outcome.kind() == CodeExchange.Kind.ESTABLISHED ? 201 : 200)
+                .entity(new AuthorizationResult(outcome.kind().name().toLowerCase(), outcome.connectionId(), outcome.customerId()))
+                .build());
+    }
+}

@@ -1,0 +1,115 @@
+package io.finchconnect.connection.rest;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.RestQuery;
+
+import io.finchconnect.connection.CodeExchange;
+import io.finchconnect.session.config.ConnectConfig;
+import io.finchconnect.session.state.ConnectState.Claims;
+import io.finchconnect.session.state.ConnectState.InvalidStateException;
+import io.finchconnect.session.state.ConnectStates;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Where Finch Connect sends the employer's browser at the end of the redirect flow. Authenticated by our
+ * signed {@code state}: a forged, expired or replayed state, an {@code error} from Finch, or a failed exchange
+ * ends with a clear outcome and nothing stored. The outcome goes to the configured return URL (303) or, without
+ * one, to a small page.
+ */
+@Path("/v1/connect/callback")
+@Tag(name = "Connect flow")
+public class ConnectCallbackResource {
+
+    private static final Logger LOG = Logger.getLogger(ConnectCallbackResource.class);
+
+    private final ConnectStates states;
+    private final CodeExchange exchange;
+    private final ConnectConfig config;
+
+    ConnectCallbackResource(ConnectStates states, CodeExchange exchange, ConnectConfig config) {
+        this.states = states;
+        this.exchange = exchange;
+        this.config = config;
+    }
+
+    @GET
+    @Operation(summary = "Redirect-flow landing: verifies state, exchanges the code, stores the connection")
+    public Uni<Response> callback(@RestQuery String code, @RestQuery String state, @RestQuery String error,
+                                  @RestQuery("error_description") String errorDescription) {
+        Claims claims;
+        try {
+            claims = states.verify(state);
+        } catch (InvalidStateException e) {
+            return Uni.createFrom().item(outcome(400, "error", e.reason(), null, null, null));
+        }
+        if (error != null) {
+            LOG.infof("Finch Connect ended with error '%s' for customer %s", error, claims.customerId());
+            return Uni.createFrom().item(outcome(400, "error", "finch_error", claims, null, error));
+        }
+        if (code == null || code.isBlank() || code.length() > 2048) {
+            return Uni.createFrom().item(outcome(400, "error", "missing_code", claims, null, null));
+        }
+        return states.consume(claims)
+                .chain(consumed -> exchange.complete(code, consumed.customerId(), null))
+                .map(result -> outcome(200, result.kind().name().toLowerCase(), null, claims, result.connectionId(), null))
+                .onFailure(InvalidStateException.class).recoverWithItem(e ->
+                        outcome(400, "error", ((InvalidStateException) e).reason(), claims, null, null))
+                .onFailure().recoverWithItem(e -> {
+                    LOG.warnf("Code exchange for customer %s failed: %s", claims.customerId(), e.getClass().getSimpleName());
+                    return outcome(502, "error", "exchange_failed", claims, null, null);
+                });
+    }
+
+    private Response outcome(int status, String outcome, String reason, Claims claims, String connectionId, String finchError) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("outcome", outcome);
+        put(fields, "reason", reason);
+        put(fields, "customer_id", claims == null ? null : claims.customerId());
+        put(fields, "connection_id", connectionId);
+        put(fields, "finch_error", finchError);
+        put(fields, "state", claims == null ? null : claims.callerState());
+        if (config.returnUrl().isPresent()) {
+            URI target = config.returnUrl().get();
+            String query = fields.entrySet().stream()
+                    .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                    .collect(Collectors.joining("&"));
+            return Response.seeOther(URI.create(target + (target.getQuery() == null ? "?" : "&") + query)).build();
+        }
+        return Response.status(status).type(MediaType.TEXT_HTML_TYPE.withCharset("UTF-8")).entity(page(fields)).build();
+    }
+
+    private static void put(Map<String, String> fields, String name, String value) {
+        if (value != null) {
+            fields.put(name, value);
+        }
+    }
+
+    private static String page(Map<String, String> fields) {
+        boolean success = !"error".equals(fields.get("outcome"));
+        String title = success ? "Your payroll system is connected" : "The connection did not complete";
+        String rows = fields.entrySet().stream()
+                .map(e -> "<dt>" + escape(e.getKey()) + "</dt><dd id=\"" + escape(e.getKey()) + "\">" + escape(e.getValue()) + "</dd>")
+                .collect(Collectors.joining());
+        return "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + title + "</title></head><body><h1>"
+                + title + "</h1><dl>" + rows + "</dl>" + (success ? "<p>You can close this window.</p>"
+                : "<p>Please ask for a new link and try again.</p>") + "</body></html>";
+    }
+
+    private static String escape(String value) {
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}

@@ -1,0 +1,58 @@
+package io.finchconnect.session.state;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Base64;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.finchconnect.session.config.ConnectConfig;
+import io.finchconnect.session.state.ConnectState.Claims;
+import io.finchconnect.session.state.ConnectState.InvalidStateException;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * Issues signed states for connect URLs and takes them back exactly once: a state is recorded as used before
+ * its code is exchanged, so a replayed callback stops before it reaches Finch.
+ */
+@ApplicationScoped
+public class ConnectStates {
+
+    private static final String CONSUME = """
+            INSERT INTO consumed_states (state_id, expires_at) VALUES ($1, $2) ON CONFLICT (state_id) DO NOTHING
+            """;
+
+    private final ConnectState codec;
+    private final Pool pool;
+    private final Clock clock = Clock.systemUTC();
+
+    ConnectStates(ConnectConfig config, Pool pool) {
+        this.codec = new ConnectState(Base64.getDecoder().decode(config.stateKey().trim()));
+        this.pool = pool;
+    }
+
+    /** {@code connectUrl} with a state for this customer and session appended. */
+    public String withState(String connectUrl, String customerId, String sessionId, String callerState, Instant expiresAt) {
+        String state = codec.sign(Claims.issue(customerId, sessionId, callerState, expiresAt));
+        return connectUrl + (connectUrl.contains("?") ? "&" : "?") + "state=" + state;
+    }
+
+    public Claims verify(String state) {
+        return codec.verify(state, clock.instant());
+    }
+
+    public Uni<Claims> consume(Claims claims) {
+        return pool.preparedQuery(CONSUME)
+                .execute(Tuple.of(claims.stateId(), OffsetDateTime.ofInstant(claims.expiry(), ZoneOffset.UTC)))
+                .map(rows -> {
+                    if (rows.rowCount() == 0) {
+                        throw new InvalidStateException("replayed_state", "This link was used already");
+                    }
+                    return claims;
+                });
+    }
+}
