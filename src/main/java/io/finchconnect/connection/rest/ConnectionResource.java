@@ -1,0 +1,91 @@
+package io.finchconnect.connection.rest;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.logging.Logger;
+
+import io.finchconnect.common.problem.ProblemException;
+import io.finchconnect.connection.Connection;
+import io.finchconnect.connection.vault.EncryptedToken;
+import io.finchconnect.connection.vault.TokenVault;
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * A connection as other services see it, and its access token for the services allowed to call Finch with
+ * it. Every token read is audit-logged, without the token.
+ */
+@Path("/v1/connections/{connection_id}")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Connections")
+public class ConnectionResource {
+
+    private static final Logger AUDIT = Logger.getLogger("io.finchconnect.audit");
+
+    private final TokenVault vault;
+    private final SecurityIdentity identity;
+
+    ConnectionResource(TokenVault vault, SecurityIdentity identity) {
+        this.vault = vault;
+        this.identity = identity;
+    }
+
+    public record ConnectionView(String connectionId, String customerId, String status, OffsetDateTime statusChangedAt,
+                                 String companyId, String providerId, String connectionType, List<String> products,
+                                 List<String> entityIds, OffsetDateTime connectedAt, ReauthSessionView reauthSession) {
+    }
+
+    public record ReauthSessionView(String sessionId, String connectUrl, OffsetDateTime expiresAt) {
+    }
+
+    public record AccessToken(String connectionId, String accessToken, String tokenType) {
+    }
+
+    @GET
+    @RolesAllowed("connections:read")
+    @WithSession
+    @Operation(summary = "A connection: status, products, and its current reauthentication session if any")
+    public Uni<ConnectionView> get(@PathParam("connection_id") String connectionId) {
+        return find(connectionId).chain(connection -> ReauthSessions.current(connection)
+                .map(session -> view(connection, session)));
+    }
+
+    @GET
+    @Path("/access-token")
+    @RolesAllowed("tokens:read")
+    @WithSession
+    @Operation(summary = "The connection's decrypted access token; every read is audit-logged")
+    public Uni<AccessToken> accessToken(@PathParam("connection_id") String connectionId) {
+        return find(connectionId).map(connection -> {
+            String token = vault.decrypt(new EncryptedToken(connection.tokenKeyId, connection.tokenCiphertext));
+            AUDIT.infof("access token of connection %s (customer %s, status %s) read by %s", connection.connectionId,
+                    connection.customerId, connection.status.finchName(), identity.getPrincipal().getName());
+            return new AccessToken(connection.connectionId, token, "bearer");
+        });
+    }
+
+    private static Uni<Connection> find(String connectionId) {
+        if (connectionId.isBlank() || connectionId.length() > 255) {
+            throw ProblemException.badRequest("connection_id", "connection_id must be 1 to 255 characters");
+        }
+        return Connection.<Connection>findById(connectionId).onItem().ifNull()
+                .failWith(() -> ProblemException.notFound("No connection " + connectionId));
+    }
+
+    static ConnectionView view(Connection connection, ReauthSessionView session) {
+        return new ConnectionView(connection.connectionId, connection.customerId, connection.status.finchName(),
+                connection.statusChangedAt, connection.companyId, connection.providerId, connection.connectionType,
+                List.of(connection.products), List.of(connection.entityIds), connection.connectedAt, session);
+    }
+}
