@@ -1,0 +1,128 @@
+package io.finchconnect.session;
+
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.finchconnect.common.problem.Problem;
+import io.finchconnect.common.problem.ProblemException;
+import io.finchconnect.connection.Connection;
+import io.finchconnect.finch.client.ConnectSession;
+import io.finchconnect.finch.client.ConnectSessionRequest;
+import io.finchconnect.finch.client.FinchGateway;
+import io.finchconnect.finch.client.FinchRejectedException;
+import io.finchconnect.session.state.ConnectStates;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * Creates or refreshes a customer's staged Connect session. Finch keeps one staged session per
+ * {@code customer_id} and answers a repeat with the same {@code session_id}, so the call is safe to repeat and
+ * to run concurrently; the one row per customer in {@code staged_sessions} is an upsert, and the request that
+ * inserted it is the one that answers 201.
+ */
+@ApplicationScoped
+public class StagedSessions {
+
+    private static final String UPSERT_CUSTOMER = """
+            INSERT INTO customers (customer_id, customer_name, customer_email) VALUES ($1, $2, $3)
+            ON CONFLICT (customer_id) DO UPDATE SET customer_name = EXCLUDED.customer_name,
+                customer_email = EXCLUDED.customer_email, updated_at = now()
+            """;
+    private static final String UPSERT_SESSION = """
+            INSERT INTO staged_sessions (customer_id, session_id, connect_url, products, redirect_uri, integration_provider,
+                integration_auth, sandbox, manual, minutes_to_expire, expires_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            ON CONFLICT (customer_id) DO UPDATE SET session_id = EXCLUDED.session_id, connect_url = EXCLUDED.connect_url,
+                products = EXCLUDED.products, redirect_uri = EXCLUDED.redirect_uri,
+                integration_provider = EXCLUDED.integration_provider, integration_auth = EXCLUDED.integration_auth,
+                sandbox = EXCLUDED.sandbox, manual = EXCLUDED.manual, minutes_to_expire = EXCLUDED.minutes_to_expire,
+                expires_at = EXCLUDED.expires_at, refreshed_at = now(), version = staged_sessions.version + 1
+            RETURNING (xmax = 0) AS inserted
+            """;
+
+    private final FinchGateway finch;
+    private final ConnectStates states;
+    private final Pool pool;
+
+    StagedSessions(FinchGateway finch, ConnectStates states, Pool pool) {
+        this.finch = finch;
+        this.states = states;
+        this.pool = pool;
+    }
+
+    public record SessionLink(String sessionId, String connectUrl, String customerId, OffsetDateTime expiresAt,
+                              boolean refreshed) {
+    }
+
+    public Uni<SessionLink> createOrRefresh(StagedSessionRequest request) {
+        return refuseIfConnected(request.customerId())
+                .chain(() -> finch.createConnectSession(toFinch(request)))
+                .onFailure(FinchRejectedException.class).transform(this::connectedAtFinch)
+                .chain(session -> store(request, session));
+    }
+
+    private Uni<Void> refuseIfConnected(String customerId) {
+        return Panache.withSession(() -> Connection.<Connection>find("customerId", customerId).firstResult())
+                .map(connection -> {
+                    if (connection != null) {
+                        throw connectionExists(customerId, connection.connectionId, connection.status.finchName());
+                    }
+                    return null;
+                });
+    }
+
+    private Throwable connectedAtFinch(Throwable failure) {
+        FinchRejectedException rejected = (FinchRejectedException) failure;
+        return rejected.isConnectionAlreadyExists() ? connectionExists(null, null, "connected") : failure;
+    }
+
+    private Uni<SessionLink> store(StagedSessionRequest request, ConnectSession session) {
+        OffsetDateTime expiresAt = OffsetDateTime.now(ZoneOffset.UTC).plusMinutes(request.minutesToExpire());
+        return pool.withTransaction(connection -> connection.preparedQuery(UPSERT_CUSTOMER)
+                        .execute(Tuple.of(request.customerId(), request.customerName(), request.customerEmail()))
+                        .chain(() -> connection.preparedQuery(UPSERT_SESSION).execute(Tuple.from(new Object[] {
+                                request.customerId(), session.sessionId(), session.connectUrl(),
+                                request.products().toArray(String[]::new), request.redirectUri(),
+                                request.integrationProvider(), request.integrationAuthMethod(), request.sandbox(),
+                                request.manual(), request.minutesToExpire(), expiresAt }))))
+                .map(rows -> {
+                    boolean inserted = rows.iterator().next().getBoolean("inserted");
+                    return new SessionLink(session.sessionId(), linkFor(request, session, expiresAt), request.customerId(),
+                            expiresAt, !inserted);
+                });
+    }
+
+    /** The redirect flow gets our signed state on the link; the embedded flow's SDK carries its own. */
+    private String linkFor(StagedSessionRequest request, ConnectSession session, OffsetDateTime expiresAt) {
+        if (request.redirectUri() == null) {
+            return session.connectUrl();
+        }
+        return states.withState(session.connectUrl(), request.customerId(), session.sessionId(), request.callerState(),
+                expiresAt.toInstant());
+    }
+
+    private static ConnectSessionRequest toFinch(StagedSessionRequest request) {
+        ConnectSessionRequest.Integration integration = request.integrationProvider() == null ? null
+                : new ConnectSessionRequest.Integration(request.integrationProvider(), request.integrationAuthMethod());
+        return new ConnectSessionRequest(request.customerId(), request.customerName(), request.customerEmail(),
+                request.products(), request.redirectUri(), integration, request.sandbox(), request.manual(),
+                request.minutesToExpire());
+    }
+
+    static ProblemException connectionExists(String customerId, String connectionId, String status) {
+        Map<String, Object> extensions = new LinkedHashMap<>();
+        if (connectionId != null) {
+            extensions.put("connection_id", connectionId);
+        }
+        extensions.put("status", status);
+        return new ProblemException(Problem.of("connection-exists", "Connection exists", 409,
+                "The customer already has a connection; use POST /v1/connect/sessions/reauthenticate to change it",
+                extensions));
+    }
+}
