@@ -26,8 +26,9 @@ final class ReauthSessionStore {
                 SELECT c.connection_id FROM connections c
                 WHERE c.status = 'reauth'
                   AND (c.reauth_next_attempt_at IS NULL OR c.reauth_next_attempt_at <= now())
-                  AND NOT EXISTS (SELECT 1 FROM reauth_sessions r
-                                  WHERE r.connection_id = c.connection_id AND r.episode = c.reauth_episode)
+                  AND ($3::varchar IS NULL OR c.connection_id = $3)
+                  AND NOT EXISTS (SELECT 1 FROM reauth_sessions r WHERE r.connection_id = c.connection_id
+                                  AND r.episode = c.reauth_episode AND r.expires_at > now())
                 ORDER BY c.reauth_next_attempt_at NULLS FIRST
                 LIMIT $1
                 FOR UPDATE SKIP LOCKED)
@@ -45,8 +46,9 @@ final class ReauthSessionStore {
     record Due(String connectionId, int episode, int attempts) {
     }
 
-    static Uni<List<Due>> leaseDue(SqlClient client, int limit, Duration lease) {
-        return client.preparedQuery(LEASE_DUE).execute(Tuple.of(limit, lease.toMillis() / 1000.0)).map(rows -> {
+    /** Leases up to {@code limit} connections due for a session; only {@code connectionId}'s when given. */
+    static Uni<List<Due>> leaseDue(SqlClient client, int limit, Duration lease, String connectionId) {
+        return client.preparedQuery(LEASE_DUE).execute(Tuple.of(limit, lease.toMillis() / 1000.0, connectionId)).map(rows -> {
             List<Due> due = new ArrayList<>();
             for (Row row : rows) {
                 due.add(new Due(row.getString("connection_id"), row.getInteger("reauth_episode"),

@@ -47,7 +47,10 @@ public class ReauthSessionSweeper {
     private static final Logger LOG = Logger.getLogger(ReauthSessionSweeper.class);
     private static final String STORE_SESSION = """
             INSERT INTO reauth_sessions (connection_id, episode, session_id, connect_url, expires_at)
-            VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING
+            VALUES (?1, ?2, ?3, ?4, ?5)
+            ON CONFLICT (connection_id, episode) DO UPDATE SET session_id = EXCLUDED.session_id,
+                connect_url = EXCLUDED.connect_url, expires_at = EXCLUDED.expires_at, created_at = now()
+            WHERE reauth_sessions.expires_at <= now()
             """;
 
     private final Pool pool;
@@ -85,11 +88,20 @@ public class ReauthSessionSweeper {
      * complete on another context, so every step after it is brought back here.
      */
     public Uni<Void> sweep() {
+        return sweep(config.sweepBatchSize(), null);
+    }
+
+    /** Creates the current episode's session of one connection now, unless a valid one exists or another instance is on it. */
+    public Uni<Void> createNow(String connectionId) {
+        return sweep(1, connectionId);
+    }
+
+    private Uni<Void> sweep(int limit, String connectionId) {
         Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext().getDelegate());
         VertxContextSafetyToggle.setContextSafe(context, true);
         Executor onContext = command -> context.runOnContext(ignored -> command.run());
         return Uni.createFrom().voidItem().emitOn(onContext)
-                .chain(() -> ReauthSessionStore.leaseDue(pool, config.sweepBatchSize(), config.lease()))
+                .chain(() -> ReauthSessionStore.leaseDue(pool, limit, config.lease(), connectionId))
                 .onItem().transformToMulti(due -> Multi.createFrom().iterable(due))
                 .onItem().transformToUniAndConcatenate(due -> createSession(due, onContext))
                 .collect().last().replaceWithVoid()

@@ -31,7 +31,7 @@ public final class SessionRequestValidator {
         String customerId = text("customer_id", request.customerId(), 255, true);
         String customerName = text("customer_name", request.customerName(), 255, true);
         String customerEmail = text("customer_email", request.customerEmail(), 320, false);
-        List<String> products = products(request.products());
+        List<String> products = productsOf(request.products());
         String redirectUri = request.redirectUri();
         if (redirectUri != null && !allowedRedirectUris.contains(redirectUri)) {
             throw ProblemException.badRequest("redirect_uri", "redirect_uri is not on the allow-list of this service");
@@ -57,7 +57,8 @@ public final class SessionRequestValidator {
                 request.sandbox(), request.manual(), minutes, state);
     }
 
-    private static List<String> products(JsonNode node) {
+    /** Products as Finch takes them, from an array or a space-separated string. */
+    static List<String> productsOf(JsonNode node) {
         List<String> values = new ArrayList<>();
         if (node == null || node.isNull()) {
             throw ProblemException.badRequest("products", "products is required");

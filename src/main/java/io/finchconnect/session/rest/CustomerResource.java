@@ -1,0 +1,96 @@
+package io.finchconnect.session.rest;
+
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import io.finchconnect.common.problem.ProblemException;
+import io.finchconnect.session.ConnectLinks;
+import io.finchconnect.session.ConnectLinks.ConnectLink;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * A customer as other services see it, and the link to send it now.
+ */
+@Path("/v1/customers/{customer_id}")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Customers")
+public class CustomerResource {
+
+    private static final String CUSTOMER = """
+            SELECT c.customer_id, c.customer_name, c.customer_email, c.created_at,
+                   s.session_id, s.expires_at AS session_expires_at, s.products, s.refreshed_at
+            FROM customers c LEFT JOIN staged_sessions s ON s.customer_id = c.customer_id WHERE c.customer_id = $1
+            """;
+    private static final String CONNECTIONS = "SELECT connection_id, status, connected_at FROM connections WHERE customer_id = $1";
+
+    private final ConnectLinks links;
+    private final Pool pool;
+
+    CustomerResource(ConnectLinks links, Pool pool) {
+        this.links = links;
+        this.pool = pool;
+    }
+
+    public record StagedSessionView(String sessionId, OffsetDateTime expiresAt, List<String> products, OffsetDateTime refreshedAt) {
+    }
+
+    public record ConnectionSummary(String connectionId, String status, OffsetDateTime connectedAt) {
+    }
+
+    public record CustomerView(String customerId, String customerName, String customerEmail, OffsetDateTime createdAt,
+                               StagedSessionView stagedSession, List<ConnectionSummary> connections) {
+    }
+
+    @GET
+    @Path("/connect-link")
+    @RolesAllowed("sessions:read")
+    @Operation(summary = "The link to send this customer now: staged session, refreshed or reauthentication session")
+    public Uni<ConnectLink> connectLink(@PathParam("customer_id") String customerId) {
+        return links.linkFor(checked(customerId));
+    }
+
+    @GET
+    @RolesAllowed("connections:read")
+    @Operation(summary = "The customer, its staged session and its connections")
+    public Uni<CustomerView> get(@PathParam("customer_id") String customerId) {
+        return pool.preparedQuery(CUSTOMER).execute(Tuple.of(checked(customerId))).chain(rows -> {
+            if (!rows.iterator().hasNext()) {
+                throw ProblemException.notFound("No customer " + customerId);
+            }
+            Row row = rows.iterator().next();
+            StagedSessionView session = row.getString("session_id") == null ? null : new StagedSessionView(
+                    row.getString("session_id"), row.getOffsetDateTime("session_expires_at"),
+                    List.of(row.getArrayOfStrings("products")), row.getOffsetDateTime("refreshed_at"));
+            return pool.preparedQuery(CONNECTIONS).execute(Tuple.of(customerId)).map(connections -> {
+                List<ConnectionSummary> summaries = new ArrayList<>();
+                for (Row connection : connections) {
+                    summaries.add(new ConnectionSummary(connection.getString("connection_id"), connection.getString("status"),
+                            connection.getOffsetDateTime("connected_at")));
+                }
+                return new CustomerView(row.getString("customer_id"), row.getString("customer_name"),
+                        row.getString("customer_email"), row.getOffsetDateTime("created_at"), session, summaries);
+            });
+        });
+    }
+
+    private static String checked(String customerId) {
+        if (customerId.isEmpty() || customerId.length() > 255) {
+            throw ProblemException.badRequest("customer_id", "customer_id must be 1 to 255 characters");
+        }
+        return customerId;
+    }
+}

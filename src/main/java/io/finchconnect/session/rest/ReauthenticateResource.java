@@ -1,0 +1,93 @@
+package io.finchconnect.session.rest;
+
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.finchconnect.common.problem.ProblemException;
+import io.finchconnect.connection.Connection;
+import io.finchconnect.finch.client.FinchGateway;
+import io.finchconnect.finch.client.ReauthSessionRequest;
+import io.finchconnect.finch.config.FinchConfig;
+import io.finchconnect.session.config.ReauthConfig;
+import io.finchconnect.session.state.ConnectStates;
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * A reauthentication session for a known connection, on request: to repair it, or to change its products
+ * after it connected (Finch allows no new staged session then).
+ */
+@Path("/v1/connect/sessions/reauthenticate")
+@Tag(name = "Connect sessions")
+public class ReauthenticateResource {
+
+    private final FinchGateway finch;
+    private final ConnectStates states;
+    private final FinchConfig finchConfig;
+    private final ReauthConfig reauthConfig;
+
+    ReauthenticateResource(FinchGateway finch, ConnectStates states, FinchConfig finchConfig, ReauthConfig reauthConfig) {
+        this.finch = finch;
+        this.states = states;
+        this.finchConfig = finchConfig;
+        this.reauthConfig = reauthConfig;
+    }
+
+    public record ReauthenticateRequest(String connectionId, JsonNode products, String redirectUri, Integer minutesToExpire,
+                                        String state) {
+    }
+
+    public record ReauthenticateLink(String sessionId, String connectUrl, String connectionId, String customerId,
+                                     OffsetDateTime expiresAt) {
+    }
+
+    @POST
+    @RolesAllowed("sessions:write")
+    @WithSession
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "A reauthentication session for a connection; 404 for an unknown connection")
+    public Uni<ReauthenticateLink> reauthenticate(ReauthenticateRequest request) {
+        if (request == null || request.connectionId() == null || request.connectionId().isEmpty()
+                || request.connectionId().length() > 255) {
+            throw ProblemException.badRequest("connection_id", "connection_id must be 1 to 255 characters");
+        }
+        List<String> products = request.products() == null || request.products().isNull() ? null
+                : SessionRequestValidator.productsOf(request.products());
+        if (request.redirectUri() != null && !finchConfig.redirectUris().contains(request.redirectUri())) {
+            throw ProblemException.badRequest("redirect_uri", "redirect_uri is not on the allow-list of this service");
+        }
+        int minutes = request.minutesToExpire() == null ? reauthConfig.minutesToExpire() : request.minutesToExpire();
+        if (minutes < 1 || minutes > 525_600) {
+            throw ProblemException.badRequest("minutes_to_expire", "minutes_to_expire must be between 1 and 525600");
+        }
+        if (request.state() != null && request.state().length() > 1024) {
+            throw ProblemException.badRequest("state", "state must be at most 1024 characters");
+        }
+        return Connection.<Connection>findById(request.connectionId())
+                .onItem().ifNull().failWith(() -> ProblemException.notFound("No connection " + request.connectionId()))
+                .chain(connection -> finch.createReauthSession(new ReauthSessionRequest(connection.connectionId, minutes,
+                                products, request.redirectUri()))
+                        .map(session -> {
+                            OffsetDateTime expiresAt = OffsetDateTime.now(ZoneOffset.UTC).plusMinutes(minutes);
+                            String link = request.redirectUri() == null ? session.connectUrl()
+                                    : states.withState(session.connectUrl(), connection.customerId, session.sessionId(),
+                                            request.state(), expiresAt.toInstant());
+                            return new ReauthenticateLink(session.sessionId(), link, connection.connectionId,
+                                    connection.customerId, expiresAt);
+                        }));
+    }
+}
