@@ -120,7 +120,8 @@ public class StagedSessions {
         if (connectionId != null) {
             extensions.put("connection_id", connectionId);
         }
-        extensions.put("status", status);
+        // Not "status": RFC 9457 gives that member the HTTP status.
+        extensions.put("connection_status", status);
         return new ProblemException(Problem.of("connection-exists", "Connection exists", 409,
                 "The customer already has a connection; use POST /v1/connect/sessions/reauthenticate to change it",
                 extensions));

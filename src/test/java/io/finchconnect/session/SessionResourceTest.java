@@ -100,7 +100,7 @@ class SessionResourceTest {
 
         writer().body(body(customerId, "Acme", List.of("company"))).post("/v1/connect/sessions").then().statusCode(409)
                 .contentType("application/problem+json").body("type", containsString("connection-exists"))
-                .body("connection_id", equalTo(connectionId)).body("status", equalTo("connected"));
+                .body("connection_id", equalTo(connectionId)).body("connection_status", equalTo("connected")).body("status", equalTo(409));
         Map<String, Object> counts = given().baseUri(TestStack.get().finchBaseUrl()).get("/_control/requests").then()
                 .statusCode(200).extract().jsonPath().getMap("$");
         assertThat(counts.getOrDefault("connect.sessions", 0)).as("no call to Finch").isEqualTo(0);

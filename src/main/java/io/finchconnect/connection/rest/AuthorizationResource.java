@@ -9,6 +9,10 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.finchconnect.common.problem.ProblemException;
@@ -40,6 +44,10 @@ public class AuthorizationResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Exchange an embedded-flow authorization code and store the connection")
+    @RequestBody(content = @Content(examples = @ExampleObject(name = "from onSuccess", value = """
+            {"code": "3c1f9a...", "customer_id": "acme-1"}""")))
+    @APIResponse(responseCode = "201", content = @Content(examples = @ExampleObject(name = "established", value = """
+            {"outcome": "established", "connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "customer_id": "acme-1"}""")))
     public Uni<Response> authorize(AuthorizationRequest request) {
         if (request == null || request.code() == null || request.code().isBlank() || request.code().length() > 2048) {
             throw ProblemException.badRequest("code", "code is required (the code from the SDK's onSuccess)");

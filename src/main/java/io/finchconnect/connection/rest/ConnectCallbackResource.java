@@ -13,6 +13,10 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.RestQuery;
@@ -48,6 +52,12 @@ public class ConnectCallbackResource {
 
     @GET
     @Operation(summary = "Redirect-flow landing: verifies state, exchanges the code, stores the connection")
+    @APIResponse(responseCode = "303", description = "with CONNECT_RETURN_URL set: the outcome as query parameters",
+            content = @Content(examples = @ExampleObject(name = "Location", value = """
+            https://platform.example/connected?outcome=established&customer_id=acme-1&connection_id=c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11&state=onboarding-42""")))
+    @APIResponse(responseCode = "400", description = "forged, expired or replayed state, or a Finch error: nothing stored",
+            content = @Content(mediaType = "text/html", examples = @ExampleObject(name = "replayed", value = """
+            outcome=error, reason=replayed_state""")))
     public Uni<Response> callback(@RestQuery String code, @RestQuery String state, @RestQuery String error,
                                   @RestQuery("error_description") String errorDescription) {
         Claims claims;

@@ -11,6 +11,10 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.Logger;
 
@@ -56,6 +60,13 @@ public class ConnectionResource {
     @RolesAllowed("connections:read")
     @WithSession
     @Operation(summary = "A connection: status, products, and its current reauthentication session if any")
+    @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "in reauth", value = """
+            {"connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "customer_id": "acme-1", "status": "reauth",
+             "status_changed_at": "2026-11-29T11:00:00Z", "company_id": "514d0b1c-8f8e-4a3e-a1f5-6f2a9c0d3e77",
+             "provider_id": "gusto", "connection_type": "provider", "products": ["company", "directory"],
+             "entity_ids": ["9d3c0c7e-3a55-4b8b-8a57-5b1d2d3e4f60"], "connected_at": "2026-11-29T10:05:00Z",
+             "reauth_session": {"session_id": "1b2c...", "connect_url": "https://connect.tryfinch.com/authorize?session=1b2c...&state=...",
+                                "expires_at": "2026-12-29T11:00:00Z"}}""")))
     public Uni<ConnectionView> get(@PathParam("connection_id") String connectionId) {
         return find(connectionId).chain(connection -> ReauthSessions.current(connection)
                 .map(session -> view(connection, session)));
@@ -66,6 +77,8 @@ public class ConnectionResource {
     @RolesAllowed("tokens:read")
     @WithSession
     @Operation(summary = "The connection's decrypted access token; every read is audit-logged")
+    @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "token", value = """
+            {"connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "access_token": "<access token>", "token_type": "bearer"}""")))
     public Uni<AccessToken> accessToken(@PathParam("connection_id") String connectionId) {
         return find(connectionId).map(connection -> {
             String token = vault.decrypt(new EncryptedToken(connection.tokenKeyId, connection.tokenCiphertext));

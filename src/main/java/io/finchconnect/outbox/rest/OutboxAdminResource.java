@@ -14,6 +14,10 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.Logger;
 
@@ -46,6 +50,9 @@ public class OutboxAdminResource {
 
     @GET
     @Operation(summary = "Parked outbox rows, oldest first, with the error that parked them")
+    @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "parked", value = """
+            [{"id": 4711, "event_id": "0f8e...", "key": "c5a0e4b2-...", "type": "finch.connection.established", "attempts": 5,
+              "last_error": "RecordTooLargeException: ...", "created_at": "2026-11-29T10:00:00Z", "parked_at": "2026-11-29T10:00:03Z"}]""")))
     public Uni<List<ParkedMessage>> list(@QueryParam("limit") @DefaultValue("100") int limit) {
         if (limit < 1 || limit > 1000) {
             throw ProblemException.badRequest("limit", "limit must be between 1 and 1000");
@@ -56,6 +63,8 @@ public class OutboxAdminResource {
     @POST
     @Path("/{event_id}/requeue")
     @Operation(summary = "Put one parked row back in the queue with fresh attempts")
+    @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "requeued", value = """
+            {"requeued": 1}""")))
     public Uni<RequeueResult> requeueOne(@PathParam("event_id") String eventId) {
         UUID id = parseEventId(eventId);
         return OutboxStore.requeue(pool, id).map(count -> {
@@ -70,6 +79,8 @@ public class OutboxAdminResource {
     @POST
     @Path("/requeue")
     @Operation(summary = "Put every parked row back in the queue")
+    @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "requeued", value = """
+            {"requeued": 3}""")))
     public Uni<RequeueResult> requeueAll() {
         return OutboxStore.requeue(pool, null).map(count -> {
             LOG.infof("%d parked outbox rows re-queued by %s", count, identity.getPrincipal().getName());

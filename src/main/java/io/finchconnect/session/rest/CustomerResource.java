@@ -12,6 +12,10 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.finchconnect.common.problem.ProblemException;
@@ -59,6 +63,10 @@ public class CustomerResource {
     @Path("/connect-link")
     @RolesAllowed("sessions:read")
     @Operation(summary = "The link to send this customer now: staged session, refreshed or reauthentication session")
+    @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "reauth link", value = """
+            {"kind": "reauth", "customer_id": "acme-1", "connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11",
+             "session_id": "1b2c...", "connect_url": "https://connect.tryfinch.com/authorize?session=1b2c...&state=...",
+             "expires_at": "2026-12-29T10:00:00Z"}""")))
     public Uni<ConnectLink> connectLink(@PathParam("customer_id") String customerId) {
         return links.linkFor(checked(customerId));
     }
@@ -66,6 +74,11 @@ public class CustomerResource {
     @GET
     @RolesAllowed("connections:read")
     @Operation(summary = "The customer, its staged session and its connections")
+    @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "customer", value = """
+            {"customer_id": "acme-1", "customer_name": "Acme Payroll LLC", "customer_email": "hr@acme.example",
+             "created_at": "2026-11-29T10:00:00Z", "staged_session": null,
+             "connections": [{"connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "status": "connected",
+                              "connected_at": "2026-11-29T10:05:00Z"}]}""")))
     public Uni<CustomerView> get(@PathParam("customer_id") String customerId) {
         return pool.preparedQuery(CUSTOMER).execute(Tuple.of(checked(customerId))).chain(rows -> {
             if (!rows.iterator().hasNext()) {

@@ -12,6 +12,10 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -60,6 +64,13 @@ public class ReauthenticateResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "A reauthentication session for a connection; 404 for an unknown connection")
+    @RequestBody(content = @Content(examples = @ExampleObject(name = "add a product", value = """
+            {"connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "products": "company directory payment",
+             "redirect_uri": "https://platform.example/v1/connect/callback"}""")))
+    @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "session", value = """
+            {"session_id": "1b2c...", "connect_url": "https://connect.tryfinch.com/authorize?session=1b2c...&state=...",
+             "connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "customer_id": "acme-1",
+             "expires_at": "2026-12-29T10:00:00Z"}""")))
     public Uni<ReauthenticateLink> reauthenticate(ReauthenticateRequest request) {
         if (request == null || request.connectionId() == null || request.connectionId().isEmpty()
                 || request.connectionId().length() > 255) {

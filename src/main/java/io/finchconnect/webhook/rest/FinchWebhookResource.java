@@ -14,6 +14,10 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
@@ -51,6 +55,11 @@ public class FinchWebhookResource {
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Receive a signed Finch webhook (Finch-Event-Id, Finch-Timestamp, Finch-Signature)")
+    @RequestBody(content = @Content(examples = @ExampleObject(name = "account.updated", value = """
+            {"connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "company_id": null, "account_id": null,
+             "entity_id": null, "event_type": "account.updated", "data": {"status": "reauth", "authentication_method": "credential"}}""")))
+    @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "applied", value = """
+            {"event_id": "msg_2SFMDibF3lmRw8DzX4t1JjiEZQl", "outcome": "applied"}""")))
     public Uni<Map<String, String>> receive(@RestHeader("Finch-Event-Id") String eventId,
                                             @RestHeader("Finch-Timestamp") String timestamp,
                                             @RestHeader("Finch-Signature") String signature, byte[] body) {

@@ -12,6 +12,10 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.Logger;
 
@@ -47,6 +51,9 @@ public class ReauthReportResource {
     @RolesAllowed("connections:report")
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Report that Finch answered reauthenticate_user for this connection's token")
+    @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "applied", value = """
+            {"connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "status": "reauth", "outcome": "applied",
+             "report_id": "report_0d6f..."}""")))
     public Uni<ReportResult> report(@PathParam("connection_id") String connectionId) {
         if (connectionId.isBlank() || connectionId.length() > 255) {
             throw ProblemException.badRequest("connection_id", "connection_id must be 1 to 255 characters");

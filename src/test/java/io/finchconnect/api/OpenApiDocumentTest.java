@@ -1,0 +1,50 @@
+package io.finchconnect.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * The OpenAPI document describes every endpoint of DESIGN.md section 3 and the operator endpoints, each with a
+ * summary and an example, and declares the bearer JWT scheme.
+ */
+@QuarkusTest
+class OpenApiDocumentTest {
+
+    private static final List<String[]> ENDPOINTS = List.of(
+            new String[] { "post", "/v1/connect/sessions" },
+            new String[] { "post", "/v1/connect/sessions/reauthenticate" },
+            new String[] { "get", "/v1/customers/{customer_id}/connect-link" },
+            new String[] { "get", "/v1/customers/{customer_id}" },
+            new String[] { "get", "/v1/connections/{connection_id}" },
+            new String[] { "get", "/v1/connections/{connection_id}/access-token" },
+            new String[] { "get", "/v1/connect/callback" },
+            new String[] { "post", "/v1/connect/authorizations" },
+            new String[] { "post", "/v1/webhooks/finch" },
+            new String[] { "post", "/v1/connections/{connection_id}/reauth-required" },
+            new String[] { "get", "/v1/admin/outbox/parked" },
+            new String[] { "post", "/v1/admin/outbox/parked/{event_id}/requeue" },
+            new String[] { "post", "/v1/admin/outbox/parked/requeue" });
+
+    @Test
+    void everyEndpointIsDescribedWithASummaryAndAnExample() throws Exception {
+        JsonNode document = new ObjectMapper().readTree(given().queryParam("format", "json").get("/q/openapi")
+                .then().statusCode(200).extract().asString());
+
+        for (String[] endpoint : ENDPOINTS) {
+            JsonNode operation = document.path("paths").path(endpoint[1]).path(endpoint[0]);
+            assertThat(operation.isMissingNode()).as("%s %s is described", endpoint[0], endpoint[1]).isFalse();
+            assertThat(operation.path("summary").asText()).as("summary of %s %s", endpoint[0], endpoint[1]).isNotBlank();
+            assertThat(operation.toString()).as("example of %s %s", endpoint[0], endpoint[1]).contains("\"examples\"");
+        }
+        assertThat(document.path("components").path("securitySchemes").toString()).contains("bearer");
+    }
+}
