@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.finchconnect.session.state.ConnectState;
 import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.SimulatedConnections;
 import io.finchconnect.testing.Sql;
 import io.finchconnect.testing.TestStack;
 import io.quarkus.test.junit.QuarkusTest;
@@ -47,7 +48,7 @@ class ConnectFlowTest {
     @Test
     void theEmbeddedFlowStoresTheConnectionAndAnnouncesItWithoutTheToken() throws Exception {
         String customerId = "cust-" + UUID.randomUUID();
-        String code = authorizedCodeAtFinch(customerId);
+        String code = SimulatedConnections.codeAuthorizedAtFinch(customerId);
         String token = TestStack.get().jwt().token("sessions:write");
 
         String connectionId = given().auth().oauth2(token).contentType("application/json")
@@ -81,7 +82,7 @@ class ConnectFlowTest {
     @Test
     void aForgedOrExpiredStateOrAFinchErrorStoresNothing() {
         String customerId = "cust-" + UUID.randomUUID();
-        String code = authorizedCodeAtFinch(customerId);
+        String code = SimulatedConnections.codeAuthorizedAtFinch(customerId);
         ConnectState ours = new ConnectState(Base64.getDecoder().decode(TestStack.get().config().get("connect.state-key")));
         ConnectState forger = new ConnectState(new byte[32]);
 
@@ -99,15 +100,4 @@ class ConnectFlowTest {
         assertThat(Sql.count("SELECT count(*) FROM connections WHERE customer_id = ?", customerId)).isZero();
     }
 
-    /** A customer who authorized at Finch: the code Finch would hand back. */
-    private static String authorizedCodeAtFinch(String customerId) {
-        Map<String, String> config = TestStack.get().config();
-        String sessionId = given().baseUri(TestStack.get().finchBaseUrl()).auth().preemptive()
-                .basic(config.get("finch.client-id"), config.get("finch.client-secret"))
-                .header("Finch-API-Version", "2020-09-17").contentType("application/json")
-                .body(Map.of("customer_id", customerId, "customer_name", "Acme", "products", new String[] { "company", "directory" }))
-                .post("/connect/sessions").then().statusCode(200).extract().path("session_id");
-        return given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json").body("{}")
-                .post("/_control/sessions/" + sessionId + "/complete").then().statusCode(200).extract().path("code");
-    }
 }

@@ -13,6 +13,7 @@ import java.util.UUID;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
+import io.finchconnect.testing.SimulatedConnections;
 import io.finchconnect.testing.Sql;
 import io.finchconnect.testing.TestStack;
 import io.quarkus.test.junit.QuarkusTest;
@@ -22,7 +23,7 @@ class ConnectionResourceTest {
 
     @Test
     void theAccessTokenIsReadableOnlyWithItsRoleAndStoredOnlyEncrypted() {
-        String connectionId = establish("cust-" + UUID.randomUUID());
+        String connectionId = SimulatedConnections.establishedThroughTheService("cust-" + UUID.randomUUID());
         String path = "/v1/connections/" + connectionId + "/access-token";
 
         given().get(path).then().statusCode(401).contentType("application/problem+json");
@@ -45,7 +46,7 @@ class ConnectionResourceTest {
 
     @Test
     void aConnectionShowsItsStatusAndItsReauthSessionWhileInReauth() {
-        String connectionId = establish("cust-" + UUID.randomUUID());
+        String connectionId = SimulatedConnections.establishedThroughTheService("cust-" + UUID.randomUUID());
         String reader = TestStack.get().jwt().token("connections:read");
         given().auth().oauth2(reader).get("/v1/connections/" + connectionId).then().statusCode(200)
                 .body("status", equalTo("connected")).body("products", org.hamcrest.Matchers.hasItems("company", "directory"))
@@ -60,17 +61,4 @@ class ConnectionResourceTest {
         given().get("/v1/connections/" + connectionId).then().statusCode(401);
     }
 
-    private static String establish(String customerId) {
-        Map<String, String> config = TestStack.get().config();
-        String sessionId = given().baseUri(TestStack.get().finchBaseUrl()).auth().preemptive()
-                .basic(config.get("finch.client-id"), config.get("finch.client-secret"))
-                .header("Finch-API-Version", "2020-09-17").contentType("application/json")
-                .body(Map.of("customer_id", customerId, "customer_name", "Acme", "products", new String[] { "company", "directory" }))
-                .post("/connect/sessions").then().statusCode(200).extract().path("session_id");
-        String code = given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json").body("{}")
-                .post("/_control/sessions/" + sessionId + "/complete").then().statusCode(200).extract().path("code");
-        return given().auth().oauth2(TestStack.get().jwt().token("sessions:write")).contentType("application/json")
-                .body(Map.of("code", code, "customer_id", customerId)).post("/v1/connect/authorizations")
-                .then().statusCode(201).extract().path("connection_id");
-    }
 }

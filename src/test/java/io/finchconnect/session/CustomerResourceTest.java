@@ -14,6 +14,7 @@ import java.util.UUID;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
+import io.finchconnect.testing.SimulatedConnections;
 import io.finchconnect.testing.Sql;
 import io.finchconnect.testing.TestStack;
 import io.quarkus.test.junit.QuarkusTest;
@@ -48,7 +49,7 @@ class CustomerResourceTest {
     @Test
     void aConnectedCustomerGetsAConflictAndOneInReauthGetsItsReauthLink() {
         String customerId = "cust-" + UUID.randomUUID();
-        String connectionId = establish(customerId);
+        String connectionId = SimulatedConnections.establishedThroughTheService(customerId);
         as("sessions:read").get("/v1/customers/" + customerId + "/connect-link").then().statusCode(409)
                 .contentType("application/problem+json").body("connection_id", equalTo(connectionId));
 
@@ -76,7 +77,7 @@ class CustomerResourceTest {
     @Test
     void reauthenticateGivesAKnownConnectionASessionWithTheRequestedProducts() {
         String customerId = "cust-" + UUID.randomUUID();
-        String connectionId = establish(customerId);
+        String connectionId = SimulatedConnections.establishedThroughTheService(customerId);
 
         as("sessions:write").contentType("application/json")
                 .body(Map.of("connection_id", connectionId, "products", "company directory payment",
@@ -92,16 +93,4 @@ class CustomerResourceTest {
         return given().auth().oauth2(TestStack.get().jwt().token(role));
     }
 
-    private static String establish(String customerId) {
-        Map<String, String> config = TestStack.get().config();
-        String sessionId = given().baseUri(TestStack.get().finchBaseUrl()).auth().preemptive()
-                .basic(config.get("finch.client-id"), config.get("finch.client-secret"))
-                .header("Finch-API-Version", "2020-09-17").contentType("application/json")
-                .body(Map.of("customer_id", customerId, "customer_name", "Acme", "products", new String[] { "company" }))
-                .post("/connect/sessions").then().statusCode(200).extract().path("session_id");
-        String code = given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json").body("{}")
-                .post("/_control/sessions/" + sessionId + "/complete").then().statusCode(200).extract().path("code");
-        return as("sessions:write").contentType("application/json").body(Map.of("code", code, "customer_id", customerId))
-                .post("/v1/connect/authorizations").then().statusCode(201).extract().path("connection_id");
-    }
 }

@@ -19,17 +19,33 @@ public final class SimulatedConnections {
     public record SimulatedConnection(String customerId, String connectionId, String companyId, String providerId) {
     }
 
+    /** A customer who authorized at Finch (the simulator): the code Finch hands back for the service to exchange. */
+    public static String codeAuthorizedAtFinch(String customerId) {
+        TestStack stack = TestStack.get();
+        Map<String, String> config = stack.config();
+        String sessionId = given().baseUri(stack.finchBaseUrl()).auth().preemptive()
+                .basic(config.get("finch.client-id"), config.get("finch.client-secret"))
+                .header("Finch-API-Version", "2020-09-17").contentType("application/json")
+                .body(Map.of("customer_id", customerId, "customer_name", "Acme " + customerId, "products", new String[] { "company", "directory" }))
+                .post("/connect/sessions").then().statusCode(200).extract().path("session_id");
+        return given().baseUri(stack.finchBaseUrl()).contentType("application/json").body("{}")
+                .post("/_control/sessions/" + sessionId + "/complete").then().statusCode(200).extract().path("code");
+    }
+
+    /** A connection the service itself stored, through the embedded flow's code exchange; returns its id. */
+    public static String establishedThroughTheService(String customerId) {
+        return given().auth().oauth2(TestStack.get().jwt().token("sessions:write")).contentType("application/json")
+                .body(Map.of("code", codeAuthorizedAtFinch(customerId), "customer_id", customerId))
+                .post("/v1/connect/authorizations").then().statusCode(201).extract().path("connection_id");
+    }
+
+    /** A connection at Finch written straight into the database, for tests of what happens to it later. */
     public static SimulatedConnection connected() {
         TestStack stack = TestStack.get();
         String finch = stack.finchBaseUrl();
         Map<String, String> config = stack.config();
         String customerId = "cust-" + UUID.randomUUID();
-        String sessionId = given().baseUri(finch).auth().preemptive().basic(config.get("finch.client-id"), config.get("finch.client-secret"))
-                .header("Finch-API-Version", "2020-09-17").contentType("application/json")
-                .body(Map.of("customer_id", customerId, "customer_name", "Acme " + customerId, "products", new String[] { "company", "directory" }))
-                .post("/connect/sessions").then().statusCode(200).extract().path("session_id");
-        String code = given().baseUri(finch).contentType("application/json").body("{}")
-                .post("/_control/sessions/" + sessionId + "/complete").then().statusCode(200).extract().path("code");
+        String code = codeAuthorizedAtFinch(customerId);
         JsonPath token = given().baseUri(finch).header("Finch-API-Version", "2020-09-17").contentType("application/json")
                 .body(Map.of("code", code, "client_id", config.get("finch.client-id"), "client_secret", config.get("finch.client-secret")))
                 .post("/auth/token").then().statusCode(200).extract().jsonPath();
