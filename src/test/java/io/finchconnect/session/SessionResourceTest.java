@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -16,6 +17,8 @@ import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.Test;
 
+import io.finchconnect.testing.EventTopic;
+import io.finchconnect.testing.EventTopic.Event;
 import io.finchconnect.testing.Sql;
 import io.finchconnect.testing.TestStack;
 import io.quarkus.test.junit.QuarkusTest;
@@ -96,6 +99,13 @@ class SessionResourceTest {
         given().queryParam("code", code).queryParam("state", state).get("/v1/connect/callback").then().statusCode(200)
                 .body(containsString("established"), containsString("caller-42"));
         String connectionId = (String) Sql.single("SELECT connection_id FROM connections WHERE customer_id = ?", customerId);
+        try (EventTopic topic = new EventTopic("finch.connection-events")) {
+            Event established = topic.eventsWithKey(Duration.ofSeconds(30), connectionId, 1).get(0);
+            assertThat(established.headers()).containsEntry("ce_specversion", "1.0").containsEntry("ce_type", "finch.connection.established")
+                    .containsEntry("ce_source", "/finch-connect-service").containsEntry("ce_subject", connectionId)
+                    .containsEntry("content-type", "application/json").containsKeys("ce_id", "ce_time");
+            assertThat(established.value()).contains(customerId, "\"connection_type\"", "\"entity_ids\"").doesNotContainIgnoringCase("token");
+        }
         given().baseUri(TestStack.get().finchBaseUrl()).delete("/_control/requests").then().statusCode(204);
 
         writer().body(body(customerId, "Acme", List.of("company"))).post("/v1/connect/sessions").then().statusCode(409)
