@@ -57,6 +57,11 @@ class GracefulShutdownIT {
         List<String> connections;
         try (ServiceProcess first = ServiceProcess.start(environment, "shutdown-first").awaitReady()) {
             connections = createConnections();
+            long idleRss = rssKib(first.pid());
+            java.util.concurrent.atomic.AtomicLong peakRss = new java.util.concurrent.atomic.AtomicLong(idleRss);
+            java.util.concurrent.ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+            sampler.scheduleAtFixedRate(() -> peakRss.accumulateAndGet(rssKib(first.pid()), Math::max), 0, 200,
+                    TimeUnit.MILLISECONDS);
             ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
             for (int c = 0; c < CLIENTS; c++) {
                 int client = c;
@@ -67,6 +72,8 @@ class GracefulShutdownIT {
                 });
             }
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> accepted.size() >= 300);
+            sampler.shutdownNow();
+            recordMemory(idleRss, peakRss.get(), accepted.size());
             new ProcessBuilder("kill", "-TERM", String.valueOf(first.pid())).start().waitFor();
             Awaitility.await().atMost(Duration.ofSeconds(5)).ignoreExceptions()
                     .until(() -> get(first, "/q/health/ready") == 503);
@@ -92,6 +99,25 @@ class GracefulShutdownIT {
             assertThat(withEvent.stream().filter(connections::contains)).as("no event without its state")
                     .allMatch(disconnectedInDatabase::contains);
         }
+    }
+
+    /** Resident memory of a process, from /proc (Linux), in KiB; 0 where it cannot be read. */
+    private static long rssKib(long pid) {
+        try {
+            return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc", String.valueOf(pid), "status")).stream()
+                    .filter(line -> line.startsWith("VmRSS:")).findFirst()
+                    .map(line -> Long.parseLong(line.replaceAll("[^0-9]", ""))).orElse(0L);
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    /** The figures deploy/ sizes the container by (heap as in the Deployment: 256 MiB). */
+    private static void recordMemory(long idleKib, long peakKib, int accepted) throws java.io.IOException {
+        String line = "service RSS with -Xmx256m: idle %d MiB, peak %d MiB under %d clients (%d webhooks accepted)%n"
+                .formatted(idleKib / 1024, peakKib / 1024, CLIENTS, accepted);
+        java.nio.file.Files.writeString(java.nio.file.Path.of("target", "it-logs", "memory.txt"), line);
+        org.jboss.logging.Logger.getLogger(GracefulShutdownIT.class).info(line.trim());
     }
 
     private void send(ServiceProcess service, String connectionId, Map<String, String> accepted) {
