@@ -30,7 +30,7 @@ public class OutboxMonitor {
     }
 
     @Scheduled(every = "${outbox.stats-interval:5s}", delayed = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    Uni<Void> refreshStats() {
+    public Uni<Void> refreshStats() {
         return OutboxStore.stats(pool).invoke(metrics::update).replaceWithVoid()
                 .onFailure().invoke(failure -> LOG.debugf("Outbox stats unavailable: %s", failure.toString()))
                 .onFailure().recoverWithNull();
@@ -57,9 +57,5 @@ public class OutboxMonitor {
                 .whilst(deleted -> deleted == batch)
                 .collect().in(() -> new long[1], (sum, deleted) -> sum[0] += deleted)
                 .map(sum -> sum[0]);
-    }
-
-    public Uni<Void> refreshNow() {
-        return refreshStats();
     }
 }

@@ -25,10 +25,6 @@ public class ConnectLinks {
 
     private static final String CUSTOMER = "SELECT customer_name, customer_email FROM customers WHERE customer_id = $1";
     private static final String CONNECTION = "SELECT connection_id, status, reauth_episode FROM connections WHERE customer_id = $1";
-    private static final String REAUTH_SESSION = """
-            SELECT session_id, connect_url, expires_at FROM reauth_sessions
-            WHERE connection_id = $1 AND episode = $2 AND expires_at > now()
-            """;
     private static final String STAGED = """
             SELECT session_id, connect_url, products, redirect_uri, integration_provider, integration_auth, sandbox, manual,
                    minutes_to_expire, expires_at, expires_at > now() AS valid
@@ -63,18 +59,19 @@ public class ConnectLinks {
         if (!"reauth".equals(connection.getString("status"))) {
             throw StagedSessions.connectionExists(customerId, connectionId, connection.getString("status"));
         }
-        Tuple current = Tuple.of(connectionId, connection.getInteger("reauth_episode"));
-        return single(REAUTH_SESSION, current)
+        int episode = connection.getInteger("reauth_episode");
+        return ReauthSessionStore.currentSession(pool, connectionId, episode)
                 .chain(session -> session != null ? Uni.createFrom().item(session)
-                        : reauthSessions.createNow(connectionId).chain(() -> single(REAUTH_SESSION, current)))
+                        : reauthSessions.createNow(connectionId)
+                                .chain(() -> ReauthSessionStore.currentSession(pool, connectionId, episode)))
                 .map(session -> {
                     if (session == null) {
                         throw new ProblemException(Problem.of("reauth-link-pending", "Reauthentication link pending", 503,
                                 "Finch has not created the reauthentication session yet; the service keeps trying", null),
                                 Map.of("Retry-After", "5"));
                     }
-                    return new ConnectLink("reauth", customerId, connectionId, session.getString("session_id"),
-                            session.getString("connect_url"), session.getOffsetDateTime("expires_at"));
+                    return new ConnectLink("reauth", customerId, connectionId, session.sessionId(), session.connectUrl(),
+                            session.expiresAt());
                 });
     }
 

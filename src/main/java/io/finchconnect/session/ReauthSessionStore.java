@@ -14,7 +14,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * The reauth-session sweeper's SQL: which connections in reauth still lack this episode's session, leased to
  * one instance at a time, and the retry schedule when Finch could not be reached.
  */
-final class ReauthSessionStore {
+public final class ReauthSessionStore {
 
     /*
      * One statement: SKIP LOCKED inside the statement's own transaction and the lease it writes keep two
@@ -40,6 +40,11 @@ final class ReauthSessionStore {
             WHERE connection_id = $1 AND reauth_episode = $2
             """;
 
+    private static final String CURRENT_SESSION = """
+            SELECT session_id, connect_url, expires_at FROM reauth_sessions
+            WHERE connection_id = $1 AND episode = $2 AND expires_at > now()
+            """;
+
     private ReauthSessionStore() {
     }
 
@@ -63,7 +68,19 @@ final class ReauthSessionStore {
                 .replaceWithVoid();
     }
 
+    /** The episode's session while it is valid, or {@code null}. */
+    public static Uni<CreatedSession> currentSession(SqlClient client, String connectionId, int episode) {
+        return client.preparedQuery(CURRENT_SESSION).execute(Tuple.of(connectionId, episode)).map(rows -> {
+            if (!rows.iterator().hasNext()) {
+                return null;
+            }
+            Row row = rows.iterator().next();
+            return new CreatedSession(row.getString("session_id"), row.getString("connect_url"),
+                    row.getOffsetDateTime("expires_at"));
+        });
+    }
+
     /** The session Finch created for an episode. */
-    record CreatedSession(String sessionId, String connectUrl, OffsetDateTime expiresAt) {
+    public record CreatedSession(String sessionId, String connectUrl, OffsetDateTime expiresAt) {
     }
 }

@@ -13,6 +13,7 @@ import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
+import io.finchconnect.common.validation.RequestChecks;
 import io.finchconnect.webhook.IncomingEventHandler.Channel;
 import io.smallrye.mutiny.Uni;
 
@@ -38,7 +39,7 @@ public class FinchWebhookKafkaIngress {
     @Incoming("finch-webhooks")
     public Uni<Void> consume(ConsumerRecord<String, byte[]> record) {
         String eventId = header(record, EVENT_ID_HEADER);
-        if (eventId == null || eventId.isBlank() || eventId.length() > 255 || record.value() == null) {
+        if (eventId == null || eventId.isBlank() || eventId.length() > RequestChecks.MAX_ID || record.value() == null) {
             LOG.warnf("Skipping Finch event record %s-%d@%d: no usable %s header or no body", record.topic(),
                     record.partition(), record.offset(), EVENT_ID_HEADER);
             return Uni.createFrom().voidItem();

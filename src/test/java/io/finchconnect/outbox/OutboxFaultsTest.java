@@ -102,7 +102,7 @@ class OutboxFaultsTest {
         assertThat((String) Sql.single("SELECT last_error FROM outbox WHERE event_id = ?::uuid", poison.toString()))
                 .contains("RecordTooLargeException");
 
-        Transactions.run(() -> monitor.refreshNow()).join();
+        Transactions.run(() -> monitor.refreshStats()).join();
         given().get("/q/metrics").then().statusCode(200)
                 .body(containsString("outbox_parked "), containsString("outbox_parked_rows_total"));
         String admin = TestStack.get().jwt().token("outbox:admin");

@@ -168,13 +168,13 @@ class OutboxRelayStandaloneTest {
         Sql.update("INSERT INTO outbox (event_id, message_key, event_type, payload, created_at) VALUES "
                 + "(?::uuid, 'stale', 'finch.connection.test', '{}', now() - interval '10 minutes')", eventId);
         try {
-            Transactions.run(() -> monitor.refreshNow()).join();
+            Transactions.run(() -> monitor.refreshStats()).join();
             given().get("/q/health/ready").then().statusCode(503)
                     .body("checks.find { it.name == 'outbox' }.status", org.hamcrest.Matchers.equalTo("DOWN"));
         } finally {
             Sql.update("UPDATE outbox SET sent_at = now() WHERE event_id = ?::uuid", eventId);
         }
-        Transactions.run(() -> monitor.refreshNow()).join();
+        Transactions.run(() -> monitor.refreshStats()).join();
         given().get("/q/health/ready").then().statusCode(200);
     }
 

@@ -15,6 +15,7 @@ import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import io.finchconnect.common.validation.RequestChecks;
 import io.finchconnect.common.problem.ProblemException;
 import io.finchconnect.connection.CodeExchange;
 import io.smallrye.mutiny.Uni;
@@ -52,9 +53,7 @@ public class AuthorizationResource {
         if (request == null || request.code() == null || request.code().isBlank() || request.code().length() > 2048) {
             throw ProblemException.badRequest("code", "code is required (the code from the SDK's onSuccess)");
         }
-        if (request.customerId() == null || request.customerId().isEmpty() || request.customerId().length() > 255) {
-            throw ProblemException.badRequest("customer_id", "customer_id must be 1 to 255 characters");
-        }
+        RequestChecks.id("customer_id", request.customerId());
         return exchange.complete(request.code(), request.customerId(), null).map(outcome -> Response
                 .status(outcome.kind() == CodeExchange.Kind.ESTABLISHED ? 201 : 200)
                 .entity(new AuthorizationResult(outcome.kind().name().toLowerCase(), outcome.connectionId(), outcome.customerId()))

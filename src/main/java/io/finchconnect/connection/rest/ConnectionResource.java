@@ -18,13 +18,18 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.Logger;
 
+import io.finchconnect.common.validation.RequestChecks;
 import io.finchconnect.common.problem.ProblemException;
 import io.finchconnect.connection.Connection;
+import io.finchconnect.connection.ConnectionStatus;
 import io.finchconnect.connection.vault.EncryptedToken;
 import io.finchconnect.connection.vault.TokenVault;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.security.identity.SecurityIdentity;
+import io.finchconnect.session.ReauthSessionStore;
+import io.finchconnect.session.ReauthSessionStore.CreatedSession;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
 
 /**
  * A connection as other services see it, and its access token for the services allowed to call Finch with
@@ -39,10 +44,12 @@ public class ConnectionResource {
 
     private final TokenVault vault;
     private final SecurityIdentity identity;
+    private final Pool pool;
 
-    ConnectionResource(TokenVault vault, SecurityIdentity identity) {
+    ConnectionResource(TokenVault vault, SecurityIdentity identity, Pool pool) {
         this.vault = vault;
         this.identity = identity;
+        this.pool = pool;
     }
 
     public record ConnectionView(String connectionId, String customerId, String status, OffsetDateTime statusChangedAt,
@@ -68,8 +75,11 @@ public class ConnectionResource {
              "reauth_session": {"session_id": "1b2c...", "connect_url": "https://connect.tryfinch.com/authorize?session=1b2c...&state=...",
                                 "expires_at": "2026-12-29T11:00:00Z"}}""")))
     public Uni<ConnectionView> get(@PathParam("connection_id") String connectionId) {
-        return find(connectionId).chain(connection -> ReauthSessions.current(connection)
-                .map(session -> view(connection, session)));
+        return find(connectionId).chain(connection -> (connection.status == ConnectionStatus.REAUTH
+                ? ReauthSessionStore.currentSession(pool, connection.connectionId, connection.reauthEpisode)
+                : Uni.createFrom().<CreatedSession>nullItem())
+                .map(session -> view(connection, session == null ? null
+                        : new ReauthSessionView(session.sessionId(), session.connectUrl(), session.expiresAt()))));
     }
 
     @GET
@@ -89,9 +99,7 @@ public class ConnectionResource {
     }
 
     private static Uni<Connection> find(String connectionId) {
-        if (connectionId.isBlank() || connectionId.length() > 255) {
-            throw ProblemException.badRequest("connection_id", "connection_id must be 1 to 255 characters");
-        }
+        RequestChecks.id("connection_id", connectionId);
         return Connection.<Connection>findById(connectionId).onItem().ifNull()
                 .failWith(() -> ProblemException.notFound("No connection " + connectionId));
     }

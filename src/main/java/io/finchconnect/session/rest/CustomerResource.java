@@ -18,6 +18,7 @@ import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import io.finchconnect.common.validation.RequestChecks;
 import io.finchconnect.common.problem.ProblemException;
 import io.finchconnect.session.ConnectLinks;
 import io.finchconnect.session.ConnectLinks.ConnectLink;
@@ -101,9 +102,6 @@ public class CustomerResource {
     }
 
     private static String checked(String customerId) {
-        if (customerId.isEmpty() || customerId.length() > 255) {
-            throw ProblemException.badRequest("customer_id", "customer_id must be 1 to 255 characters");
-        }
-        return customerId;
+        return RequestChecks.id("customer_id", customerId);
     }
 }

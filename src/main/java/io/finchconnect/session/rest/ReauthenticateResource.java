@@ -20,6 +20,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.finchconnect.common.validation.RequestChecks;
 import io.finchconnect.common.problem.ProblemException;
 import io.finchconnect.connection.Connection;
 import io.finchconnect.finch.client.FinchGateway;
@@ -72,22 +73,15 @@ public class ReauthenticateResource {
              "connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "customer_id": "acme-1",
              "expires_at": "2026-12-29T10:00:00Z"}""")))
     public Uni<ReauthenticateLink> reauthenticate(ReauthenticateRequest request) {
-        if (request == null || request.connectionId() == null || request.connectionId().isEmpty()
-                || request.connectionId().length() > 255) {
-            throw ProblemException.badRequest("connection_id", "connection_id must be 1 to 255 characters");
+        if (request == null) {
+            throw ProblemException.badRequest("body", "A JSON body is required");
         }
+        RequestChecks.id("connection_id", request.connectionId());
         List<String> products = request.products() == null || request.products().isNull() ? null
                 : SessionRequestValidator.productsOf(request.products());
-        if (request.redirectUri() != null && !finchConfig.redirectUris().contains(request.redirectUri())) {
-            throw ProblemException.badRequest("redirect_uri", "redirect_uri is not on the allow-list of this service");
-        }
-        int minutes = request.minutesToExpire() == null ? reauthConfig.minutesToExpire() : request.minutesToExpire();
-        if (minutes < 1 || minutes > 525_600) {
-            throw ProblemException.badRequest("minutes_to_expire", "minutes_to_expire must be between 1 and 525600");
-        }
-        if (request.state() != null && request.state().length() > 1024) {
-            throw ProblemException.badRequest("state", "state must be at most 1024 characters");
-        }
+        RequestChecks.redirectUri(request.redirectUri(), finchConfig.redirectUris());
+        int minutes = RequestChecks.minutesToExpire(request.minutesToExpire(), reauthConfig.minutesToExpire());
+        RequestChecks.optional("state", request.state(), 1024);
         return Connection.<Connection>findById(request.connectionId())
                 .onItem().ifNull().failWith(() -> ProblemException.notFound("No connection " + request.connectionId()))
                 .chain(connection -> finch.createReauthSession(new ReauthSessionRequest(connection.connectionId, minutes,

@@ -7,6 +7,7 @@ import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.finchconnect.common.validation.RequestChecks;
 import io.finchconnect.common.problem.ProblemException;
 import io.finchconnect.session.StagedSessionRequest;
 
@@ -28,18 +29,15 @@ public final class SessionRequestValidator {
         if (request == null) {
             throw ProblemException.badRequest("body", "A JSON body is required");
         }
-        String customerId = text("customer_id", request.customerId(), 255, true);
-        String customerName = text("customer_name", request.customerName(), 255, true);
-        String customerEmail = text("customer_email", request.customerEmail(), 320, false);
+        String customerId = RequestChecks.id("customer_id", request.customerId());
+        String customerName = RequestChecks.required("customer_name", request.customerName(), RequestChecks.MAX_ID);
+        String customerEmail = RequestChecks.optional("customer_email", request.customerEmail(), 320);
         List<String> products = productsOf(request.products());
-        String redirectUri = request.redirectUri();
-        if (redirectUri != null && !allowedRedirectUris.contains(redirectUri)) {
-            throw ProblemException.badRequest("redirect_uri", "redirect_uri is not on the allow-list of this service");
-        }
+        String redirectUri = RequestChecks.redirectUri(request.redirectUri(), allowedRedirectUris);
         String provider = null;
         String authMethod = null;
         if (request.integration() != null) {
-            provider = text("integration.provider", request.integration().provider(), 255, true);
+            provider = RequestChecks.required("integration.provider", request.integration().provider(), RequestChecks.MAX_ID);
             authMethod = request.integration().authMethod();
             if (authMethod != null && !AUTH_METHODS.contains(authMethod)) {
                 throw ProblemException.badRequest("integration.auth_method", "auth_method must be one of " + AUTH_METHODS);
@@ -48,11 +46,8 @@ public final class SessionRequestValidator {
         if (request.sandbox() != null && !SANDBOXES.contains(request.sandbox())) {
             throw ProblemException.badRequest("sandbox", "sandbox must be finch or provider");
         }
-        int minutes = request.minutesToExpire() == null ? defaultMinutes : request.minutesToExpire();
-        if (minutes < 1 || minutes > 525_600) {
-            throw ProblemException.badRequest("minutes_to_expire", "minutes_to_expire must be between 1 and 525600");
-        }
-        String state = text("state", request.state(), 1024, false);
+        int minutes = RequestChecks.minutesToExpire(request.minutesToExpire(), defaultMinutes);
+        String state = RequestChecks.optional("state", request.state(), 1024);
         return new StagedSessionRequest(customerId, customerName, customerEmail, products, redirectUri, provider, authMethod,
                 request.sandbox(), request.manual(), minutes, state);
     }
@@ -93,18 +88,6 @@ public final class SessionRequestValidator {
         return List.copyOf(new LinkedHashSet<>(values));
     }
 
-    private static String text(String field, String value, int max, boolean required) {
-        if (value == null) {
-            if (required) {
-                throw ProblemException.badRequest(field, field + " is required");
-            }
-            return null;
-        }
-        if (value.isEmpty() || value.length() > max) {
-            throw ProblemException.badRequest(field, field + " must be 1 to " + max + " characters");
-        }
-        return value;
-    }
 
     private static String truncate(String value) {
         return value.length() > 40 ? value.substring(0, 40) + "..." : value;

@@ -23,6 +23,7 @@ import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import io.finchconnect.common.problem.Problem;
+import io.finchconnect.common.validation.RequestChecks;
 import io.finchconnect.finch.config.FinchConfig;
 import io.finchconnect.webhook.FinchSignatureVerifier;
 import io.finchconnect.webhook.FinchSignatureVerifier.InvalidSignatureException;
@@ -38,8 +39,6 @@ import io.smallrye.mutiny.Uni;
 @Path("/v1/webhooks/finch")
 @Tag(name = "Incoming Finch events")
 public class FinchWebhookResource {
-
-    private static final int MAX_EVENT_ID = 255;
 
     private final FinchSignatureVerifier verifier;
     private final IncomingEventHandler handler;
@@ -63,7 +62,7 @@ public class FinchWebhookResource {
     public Uni<Map<String, String>> receive(@RestHeader("Finch-Event-Id") String eventId,
                                             @RestHeader("Finch-Timestamp") String timestamp,
                                             @RestHeader("Finch-Signature") String signature, byte[] body) {
-        if (eventId != null && eventId.length() > MAX_EVENT_ID) {
+        if (eventId != null && eventId.length() > RequestChecks.MAX_ID) {
             throw new InvalidSignatureException("Finch-Event-Id is longer than any Finch event id");
         }
         Instant sentAt = verifier.verify(eventId, timestamp, signature, body == null ? new byte[0] : body, clock.instant());

@@ -21,6 +21,7 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
+import io.finchconnect.common.validation.RequestChecks;
 import io.finchconnect.common.problem.ProblemException;
 import io.finchconnect.webhook.FinchEvent;
 import io.finchconnect.webhook.IncomingEventHandler;
@@ -55,9 +56,7 @@ public class ReauthReportResource {
             {"connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "status": "reauth", "outcome": "applied",
              "report_id": "report_0d6f..."}""")))
     public Uni<ReportResult> report(@PathParam("connection_id") String connectionId) {
-        if (connectionId.isBlank() || connectionId.length() > 255) {
-            throw ProblemException.badRequest("connection_id", "connection_id must be 1 to 255 characters");
-        }
+        RequestChecks.id("connection_id", connectionId);
         String reportId = "report_" + UUID.randomUUID();
         FinchEvent event = new FinchEvent(connectionId, null, null, null, "account.updated",
                 JsonNodeFactory.instance.objectNode().put("status", "reauth"));
