@@ -11,6 +11,7 @@ import java.util.concurrent.TimeoutException;
 
 import org.jboss.logging.Logger;
 
+import io.finchconnect.common.backoff.ExponentialBackoff;
 import io.finchconnect.outbox.OutboxPublisher.SendOutcome;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Context;
@@ -34,7 +35,7 @@ public final class OutboxRelay {
     private final OutboxPublisher publisher;
     private final Settings settings;
     private final RelayListener listener;
-    private final Backoff backoff;
+    private final ExponentialBackoff backoff;
 
     private Context context;
     private PgConnection connection;
@@ -54,7 +55,7 @@ public final class OutboxRelay {
         this.publisher = publisher;
         this.settings = settings;
         this.listener = listener;
-        this.backoff = new Backoff(settings.backoffInitial(), settings.backoffMax());
+        this.backoff = new ExponentialBackoff(settings.backoffInitial(), settings.backoffMax());
     }
 
     public void start() {
@@ -349,30 +350,6 @@ public final class OutboxRelay {
     /** What settling a batch means for the next step. */
     record Settled(Set<String> blockedKeys, boolean kafkaError, boolean rowFaults) {
         static final Settled NOTHING = new Settled(Set.of(), false, false);
-    }
-
-    /** Exponential backoff with full jitter, so several instances do not retry in step. */
-    static final class Backoff {
-        private final Duration initial;
-        private final Duration max;
-        private Duration current;
-
-        Backoff(Duration initial, Duration max) {
-            this.initial = initial;
-            this.max = max;
-            this.current = initial;
-        }
-
-        Duration next() {
-            Duration ceiling = current;
-            current = current.multipliedBy(2).compareTo(max) > 0 ? max : current.multipliedBy(2);
-            long millis = ceiling.toMillis();
-            return Duration.ofMillis(millis / 2 + (long) (Math.random() * (millis / 2 + 1)));
-        }
-
-        void reset() {
-            current = initial;
-        }
     }
 
     /** Relay settings, taken from {@code OutboxConfig} in the service and set directly in tests. */

@@ -3,13 +3,13 @@ package io.finchconnect.session;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
 
 import org.jboss.logging.Logger;
 
+import io.finchconnect.common.backoff.ExponentialBackoff;
 import io.finchconnect.connection.Connection;
 import io.finchconnect.connection.ConnectionStatus;
 import io.finchconnect.connection.StatusTransition;
@@ -183,9 +183,7 @@ public class ReauthSessionSweeper {
         if (failure instanceof FinchRejectedException) {
             return config.backoffMax();
         }
-        long ceiling = Math.min(config.backoffMax().toMillis(),
-                config.backoffInitial().toMillis() << Math.min(attempts, 20));
-        Duration delay = Duration.ofMillis(ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1));
+        Duration delay = ExponentialBackoff.forAttempt(config.backoffInitial(), config.backoffMax(), attempts);
         if (failure instanceof FinchTransientException transientFailure && transientFailure.retryAfter().isPresent()) {
             Duration retryAfter = transientFailure.retryAfter().get();
             return retryAfter.compareTo(delay) > 0 ? retryAfter : delay;

@@ -1,7 +1,9 @@
 package io.finchconnect.finch.client;
 
-import java.util.concurrent.ThreadLocalRandom;
+import java.time.Duration;
 
+
+import io.finchconnect.common.backoff.ExponentialBackoff;
 import io.smallrye.faulttolerance.api.CustomBackoffStrategy;
 
 /**
@@ -11,7 +13,7 @@ import io.smallrye.faulttolerance.api.CustomBackoffStrategy;
 final class FinchBackoff implements CustomBackoffStrategy {
 
     private final long maxDelayMillis;
-    private long nextBaseMillis;
+    private ExponentialBackoff backoff;
 
     FinchBackoff(long maxDelayMillis) {
         this.maxDelayMillis = maxDelayMillis;
@@ -19,16 +21,14 @@ final class FinchBackoff implements CustomBackoffStrategy {
 
     @Override
     public void init(long initialDelayInMillis) {
-        nextBaseMillis = Math.max(1, initialDelayInMillis);
+        backoff = new ExponentialBackoff(Duration.ofMillis(initialDelayInMillis), Duration.ofMillis(maxDelayMillis));
     }
 
     @Override
     public long nextDelayInMillis(Throwable cause) {
-        long base = Math.min(nextBaseMillis, maxDelayMillis);
-        nextBaseMillis = Math.min(nextBaseMillis * 2, maxDelayMillis);
-        long jittered = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
+        long jittered = backoff.next().toMillis();
         long retryAfter = cause instanceof FinchTransientException transientFailure
-                ? transientFailure.retryAfter().map(java.time.Duration::toMillis).orElse(0L)
+                ? transientFailure.retryAfter().map(Duration::toMillis).orElse(0L)
                 : 0L;
         return Math.max(jittered, retryAfter);
     }
