@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 
 import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.ServiceProcess;
 import io.finchconnect.testing.TestStack;
 
 /**

@@ -12,6 +12,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import io.finchconnect.testing.ServiceProcess;
 import io.finchconnect.testing.TestStack;
 
 class ProductionConfigurationIT {

@@ -1,4 +1,4 @@
-package io.finchconnect.it;
+package io.finchconnect.testing;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -16,20 +16,19 @@ import java.util.concurrent.TimeUnit;
 
 import org.awaitility.Awaitility;
 
-import io.finchconnect.testing.TestStack;
 
 /**
  * The production jar as a separate process, started with nothing but the environment variables the README
  * documents, for tests of what only a real process shows: fail-fast configuration, several instances,
  * {@code kill -9}.
  */
-final class ServiceProcess implements AutoCloseable {
+public final class ServiceProcess implements AutoCloseable {
 
-    static final Path JAR = Path.of(System.getProperty("quarkus.app.jar", "target/quarkus-app/quarkus-run.jar"));
+    public static final Path JAR = Path.of(System.getProperty("quarkus.app.jar", "target/quarkus-app/quarkus-run.jar"));
 
     private final Process process;
     private final Path log;
-    final int port;
+    public final int port;
 
     private ServiceProcess(Process process, Path log, int port) {
         this.process = process;
@@ -38,7 +37,7 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     /** The production environment for the shared test stack, keyed by environment variable. */
-    static Map<String, String> environmentFor(TestStack stack) {
+    public static Map<String, String> environmentFor(TestStack stack) {
         Map<String, String> config = stack.config();
         Map<String, String> environment = new LinkedHashMap<>();
         environment.put("QUARKUS_DATASOURCE_REACTIVE_URL", config.get("quarkus.datasource.reactive.url"));
@@ -60,7 +59,7 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     /** Starts the jar with exactly {@code environment} (plus PATH and PORT), output to a log file. */
-    static ServiceProcess start(Map<String, String> environment, String name) throws IOException {
+    public static ServiceProcess start(Map<String, String> environment, String name) throws IOException {
         int port = freePort();
         Path log = Path.of("target", "it-logs", name + "-" + port + ".log");
         Files.createDirectories(log.getParent());
@@ -74,7 +73,7 @@ final class ServiceProcess implements AutoCloseable {
         return new ServiceProcess(builder.start(), log, port);
     }
 
-    ServiceProcess awaitReady() {
+    public ServiceProcess awaitReady() {
         HttpClient client = HttpClient.newHttpClient();
         Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
                 .until(() -> {
@@ -87,23 +86,23 @@ final class ServiceProcess implements AutoCloseable {
         return this;
     }
 
-    String url(String path) {
+    public String url(String path) {
         return "http://localhost:" + port + path;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    boolean exitsWithin(Duration timeout) throws InterruptedException {
+    public boolean exitsWithin(Duration timeout) throws InterruptedException {
         return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    int exitCode() {
+    public int exitCode() {
         return process.exitValue();
     }
 
-    String output() {
+    public String output() {
         try {
             return Files.readString(log);
         } catch (IOException e) {
@@ -111,7 +110,7 @@ final class ServiceProcess implements AutoCloseable {
         }
     }
 
-    void kill9() throws InterruptedException {
+    public void kill9() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor();
     }
@@ -124,13 +123,13 @@ final class ServiceProcess implements AutoCloseable {
         }
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
     }
 
-    static final List<String> REQUIRED_VARIABLES = List.of("QUARKUS_DATASOURCE_REACTIVE_URL", "QUARKUS_DATASOURCE_JDBC_URL",
+    public static final List<String> REQUIRED_VARIABLES = List.of("QUARKUS_DATASOURCE_REACTIVE_URL", "QUARKUS_DATASOURCE_JDBC_URL",
             "QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD", "KAFKA_BOOTSTRAP_SERVERS", "FINCH_BASE_URL",
             "FINCH_CLIENT_ID", "FINCH_CLIENT_SECRET", "FINCH_WEBHOOK_SECRET", "FINCH_REDIRECT_URIS",
             "MP_JWT_VERIFY_PUBLICKEY_LOCATION", "MP_JWT_VERIFY_ISSUER", "TOKEN_VAULT_KEYS", "TOKEN_VAULT_ACTIVE_KEY_ID", "CONNECT_STATE_KEY");
