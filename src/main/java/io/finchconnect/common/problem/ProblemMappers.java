@@ -57,28 +57,25 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response database(PgException e) {
+        if (BackingServiceUnavailable.explains(e)) {
+            return unavailable();
+        }
         LOG.errorf("Database error: %s", e.getMessage());
         return respond(Problem.of("internal-error", "Internal error", 500, "The request could not be completed", null));
     }
 
     @ServerExceptionMapper
     public Response unexpected(Exception e) {
-        if (isConnectionFailure(e)) {
-            return respond(Problem.of("service-unavailable", "Service unavailable", 503,
-                    "A backing service is unavailable; retry later", Map.of()));
+        if (BackingServiceUnavailable.explains(e)) {
+            return unavailable();
         }
         LOG.error("Unexpected failure", e);
         return respond(Problem.of("internal-error", "Internal error", 500, "The request could not be completed", null));
     }
 
-    private static boolean isConnectionFailure(Throwable e) {
-        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof java.net.ConnectException || cause instanceof io.vertx.core.VertxException
-                    && String.valueOf(cause.getMessage()).contains("closed")) {
-                return true;
-            }
-        }
-        return false;
+    private static Response unavailable() {
+        return respond(Problem.of("service-unavailable", "Service unavailable", 503,
+                "A backing service is unavailable; retry later", Map.of()));
     }
 
     static Response respond(Problem problem) {
