@@ -62,6 +62,11 @@ final class ConnectionLedger {
         return pairs("SELECT connection_id, customer_id FROM connections WHERE connection_id = ANY(?)", ids);
     }
 
+    /** connection_id to customer_id of every connection of {@code customers}. */
+    Map<String, String> connectionsOfCustomers(Collection<String> customers) throws SQLException {
+        return pairs("SELECT connection_id, customer_id FROM connections WHERE customer_id = ANY(?)", customers);
+    }
+
     /** Finch event id to the outcome recorded, for those of {@code eventIds} the service recorded. */
     Map<String, String> incomingOutcomes(Collection<String> eventIds) throws SQLException {
         return pairs("SELECT event_id, outcome FROM incoming_events WHERE event_id = ANY(?)", eventIds);

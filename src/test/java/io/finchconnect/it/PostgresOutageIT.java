@@ -50,35 +50,41 @@ class PostgresOutageIT {
         try (ServiceProcess service = ServiceProcess.start(environment, "postgres-outage").awaitReady()) {
             connections = ledger.insertConnected("pg-outage", CONNECTIONS);
             try (WebhookLoad load = WebhookLoad.start(service.url(""), TestStack.get().config().get("finch.webhook-secrets"),
-                     connections, CLIENTS, Integer.MAX_VALUE)) {
-            load.awaitReplies(Reply::applied, 150, Duration.ofSeconds(60));
-            long stopping = System.nanoTime();
-            boolean down = true;
-            try {
-                TestStack.get().postgres().stop();
-                stoppedAt = System.nanoTime();
-                LOG.infof("PostgreSQL stopped in %d ms", Duration.ofNanos(stoppedAt - stopping).toMillis());
-                Awaitility.await("readiness DOWN").atMost(Duration.ofSeconds(10)).ignoreExceptions()
-                        .until(() -> get(service, "/q/health/ready") == 503);
-                load.awaitReplies(reply -> reply.sentAtNanos() > stoppedAt && reply.status() == 503, 20, OUTAGE);
-                Thread.sleep(Math.max(0, OUTAGE.minusNanos(System.nanoTime() - stoppedAt).toMillis()));
-                restartingAt = System.nanoTime();
-                TestStack.get().postgres().restart();
-                down = false;
-                restartedAt = System.nanoTime();
-            } finally {
-                if (down) {
+                    connections, CLIENTS, Integer.MAX_VALUE)) {
+                load.awaitReplies(Reply::applied, 150, Duration.ofSeconds(60));
+                long stopping = System.nanoTime();
+                boolean down = true;
+                try {
+                    TestStack.get().postgres().stop();
+                    stoppedAt = System.nanoTime();
+                    LOG.infof("PostgreSQL stopped in %d ms", Duration.ofNanos(stoppedAt - stopping).toMillis());
+                    Awaitility.await("readiness DOWN").atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                            .until(() -> get(service, "/q/health/ready") == 503);
+                    load.awaitReplies(reply -> reply.sentAtNanos() > stoppedAt && reply.status() == 503, 20, OUTAGE);
+                    Thread.sleep(Math.max(0, OUTAGE.minusNanos(System.nanoTime() - stoppedAt).toMillis()));
+                    restartingAt = System.nanoTime();
                     TestStack.get().postgres().restart();
+                    down = false;
+                    restartedAt = System.nanoTime();
+                } finally {
+                    if (down) {
+                        TestStack.get().postgres().restart();
+                    }
                 }
+                load.awaitReplies(reply -> reply.sentAtNanos() > restartedAt && reply.applied(), 1, RECOVERY);
+                LOG.infof("2xx again %d ms after PostgreSQL was back", Duration.ofNanos(System.nanoTime() - restartedAt).toMillis());
+                Awaitility.await("readiness UP again").atMost(RECOVERY).ignoreExceptions()
+                        .until(() -> get(service, "/q/health/ready") == 200);
+                load.awaitReplies(reply -> reply.sentAtNanos() > restartedAt && reply.applied(), 100, Duration.ofSeconds(60));
+                replies = load.stop();
             }
-            load.awaitReplies(reply -> reply.sentAtNanos() > restartedAt && reply.applied(), 1, RECOVERY);
-            Awaitility.await("readiness UP again").atMost(RECOVERY).ignoreExceptions()
-                    .until(() -> get(service, "/q/health/ready") == 200);
-            load.awaitReplies(reply -> reply.sentAtNanos() > restartedAt && reply.applied(), 100, Duration.ofSeconds(60));
-            replies = load.stop();
-            }
+            assertFastUnavailabilityWhileDown(replies, stoppedAt, restartingAt);
+            DeliveryAudit.assertNothingHalfWritten(ledger, replies);
+            DeliveryAudit.assertEveryEventDeliveredInOrder(ledger, connections, Duration.ofSeconds(60));
         }
+    }
 
+    private static void assertFastUnavailabilityWhileDown(List<Reply> replies, long stoppedAt, long restartingAt) {
         List<Reply> whileDown = replies.stream().filter(reply -> reply.sentBetween(stoppedAt, restartingAt)).toList();
         LOG.infof("%d requests while PostgreSQL was down, slowest %d ms", whileDown.size(),
                 whileDown.stream().mapToLong(Reply::millis).max().orElse(0));
@@ -93,9 +99,6 @@ class PostgresOutageIT {
                 .allSatisfy(reply -> assertThat(reply.status()).as("%s", reply).isIn(200, 503))
                 .filteredOn(reply -> reply.status() == 503)
                 .allSatisfy(reply -> assertThat(reply.millis()).as("%s", reply).isLessThan(FAST_MILLIS));
-
-        DeliveryAudit.assertNothingHalfWritten(ledger, replies);
-        DeliveryAudit.assertEveryEventDeliveredInOrder(ledger, connections, Duration.ofSeconds(60));
     }
 
     private int get(ServiceProcess service, String path) throws Exception {

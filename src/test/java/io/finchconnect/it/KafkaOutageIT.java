@@ -1,0 +1,81 @@
+package io.finchconnect.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.jboss.logging.Logger;
+import org.junit.jupiter.api.Test;
+
+import io.finchconnect.it.WebhookLoad.Change;
+import io.finchconnect.it.WebhookLoad.Reply;
+import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.ServiceProcess;
+import io.finchconnect.testing.TestStack;
+
+/**
+ * The Kafka broker stopped under load and started again: no request fails or slows down for it, and once the
+ * broker is back every applied change's event arrives, per connection in the order of the changes.
+ */
+class KafkaOutageIT {
+
+    private static final Logger LOG = Logger.getLogger(KafkaOutageIT.class);
+    private static final int CONNECTIONS = 200;
+    private static final int CLIENTS = 6;
+    private static final Duration OUTAGE = Duration.ofSeconds(10);
+
+    @Test
+    void requestsSucceedWhileKafkaIsDownAndEveryEventArrivesInOrderAfter() throws Exception {
+        ConnectionLedger ledger = new ConnectionLedger();
+        Map<String, String> environment = new HashMap<>(ServiceProcess.environmentFor(TestStack.get()));
+        environment.put("OUTBOX_BACKOFF_MAX", "2s");
+        try (ServiceProcess service = ServiceProcess.start(environment, "kafka-outage").awaitReady()) {
+            List<String> connections = ledger.insertConnected("kafka-outage", CONNECTIONS);
+            List<Reply> replies;
+            long stoppedAt;
+            long restartingAt;
+            try (WebhookLoad load = WebhookLoad.start(service.url(""), TestStack.get().config().get("finch.webhook-secrets"),
+                    connections, CLIENTS, Integer.MAX_VALUE)) {
+                load.awaitReplies(Reply::applied, 150, Duration.ofSeconds(60));
+                boolean down = true;
+                try {
+                    TestStack.get().kafka().stop();
+                    stoppedAt = System.nanoTime();
+                    load.awaitReplies(reply -> reply.sentAtNanos() > stoppedAt && reply.applied(), 100, OUTAGE);
+                    Thread.sleep(Math.max(0, OUTAGE.minusNanos(System.nanoTime() - stoppedAt).toMillis()));
+                    assertThat(ledger.outbox(connections)).as("events waiting for the broker").anyMatch(row -> !row.sent());
+                    restartingAt = System.nanoTime();
+                    TestStack.get().kafka().restart();
+                    down = false;
+                } finally {
+                    if (down) {
+                        TestStack.get().kafka().restart();
+                    }
+                }
+                long restartedAt = System.nanoTime();
+                load.awaitReplies(reply -> reply.sentAtNanos() > restartedAt && reply.applied(), 100, Duration.ofSeconds(60));
+                replies = load.stop();
+            }
+
+            List<Reply> whileDown = replies.stream().filter(reply -> reply.sentBetween(stoppedAt, restartingAt)).toList();
+            LOG.infof("%d requests while Kafka was down, slowest %d ms; %d in all", whileDown.size(),
+                    whileDown.stream().mapToLong(Reply::millis).max().orElse(0), replies.size());
+            assertThat(whileDown).as("requests while Kafka was down").hasSizeGreaterThanOrEqualTo(100);
+            // Every change is the next one of its connection, so each request applies one.
+            assertThat(replies).as("Kafka down fails no request")
+                    .allSatisfy(reply -> assertThat(reply.applied()).as("%s", reply).isTrue());
+
+            List<Change> applied = DeliveryAudit.assertNothingHalfWritten(ledger, replies);
+            List<Event> events = DeliveryAudit.assertEveryEventDeliveredInOrder(ledger, connections, Duration.ofSeconds(90));
+            long disconnectsWhileDown = whileDown.stream().filter(reply -> WebhookLoad.DISCONNECTED.equals(reply.change().status()))
+                    .count();
+            assertThat(applied).hasSize(replies.size());
+            assertThat(events.stream().map(Event::ceId).distinct().count()).as("events, those of the outage among them")
+                    .isEqualTo(applied.stream().filter(change -> WebhookLoad.DISCONNECTED.equals(change.status())).count())
+                    .isGreaterThanOrEqualTo(disconnectsWhileDown);
+        }
+    }
+}
