@@ -8,12 +8,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -44,7 +46,7 @@ class ServiceKillIT {
     private static final Logger LOG = Logger.getLogger(ServiceKillIT.class);
     private static final int CONNECTIONS = 200;
     private static final int CLIENTS = 5;
-    private static final int CUSTOMERS = 200;
+    private static final int CUSTOMERS = 150;
     private static final Pattern CONNECTION_ID = Pattern.compile("\"connection_id\"\\s*:\\s*\"([^\"]+)\"");
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -55,17 +57,24 @@ class ServiceKillIT {
         ConnectionLedger ledger = new ConnectionLedger();
         Map<String, String> environment = new HashMap<>(ServiceProcess.environmentFor(TestStack.get()));
         environment.put("OUTBOX_BACKOFF_MAX", "2s");
-        Map<String, String> codes = new LinkedHashMap<>();
-        // Enough that the exchanges are still going when the kill comes.
+        // Enough customers authorized at Finch that the exchanges are still going when the kill comes; prepared at
+        // the simulator while the service starts.
+        List<String> customers = new ArrayList<>();
         for (int i = 0; i < CUSTOMERS; i++) {
-            String customerId = "kill-" + UUID.randomUUID();
-            codes.put(customerId, SimulatedConnections.codeAuthorizedAtFinch(customerId));
+            customers.add("kill-" + UUID.randomUUID());
         }
+        CompletableFuture<Map<String, String>> authorized = CompletableFuture.supplyAsync(() -> {
+            Map<String, String> prepared = new LinkedHashMap<>();
+            customers.forEach(customerId -> prepared.put(customerId, SimulatedConnections.codeAuthorizedAtFinch(customerId)));
+            return prepared;
+        });
         List<String> connections;
         List<Reply> replies;
         Map<String, String> established = new ConcurrentHashMap<>();
-        List<Integer> exchangeStatuses = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Integer> exchangeStatuses = Collections.synchronizedList(new ArrayList<>());
+        Map<String, String> codes;
         try (ServiceProcess first = ServiceProcess.start(environment, "kill-first").awaitReady()) {
+            codes = authorized.get(60, TimeUnit.SECONDS);
             connections = ledger.insertConnected("service-kill", CONNECTIONS);
             AtomicBoolean exchanging = new AtomicBoolean(true);
             ExecutorService exchanges = Executors.newSingleThreadExecutor();
@@ -77,7 +86,7 @@ class ServiceKillIT {
                     }
                 }));
                 load.awaitReplies(Reply::applied, 400, Duration.ofSeconds(60));
-                Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> established.size() >= 30);
+                Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> established.size() >= 25);
                 first.kill9();
                 LOG.infof("killed the service after %d webhooks answered and %d connections established",
                         load.count(Reply::ok), established.size());
