@@ -6,6 +6,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -80,7 +81,7 @@ final class WebhookLoad implements AutoCloseable {
                              int changesPerConnection) {
         WebhookLoad load = new WebhookLoad(serviceUrl + "/v1/webhooks/finch", webhookSecret, clientCount);
         for (int c = 0; c < clientCount; c++) {
-            List<String> owned = new java.util.ArrayList<>();
+            List<String> owned = new ArrayList<>();
             for (int i = c; i < connections.size(); i += clientCount) {
                 owned.add(connections.get(i));
             }

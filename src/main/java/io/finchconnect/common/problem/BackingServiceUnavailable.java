@@ -1,6 +1,8 @@
 package io.finchconnect.common.problem;
 
-import java.net.ConnectException;
+import java.net.SocketException;
+import java.net.UnknownHostException;
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.IdentityHashMap;
@@ -58,9 +60,10 @@ public final class BackingServiceUnavailable {
     }
 
     private static boolean isUnavailability(Throwable cause) {
-        // ConnectException covers refused connections and Netty's connect timeouts (a host that does not answer).
-        if (cause instanceof ConnectException || cause instanceof ClosedConnectionException
-                || cause instanceof ConnectionPoolTooBusyException) {
+        // SocketException: refused (ConnectException), Netty's connect timeout (a host that does not answer), and a
+        // connection reset under a running statement, which Vert.x passes on as it is.
+        if (cause instanceof SocketException || cause instanceof UnknownHostException || cause instanceof ClosedChannelException
+                || cause instanceof ClosedConnectionException || cause instanceof ConnectionPoolTooBusyException) {
             return true;
         }
         if (cause instanceof PgException pg) {

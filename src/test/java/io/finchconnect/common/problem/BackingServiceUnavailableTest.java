@@ -3,6 +3,9 @@ package io.finchconnect.common.problem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.ConnectException;
+import java.net.SocketException;
+import java.net.UnknownHostException;
+import java.nio.channels.ClosedChannelException;
 import java.util.List;
 
 import org.hibernate.HibernateException;
@@ -22,11 +25,15 @@ class BackingServiceUnavailableTest {
     void aRefusedOrTimedOutConnectionIsUnavailability() {
         assertThat(BackingServiceUnavailable.explains(new ConnectException("Connection refused"))).isTrue();
         assertThat(BackingServiceUnavailable.explains(new ConnectTimeoutException("connection timed out: db/10.0.0.9:5432"))).isTrue();
+        assertThat(BackingServiceUnavailable.explains(new UnknownHostException("finch-connect-db-rw"))).isTrue();
     }
 
     @Test
     void aConnectionLostInTheMiddleOfATransactionIsUnavailabilityHoweverItIsWrapped() {
         assertThat(BackingServiceUnavailable.explains(ClosedConnectionException.INSTANCE)).isTrue();
+        // A reset under a running statement arrives bare, as Netty read it (seen in PostgresOutageIT).
+        assertThat(BackingServiceUnavailable.explains(new SocketException("Connection reset"))).isTrue();
+        assertThat(BackingServiceUnavailable.explains(new ClosedChannelException())).isTrue();
         assertThat(BackingServiceUnavailable.explains(new HibernateException(ClosedConnectionException.INSTANCE))).isTrue();
         // Hibernate Reactive fails the request with the statement's failure and the failed rollback's together.
         assertThat(BackingServiceUnavailable.explains(new CompositeException(List.of(
