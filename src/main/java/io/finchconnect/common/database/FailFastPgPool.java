@@ -15,9 +15,8 @@ import io.vertx.sqlclient.PoolOptions;
  * Creates the reactive PostgreSQL pool exactly as Quarkus configured it, with its two waits bounded. Vert.x
  * would wait 60 s for a TCP connection to a host that does not answer and queue a request 30 s for a pooled
  * connection; with PostgreSQL gone a request should fail fast with 503 and be retried, not hang. The pool
- * wait is meant to be longer than the connect timeout, so that an unreachable host fails the request with the
- * connect timeout (Vert.x 4.5 logs an "already complete" error when a connect attempt fails after its waiter
- * timed out).
+ * wait is meant to be longer than the connect timeout, so that an unreachable host fails a request with the
+ * connect timeout, the clearer cause, rather than with a bare pool timeout.
  */
 @Singleton
 public class FailFastPgPool implements PgPoolCreator {
