@@ -75,7 +75,7 @@ public final class WebhookBurstBenchmark {
             log("plain PostgreSQL: %.0f single-row outbox inserts/s over %d connections, %.3f ms PostgreSQL CPU each",
                     inserts.perSecond(), DB_POOL, inserts.postgresCpuMillisPerRow());
 
-            Burst burst = burst(service, memory, vertx, connections, config.get("finch.webhook-secrets"), kafka);
+            Burst burst = burst(stack, service, memory, vertx, connections, config.get("finch.webhook-secrets"), kafka);
             double producerLimit = PlainLimits.kafkaProducer(kafka, "bench.plain-producer",
                     Math.max(20_000, burst.accounting.owed.size()), (int) Math.round(burst.events.meanValueBytes()));
             log("plain Kafka producer: %.0f records/s", producerLimit);
@@ -102,10 +102,11 @@ public final class WebhookBurstBenchmark {
         }
     }
 
-    private Burst burst(ServiceProcess service, ServiceMemory memory, Vertx vertx, List<String> connections,
+    private Burst burst(TestStack stack, ServiceProcess service, ServiceMemory memory, Vertx vertx, List<String> connections,
                         String secret, String kafka) throws Exception {
         try (EventRecorder recorder = new EventRecorder(kafka, TOPIC)) {
             memory.startSampling();
+            ActiveQueries profile = Boolean.getBoolean("bench.sample-queries") ? new ActiveQueries(stack.config()) : null;
             long postmaster = ProcessCpu.embeddedPostgres();
             double serviceCpu = ProcessCpu.seconds(service.pid());
             double postgresCpu = postmaster > 0 ? ProcessCpu.withChildren(postmaster) : 0;
@@ -132,6 +133,9 @@ public final class WebhookBurstBenchmark {
             while (seen != recorder.snapshot().size() && System.nanoTime() < quietUntil) {
                 seen = recorder.snapshot().size();
                 Thread.sleep(3_000);
+            }
+            if (profile != null) {
+                profile.close();
             }
             serviceCpu = ProcessCpu.seconds(service.pid()) - serviceCpu;
             postgresCpu = postmaster > 0 ? ProcessCpu.withChildren(postmaster) - postgresCpu : 0;
