@@ -22,7 +22,8 @@ record DeployedMemory(long limitMib, List<String> jvmFlags) {
     static DeployedMemory read() throws IOException {
         String yaml = Files.readString(DEPLOYMENT);
         Matcher limit = MEMORY.matcher(yaml);
-        if (!limit.find(Math.max(0, yaml.indexOf("limits:")))) {
+        int limits = yaml.indexOf("limits:");
+        if (limits < 0 || !limit.find(limits)) {
             throw new IllegalStateException(DEPLOYMENT + " has no memory limit in Mi");
         }
         int options = yaml.indexOf("name: JAVA_OPTS_APPEND");

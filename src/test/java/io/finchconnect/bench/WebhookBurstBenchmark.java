@@ -91,7 +91,7 @@ public final class WebhookBurstBenchmark {
     }
 
     record Burst(WebhookBurst.Result result, BurstAccounting accounting, EventCheck events, long lastEventMillis,
-                 Snapshot peak, Snapshot after, double serviceCpuSeconds, double postgresCpuSeconds) {
+                 Snapshot peak, Snapshot after, double serviceCpuSeconds, double postgresCpuSeconds, String loadBefore) {
 
         double serviceCpuMillisPerWebhook() {
             return serviceCpuSeconds * 1e3 / result.accepted();
@@ -105,6 +105,7 @@ public final class WebhookBurstBenchmark {
     private Burst burst(TestStack stack, ServiceProcess service, ServiceMemory memory, Vertx vertx, List<String> connections,
                         String secret, String kafka) throws Exception {
         try (EventRecorder recorder = new EventRecorder(kafka, TOPIC)) {
+            String loadBefore = loadAverage();
             memory.startSampling();
             ActiveQueries profile = Boolean.getBoolean("bench.sample-queries") ? new ActiveQueries(stack.config()) : null;
             long postmaster = ProcessCpu.embeddedPostgres();
@@ -141,7 +142,7 @@ public final class WebhookBurstBenchmark {
             postgresCpu = postmaster > 0 ? ProcessCpu.withChildren(postmaster) - postgresCpu : 0;
             Snapshot peak = memory.peak();
             events = accounting.check(recorder.snapshot());
-            return new Burst(result, accounting, events, lastEvent, peak, memory.now(), serviceCpu, postgresCpu);
+            return new Burst(result, accounting, events, lastEvent, peak, memory.now(), serviceCpu, postgresCpu, loadBefore);
         }
     }
 
@@ -172,6 +173,23 @@ public final class WebhookBurstBenchmark {
             return sorted.isEmpty() ? -1 : sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(p * sorted.size()) - 1));
         }
 
+        /**
+         * Heap and container limit from this run: a heap of twice the peak heap in use (at least 128 MiB), and a
+         * limit of what is not heap at the peak (RSS less committed heap) plus that heap, with 15% to spare.
+         */
+        String sizing() {
+            long heap = Math.max(128, roundUp(2 * burst.peak.heapUsedMib(), 32));
+            long outsideHeap = burst.peak.rssMib() - burst.peak.heapCommittedMib();
+            long limit = roundUp(Math.round((outsideHeap + heap) * 1.15), 64);
+            return ("heap %d MiB (2 x %d MiB peak heap used), container limit %d Mi ((%d MiB outside the heap at the "
+                    + "peak + %d MiB heap) x 1.15, rounded up to 64 Mi), so -XX:MaxRAMPercentage=%.1f")
+                    .formatted(heap, burst.peak.heapUsedMib(), limit, outsideHeap, heap, 100.0 * heap / limit);
+        }
+
+        private static long roundUp(long value, long step) {
+            return (value + step - 1) / step * step;
+        }
+
         void print() {
             log("accepted/s / PostgreSQL inserts/s = %.0f / %.0f = %.2f (target >= %.2f: %s)", burst.result.acceptedPerSecond(),
                     inserts.perSecond(), acceptedRatio(), INSERT_TARGET, acceptedRatio() >= INSERT_TARGET ? "met" : "MISSED");
@@ -185,12 +203,14 @@ public final class WebhookBurstBenchmark {
                     burst.events.missing(), burst.events.extraForOneWebhook(), burst.events.unexpected(), burst.events.followUps(),
                     burst.events.extraFollowUps(), burst.events.redeliveries(), burst.accounting.answersAgainstTheRule,
                     burst.accounting.originalsAnsweredTwice, burst.accounting.originalsUnanswered, burst.accounting.failedDeliveries);
-            log("memory: idle RSS %d MiB, peak RSS %d MiB, peak heap used %d MiB of %d MiB", idle.rssMib(), burst.peak.rssMib(),
-                    burst.peak.heapUsedMib(), burst.peak.heapMaxMib());
+            log("memory: idle RSS %d MiB, peak RSS %d MiB, peak heap used %d MiB (committed %d MiB) of %d MiB", idle.rssMib(),
+                    burst.peak.rssMib(), burst.peak.heapUsedMib(), burst.peak.heapCommittedMib(), burst.peak.heapMaxMib());
+            log("derived: %s", sizing());
         }
 
         void write() throws Exception {
-            String run = "Run: %s. Machine: %s.".formatted(OffsetDateTime.now().withNano(0), Machine.describe());
+            String run = "Run: %s. Machine: %s; load average (1, 5, 15 min) before the burst: %s."
+                    .formatted(OffsetDateTime.now().withNano(0), Machine.describe(), burst.loadBefore);
             String service = "the production jar with `%s` (the Deployment's %d Mi limit and heap share, deploy/base/deployment.yaml)"
                     .formatted(String.join(" ", deployed.jvmOptions()), deployed.limitMib());
             EventCheck events = burst.events;
@@ -221,6 +241,7 @@ public final class WebhookBurstBenchmark {
                     | answers `duplicate` (re-deliveries, including ones that arrived while the original was in flight) | %d |
                     | events owed (applied transitions to reauth, to disconnected, reauth to connected) | %d |
                     | time from the first send until the last owed event was on Kafka | %.1f s |
+                    | of which after the last webhook was answered | %.1f s |
                     | event rate (owed events / that time) | %.0f events/s |
                     | plain Kafka producer, same broker, relay's settings, %.0f-byte values | %.0f records/s |
                     | **event rate / plain producer** | **%.2f** |
@@ -239,7 +260,8 @@ public final class WebhookBurstBenchmark {
                     INSERT_TARGET, acceptedRatio(), acceptedRatio() >= INSERT_TARGET ? "met" : "missed",
                     burst.serviceCpuMillisPerWebhook(), burst.postgresCpuMillisPerWebhook(), inserts.postgresCpuMillisPerRow(),
                     cpuRatio(), accounting.outcomes,
-                    accounting.duplicateAnswers, accounting.owed.size(), burst.lastEventMillis / 1e3, eventRate(),
+                    accounting.duplicateAnswers, accounting.owed.size(), burst.lastEventMillis / 1e3,
+                    Math.max(0, burst.lastEventMillis / 1e3 - seconds(burst.result.elapsedNanos())), eventRate(),
                     events.meanValueBytes(), producerLimit, eventRate() / producerLimit, percentile(0.50), percentile(0.99),
                     events.latenciesMillis().size(), events.missing(), events.extraForOneWebhook(), events.unexpected(),
                     events.followUps(), events.extraFollowUps(), events.redeliveries(), accounting.answersAgainstTheRule,
@@ -259,11 +281,11 @@ public final class WebhookBurstBenchmark {
                     | peak during the burst (%d webhooks, %d in flight) and its events | %d MiB | %d MiB | %d MiB | %d MiB |
                     | after the burst | %d MiB | %d MiB | %d MiB | %d MiB |
 
-                    Peak RSS is %.0f%% of the container's %d Mi limit.
+                    Peak RSS is %.0f%% of the container's %d Mi limit. This run's derivation (deploy/README.md, "Resources"): %s.
                     """.formatted(service, run, idle.rssMib(), idle.heapUsedMib(), idle.heapCommittedMib(), idle.heapMaxMib(),
                     WEBHOOKS, IN_FLIGHT, burst.peak.rssMib(), burst.peak.heapUsedMib(), burst.peak.heapCommittedMib(),
                     burst.peak.heapMaxMib(), burst.after.rssMib(), burst.after.heapUsedMib(), burst.after.heapCommittedMib(),
-                    burst.after.heapMaxMib(), 100.0 * burst.peak.rssMib() / deployed.limitMib(), deployed.limitMib()));
+                    burst.after.heapMaxMib(), 100.0 * burst.peak.rssMib() / deployed.limitMib(), deployed.limitMib(), sizing()));
             log("results written to %s", results);
         }
     }
@@ -273,6 +295,16 @@ public final class WebhookBurstBenchmark {
         return """
                 {"connection_id":"c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11","customer_id":"bench-1234-1a2b3c4d5e6f",\
                 "detected_at":"2026-11-29T08:20:42Z","source_event_id":"msg_2c9d2f3e4a5b4c6d8e9f0a1b2c3d4e5f"}""";
+    }
+
+    /** The machine's load average before the burst: other work on a shared machine slows every elapsed figure. */
+    private static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc", "loadavg")).split(" ");
+            return fields[0] + ", " + fields[1] + ", " + fields[2];
+        } catch (Exception e) {
+            return "unknown";
+        }
     }
 
     private static double seconds(long nanos) {
