@@ -155,7 +155,9 @@ public class ReauthSessionSweeper {
 
     private Uni<Void> announce(Connection connection, CreatedSession created, String link) {
         connection.reauthAttempts = 0;
-        connection.reauthNextAttemptAt = null;
+        // Due again only when the session expires: a connection that has its session is not a candidate of the
+        // lease query, which therefore reads only the few due rows however many connections wait in reauth.
+        connection.reauthNextAttemptAt = created.expiresAt();
         LOG.infof("Reauthentication session %s created for connection %s (episode %d)", created.sessionId(),
                 connection.connectionId, connection.reauthEpisode);
         return outbox.write(connection.connectionId, StatusTransition.REAUTH_NEEDED,

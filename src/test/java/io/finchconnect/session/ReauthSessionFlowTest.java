@@ -105,6 +105,30 @@ class ReauthSessionFlowTest {
     }
 
     @Test
+    void aConnectionWithItsSessionIsSweptAgainOnlyWhenTheSessionExpires() throws Exception {
+        SimulatedConnection connection = SimulatedConnections.connected();
+        SimulatedConnections.setStatusAtFinch(connection.connectionId(), "reauth");
+        topic.eventsWithKey(WAIT, connection.connectionId(), 2);
+        String due = "SELECT count(*) FROM connections WHERE connection_id = ? AND status = 'reauth' "
+                + "AND (reauth_next_attempt_at IS NULL OR reauth_next_attempt_at <= now())";
+        assertThat(Sql.count(due, connection.connectionId())).as("not due while its session is valid").isZero();
+        assertThat(Sql.count("SELECT count(*) FROM connections c JOIN reauth_sessions r ON r.connection_id = c.connection_id "
+                + "AND r.episode = c.reauth_episode WHERE c.connection_id = ? AND c.reauth_next_attempt_at = r.expires_at",
+                connection.connectionId())).as("due again when the session expires").isEqualTo(1);
+
+        // Thirty-one days later: the session has expired, and the sweeper renews it with a third event.
+        Sql.update("UPDATE reauth_sessions SET expires_at = expires_at - interval '31 days' WHERE connection_id = ?",
+                connection.connectionId());
+        Sql.update("UPDATE connections SET reauth_next_attempt_at = reauth_next_attempt_at - interval '31 days' "
+                + "WHERE connection_id = ?", connection.connectionId());
+        List<Event> events = topic.eventsWithKey(WAIT, connection.connectionId(), 3);
+        JsonNode renewed = new ObjectMapper().readTree(events.get(2).value());
+        assertThat(renewed.at("/reauth_session/session_id").asText())
+                .isNotEqualTo(new ObjectMapper().readTree(events.get(1).value()).at("/reauth_session/session_id").asText());
+        assertThat(Sql.count(due, connection.connectionId())).isZero();
+    }
+
+    @Test
     void whileFinchIsDownTheLinkWaitsAndArrivesOnceFinchIsBack() throws Exception {
         SimulatedConnection connection = SimulatedConnections.connected();
         given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json").body(Map.of("status", 503))

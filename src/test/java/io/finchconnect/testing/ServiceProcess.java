@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,11 +61,20 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Starts the jar with exactly {@code environment} (plus PATH and PORT), output to a log file. */
     public static ServiceProcess start(Map<String, String> environment, String name) throws IOException {
+        return start(environment, name, List.of("-Xmx256m"));
+    }
+
+    /** As {@link #start(Map, String)}, with these JVM options instead of the default heap. */
+    public static ServiceProcess start(Map<String, String> environment, String name, List<String> jvmOptions)
+            throws IOException {
         int port = freePort();
         Path log = Path.of("target", "it-logs", name + "-" + port + ".log");
         Files.createDirectories(log.getParent());
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", JAR.toString());
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", JAR.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().clear();
         builder.environment().put("PATH", System.getenv("PATH"));
         builder.environment().putAll(environment);
