@@ -167,8 +167,11 @@ class FinchWebhookTest {
         String path = "/v1/connections/" + connection.connectionId() + "/reauth-required";
         given().post(path).then().statusCode(401).contentType("application/problem+json");
         given().auth().oauth2(TestStack.get().jwt().token("connections:read")).post(path).then().statusCode(403);
-        given().auth().oauth2(TestStack.get().jwt().token("connections:report")).post("/v1/connections/nope-" + UUID.randomUUID()
+        String unknown = "nope-" + UUID.randomUUID();
+        given().auth().oauth2(TestStack.get().jwt().token("connections:report")).post("/v1/connections/" + unknown
                 + "/reauth-required").then().statusCode(404).contentType("application/problem+json");
+        assertThat(Sql.count("SELECT count(*) FROM incoming_events WHERE connection_id = ?", unknown))
+                .as("a refused report is not recorded").isZero();
 
         given().auth().oauth2(TestStack.get().jwt().token("connections:report")).post(path).then().statusCode(200)
                 .body("status", equalTo("reauth")).body("outcome", equalTo("applied"));
