@@ -78,6 +78,9 @@ class SessionResourceTest {
         integration.put("integration", Map.of("provider", "gusto", "auth_method", "telepathy"));
         assertInvalid(integration, "integration.auth_method");
         writer().body("{not json").post("/v1/connect/sessions").then().statusCode(400).contentType("application/problem+json");
+        // Well-formed JSON of the wrong shape too (Quarkus maps that failure apart from other Jackson errors).
+        writer().body("{\"customer_id\": {}}").post("/v1/connect/sessions").then().statusCode(400)
+                .contentType("application/problem+json").body("type", containsString("invalid-request"));
         given().contentType("application/json").body(body("c", "Acme", List.of("company"))).post("/v1/connect/sessions")
                 .then().statusCode(401);
         given().auth().oauth2(TestStack.get().jwt().token("sessions:read")).contentType("application/json")
