@@ -65,6 +65,7 @@ class SessionResourceTest {
         assertInvalid(body("", "Acme", List.of("company")), "customer_id");
         assertInvalid(body("x".repeat(256), "Acme", List.of("company")), "customer_id");
         assertInvalid(body("c-" + UUID.randomUUID(), null, List.of("company")), "customer_name");
+        assertInvalid(body("c-" + UUID.randomUUID(), "Ac\u0000me", List.of("company")), "customer_name");
         assertInvalid(body("c-" + UUID.randomUUID(), "Acme", List.of("company", "payroll_magic")), "products");
         assertInvalid(body("c-" + UUID.randomUUID(), "Acme", List.of("benefits", "deduction")), "products");
         assertInvalid(body("c-" + UUID.randomUUID(), "Acme", List.of()), "products");
