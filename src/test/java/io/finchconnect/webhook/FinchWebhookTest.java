@@ -139,6 +139,13 @@ class FinchWebhookTest {
         String eventId = "msg_" + UUID.randomUUID();
         deliver(eventId, Instant.now(), "{not json", "rejected");
         assertThat(Sql.single("SELECT outcome FROM incoming_events WHERE event_id = ?", eventId)).isEqualTo("rejected");
+        // JSON, but no event (null), or ids PostgreSQL cannot store (NUL): rejected the same way, not a 500.
+        String nothing = "msg_" + UUID.randomUUID();
+        deliver(nothing, Instant.now(), "null", "rejected");
+        String nul = "msg_" + UUID.randomUUID();
+        deliver(nul, Instant.now(), "{\"connection_id\":\"c\\u0000\",\"data\":{\"status\":\"reauth\"}}", "rejected");
+        assertThat(Sql.count("SELECT count(*) FROM incoming_events WHERE event_id IN (?, ?) AND outcome = 'rejected'", nothing, nul))
+                .isEqualTo(2);
     }
 
     @Test
