@@ -89,6 +89,9 @@ class FinchWebhookKafkaIngressTest {
         ProducerRecord<String, byte[]> nulId = new ProducerRecord<>("finch.webhooks", key, "{}".getBytes(StandardCharsets.UTF_8));
         nulId.headers().add("finch-event-id", "msg_\u0000".getBytes(StandardCharsets.UTF_8));
         producer.send(nulId);
+        ProducerRecord<String, byte[]> headerWithoutValue = new ProducerRecord<>("finch.webhooks", key, "{}".getBytes(StandardCharsets.UTF_8));
+        headerWithoutValue.headers().add("content-type", null);
+        producer.send(headerWithoutValue);
         String nulBody = "msg_" + UUID.randomUUID();
         send(key, nulBody, "{\"connection_id\":\"\\u0000\",\"event_type\":\"account.updated\"}");
         String nullBody = "msg_" + UUID.randomUUID();
