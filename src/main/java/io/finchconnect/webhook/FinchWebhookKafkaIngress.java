@@ -1,6 +1,7 @@
 package io.finchconnect.webhook;
 
 import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -13,7 +14,6 @@ import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
-import io.finchconnect.common.validation.RequestChecks;
 import io.finchconnect.webhook.IncomingEventHandler.Channel;
 import io.smallrye.mutiny.Uni;
 
@@ -39,7 +39,7 @@ public class FinchWebhookKafkaIngress {
     @Incoming("finch-webhooks")
     public Uni<Void> consume(ConsumerRecord<String, byte[]> record) {
         String eventId = header(record, EVENT_ID_HEADER);
-        if (eventId == null || eventId.isBlank() || eventId.length() > RequestChecks.MAX_ID || record.value() == null) {
+        if (!IncomingEventHandler.isUsableEventId(eventId) || record.value() == null) {
             LOG.warnf("Skipping Finch event record %s-%d@%d: no usable %s header or no body", record.topic(),
                     record.partition(), record.offset(), EVENT_ID_HEADER);
             return Uni.createFrom().voidItem();
@@ -51,17 +51,31 @@ public class FinchWebhookKafkaIngress {
                 .replaceWithVoid();
     }
 
+    /**
+     * Finch's timestamp from the header, else the record's; one that PostgreSQL cannot store, or from the future,
+     * is not Finch's, and would hold the partition forever as a failing insert: then the time it arrived.
+     */
     private static OffsetDateTime occurredAt(ConsumerRecord<String, byte[]> record) {
-        String timestamp = header(record, TIMESTAMP_HEADER);
+        Instant now = Instant.now();
+        Instant occurred = parse(header(record, TIMESTAMP_HEADER), record);
+        if (occurred == null || !plausible(occurred, now)) {
+            occurred = Instant.ofEpochMilli(record.timestamp());
+        }
+        return OffsetDateTime.ofInstant(plausible(occurred, now) ? occurred : now, ZoneOffset.UTC);
+    }
+
+    private static Instant parse(String timestamp, ConsumerRecord<String, byte[]> record) {
         try {
-            if (timestamp != null) {
-                return OffsetDateTime.ofInstant(Instant.ofEpochSecond(Long.parseLong(timestamp.trim())), ZoneOffset.UTC);
-            }
-        } catch (NumberFormatException e) {
+            return timestamp == null ? null : Instant.ofEpochSecond(Long.parseLong(timestamp.trim()));
+        } catch (NumberFormatException | DateTimeException e) {
             LOG.debugf("Ignoring unreadable %s header on %s-%d@%d", TIMESTAMP_HEADER, record.topic(), record.partition(),
                     record.offset());
+            return null;
         }
-        return OffsetDateTime.ofInstant(Instant.ofEpochMilli(record.timestamp()), ZoneOffset.UTC);
+    }
+
+    private static boolean plausible(Instant occurred, Instant now) {
+        return !occurred.isBefore(Instant.EPOCH) && !occurred.isAfter(now.plus(FinchSignatureVerifier.TOLERANCE));
     }
 
     private static String header(ConsumerRecord<String, byte[]> record, String name) {

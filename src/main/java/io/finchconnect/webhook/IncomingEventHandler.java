@@ -10,6 +10,7 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.finchconnect.common.validation.RequestChecks;
 import io.finchconnect.connection.ConnectionStatus;
 import io.finchconnect.connection.ConnectionStatusService;
 import io.finchconnect.connection.StatusTransition;
@@ -55,6 +56,12 @@ public class IncomingEventHandler {
         } catch (IOException e) {
             return recordRejected(eventId, channel, occurredAt, "body is not readable JSON");
         }
+        if (event == null) {
+            return recordRejected(eventId, channel, occurredAt, "body is not a Finch event: null");
+        }
+        if (hasNul(event.connectionId()) || hasNul(event.eventType())) {
+            return recordRejected(eventId, channel, occurredAt, "body is not a Finch event: NUL in an id or type");
+        }
         return handle(eventId, channel, occurredAt, event);
     }
 
@@ -94,7 +101,14 @@ public class IncomingEventHandler {
         };
     }
 
-    private Uni<IncomingOutcome> recordRejected(String eventId, Channel channel, OffsetDateTime occurredAt, String detail) {
+    /** An id this service can record: Finch's are short and printable; PostgreSQL text cannot hold NUL. */
+    public static boolean isUsableEventId(String eventId) {
+        return eventId != null && !eventId.isBlank() && eventId.length() <= RequestChecks.MAX_ID && !hasNul(eventId);
+    }
+
+    private Uni<IncomingOutcome> recordRejected(String eventId, Channel channel, OffsetDateTime occurredAt, String parseError) {
+        // Parser messages quote the body, which may hold NUL.
+        String detail = parseError.replace('\u0000', '\uFFFD');
         LOG.warnf("Finch event %s via %s rejected: %s", eventId, channel, detail);
         return Panache.withTransaction(() -> claim(eventId, channel, occurredAt, null)
                 .chain(claimed -> claimed ? record(eventId, IncomingOutcome.REJECTED, detail).replaceWith(IncomingOutcome.REJECTED)
@@ -119,6 +133,10 @@ public class IncomingEventHandler {
                 .setParameter(3, detail)
                 .executeUpdate())
                 .replaceWithVoid();
+    }
+
+    private static boolean hasNul(String value) {
+        return value != null && value.indexOf('\u0000') >= 0;
     }
 
     private static String truncate(String value, int length) {

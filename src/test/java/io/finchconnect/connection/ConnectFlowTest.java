@@ -96,10 +96,10 @@ class ConnectFlowTest {
                 "caller-123", Instant.now().plusSeconds(600)))).get("/v1/connect/callback")
                 .then().statusCode(400).body(containsString("finch_error"), containsString("caller-123"));
         given().get("/v1/connect/callback").then().statusCode(400).body(containsString("invalid_state"));
-        // An authentic state with a code Finch does not know: the exchange fails, nothing is stored.
+        // An authentic state with a code Finch does not know: Finch refuses it (400, not a 502), nothing is stored.
         given().queryParam("code", "not-a-code").queryParam("state", ours.sign(ConnectState.Claims.issue(customerId, "s", null,
                 Instant.now().plusSeconds(600)))).get("/v1/connect/callback")
-                .then().statusCode(502).body(containsString("exchange_failed"));
+                .then().statusCode(400).body(containsString("exchange_failed"));
 
         assertThat(Sql.count("SELECT count(*) FROM connections WHERE customer_id = ?", customerId)).isZero();
     }

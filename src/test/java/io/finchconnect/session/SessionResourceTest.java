@@ -65,6 +65,7 @@ class SessionResourceTest {
         assertInvalid(body("", "Acme", List.of("company")), "customer_id");
         assertInvalid(body("x".repeat(256), "Acme", List.of("company")), "customer_id");
         assertInvalid(body("c-" + UUID.randomUUID(), null, List.of("company")), "customer_name");
+        assertInvalid(body("c-" + UUID.randomUUID(), "Ac\u0000me", List.of("company")), "customer_name");
         assertInvalid(body("c-" + UUID.randomUUID(), "Acme", List.of("company", "payroll_magic")), "products");
         assertInvalid(body("c-" + UUID.randomUUID(), "Acme", List.of("benefits", "deduction")), "products");
         assertInvalid(body("c-" + UUID.randomUUID(), "Acme", List.of()), "products");
@@ -78,6 +79,9 @@ class SessionResourceTest {
         integration.put("integration", Map.of("provider", "gusto", "auth_method", "telepathy"));
         assertInvalid(integration, "integration.auth_method");
         writer().body("{not json").post("/v1/connect/sessions").then().statusCode(400).contentType("application/problem+json");
+        // Well-formed JSON of the wrong shape too (Quarkus maps that failure apart from other Jackson errors).
+        writer().body("{\"customer_id\": {}}").post("/v1/connect/sessions").then().statusCode(400)
+                .contentType("application/problem+json").body("type", containsString("invalid-request"));
         given().contentType("application/json").body(body("c", "Acme", List.of("company"))).post("/v1/connect/sessions")
                 .then().statusCode(401);
         given().auth().oauth2(TestStack.get().jwt().token("sessions:read")).contentType("application/json")

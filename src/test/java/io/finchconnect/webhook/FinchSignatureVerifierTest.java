@@ -75,5 +75,8 @@ class FinchSignatureVerifierTest {
         assertThatThrownBy(() -> verifier.verify(ID, TIMESTAMP, SIGNATURE.replace("v1,", "v2,"), BODY, SENT))
                 .isInstanceOf(InvalidSignatureException.class);
         assertThatThrownBy(() -> verifier.verify(ID, "yesterday", SIGNATURE, BODY, SENT)).isInstanceOf(InvalidSignatureException.class);
+        // A number, but past the last instant Java can represent: still just a wrong timestamp.
+        assertThatThrownBy(() -> verifier.verify(ID, String.valueOf(Long.MAX_VALUE), SIGNATURE, BODY, SENT))
+                .isInstanceOf(InvalidSignatureException.class);
     }
 }

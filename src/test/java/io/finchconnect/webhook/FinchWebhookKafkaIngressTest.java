@@ -82,10 +82,43 @@ class FinchWebhookKafkaIngressTest {
         assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", key)).isEqualTo("disconnected");
     }
 
+    @Test
+    void recordsThatCannotBeStoredAsTheyAreDoNotHoldThePartition() {
+        SimulatedConnection connection = SimulatedConnections.connected();
+        String key = connection.connectionId();
+        ProducerRecord<String, byte[]> nulId = new ProducerRecord<>("finch.webhooks", key, "{}".getBytes(StandardCharsets.UTF_8));
+        nulId.headers().add("finch-event-id", "msg_\u0000".getBytes(StandardCharsets.UTF_8));
+        producer.send(nulId);
+        ProducerRecord<String, byte[]> headerWithoutValue = new ProducerRecord<>("finch.webhooks", key, "{}".getBytes(StandardCharsets.UTF_8));
+        headerWithoutValue.headers().add("content-type", null);
+        producer.send(headerWithoutValue);
+        String nulBody = "msg_" + UUID.randomUUID();
+        send(key, nulBody, "{\"connection_id\":\"\\u0000\",\"event_type\":\"account.updated\"}");
+        String nullBody = "msg_" + UUID.randomUUID();
+        send(key, nullBody, "null");
+        String beyondInstants = "msg_" + UUID.randomUUID();
+        send(key, beyondInstants, "{}", String.valueOf(Long.MAX_VALUE));
+        String beyondPostgres = "msg_" + UUID.randomUUID();
+        send(key, beyondPostgres, "{}", "9999999999999");
+        String good = "msg_" + UUID.randomUUID();
+        send(key, good, """
+                {"connection_id":"%s","event_type":"account.updated","data":{"status":"disconnected"}}""".formatted(key));
+
+        Awaitility.await().atMost(WAIT).until(() -> "applied".equals(Sql.single("SELECT outcome FROM incoming_events WHERE event_id = ?", good)));
+        assertThat(Sql.count("SELECT count(*) FROM incoming_events WHERE event_id IN (?, ?) AND outcome = 'rejected'", nulBody, nullBody))
+                .isEqualTo(2);
+        assertThat(Sql.count("SELECT count(*) FROM incoming_events WHERE event_id IN (?, ?) AND occurred_at <= now()",
+                beyondInstants, beyondPostgres)).as("an impossible timestamp is replaced by the time of arrival").isEqualTo(2);
+    }
+
     private static void send(String key, String eventId, String body) {
+        send(key, eventId, body, String.valueOf(Instant.now().getEpochSecond()));
+    }
+
+    private static void send(String key, String eventId, String body, String timestamp) {
         ProducerRecord<String, byte[]> record = new ProducerRecord<>("finch.webhooks", key, body.getBytes(StandardCharsets.UTF_8));
         record.headers().add("finch-event-id", eventId.getBytes(StandardCharsets.UTF_8));
-        record.headers().add("finch-timestamp", String.valueOf(Instant.now().getEpochSecond()).getBytes(StandardCharsets.UTF_8));
+        record.headers().add("finch-timestamp", timestamp.getBytes(StandardCharsets.UTF_8));
         try {
             producer.send(record).get();
         } catch (Exception e) {

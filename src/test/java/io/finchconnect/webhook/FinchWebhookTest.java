@@ -139,6 +139,13 @@ class FinchWebhookTest {
         String eventId = "msg_" + UUID.randomUUID();
         deliver(eventId, Instant.now(), "{not json", "rejected");
         assertThat(Sql.single("SELECT outcome FROM incoming_events WHERE event_id = ?", eventId)).isEqualTo("rejected");
+        // JSON, but no event (null), or ids PostgreSQL cannot store (NUL): rejected the same way, not a 500.
+        String nothing = "msg_" + UUID.randomUUID();
+        deliver(nothing, Instant.now(), "null", "rejected");
+        String nul = "msg_" + UUID.randomUUID();
+        deliver(nul, Instant.now(), "{\"connection_id\":\"c\\u0000\",\"data\":{\"status\":\"reauth\"}}", "rejected");
+        assertThat(Sql.count("SELECT count(*) FROM incoming_events WHERE event_id IN (?, ?) AND outcome = 'rejected'", nothing, nul))
+                .isEqualTo(2);
     }
 
     @Test
@@ -167,8 +174,11 @@ class FinchWebhookTest {
         String path = "/v1/connections/" + connection.connectionId() + "/reauth-required";
         given().post(path).then().statusCode(401).contentType("application/problem+json");
         given().auth().oauth2(TestStack.get().jwt().token("connections:read")).post(path).then().statusCode(403);
-        given().auth().oauth2(TestStack.get().jwt().token("connections:report")).post("/v1/connections/nope-" + UUID.randomUUID()
+        String unknown = "nope-" + UUID.randomUUID();
+        given().auth().oauth2(TestStack.get().jwt().token("connections:report")).post("/v1/connections/" + unknown
                 + "/reauth-required").then().statusCode(404).contentType("application/problem+json");
+        assertThat(Sql.count("SELECT count(*) FROM incoming_events WHERE connection_id = ?", unknown))
+                .as("a refused report is not recorded").isZero();
 
         given().auth().oauth2(TestStack.get().jwt().token("connections:report")).post(path).then().statusCode(200)
                 .body("status", equalTo("reauth")).body("outcome", equalTo("applied"));

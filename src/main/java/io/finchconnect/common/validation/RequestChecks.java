@@ -26,6 +26,10 @@ public final class RequestChecks {
         if (value != null && (value.isEmpty() || value.length() > max)) {
             throw ProblemException.badRequest(field, field + " must be 1 to " + max + " characters");
         }
+        if (value != null && value.indexOf('\u0000') >= 0) {
+            // PostgreSQL text cannot hold NUL: refused here, not as a failed statement after Finch was called.
+            throw ProblemException.badRequest(field, field + " must not contain NUL characters");
+        }
         return value;
     }
 

@@ -22,6 +22,7 @@ import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.RestQuery;
 
 import io.finchconnect.connection.CodeExchange;
+import io.finchconnect.finch.client.FinchRejectedException;
 import io.finchconnect.session.config.ConnectConfig;
 import io.finchconnect.session.state.ConnectState.Claims;
 import io.finchconnect.session.state.ConnectState.InvalidStateException;
@@ -55,7 +56,7 @@ public class ConnectCallbackResource {
     @APIResponse(responseCode = "303", description = "with CONNECT_RETURN_URL set: the outcome as query parameters",
             content = @Content(examples = @ExampleObject(name = "Location", value = """
             https://platform.example/connected?outcome=established&customer_id=acme-1&connection_id=c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11&state=onboarding-42""")))
-    @APIResponse(responseCode = "400", description = "forged, expired or replayed state, or a Finch error: nothing stored",
+    @APIResponse(responseCode = "400", description = "forged, expired or replayed state, a Finch error, or a code Finch refused: nothing stored",
             content = @Content(mediaType = "text/html", examples = @ExampleObject(name = "replayed", value = """
             outcome=error, reason=replayed_state""")))
     public Uni<Response> callback(@RestQuery String code, @RestQuery String state, @RestQuery String error,
@@ -78,6 +79,11 @@ public class ConnectCallbackResource {
                 .map(result -> outcome(200, result.kind().name().toLowerCase(), null, claims, result.connectionId(), null))
                 .onFailure(InvalidStateException.class).recoverWithItem(e ->
                         outcome(400, "error", ((InvalidStateException) e).reason(), claims, null, null))
+                // Finch refused the code (unknown, used, expired): what the browser brought was bad, Finch is fine.
+                .onFailure(FinchRejectedException.class).recoverWithItem(e -> {
+                    LOG.infof("Finch refused the code for customer %s", claims.customerId());
+                    return outcome(400, "error", "exchange_failed", claims, null, null);
+                })
                 .onFailure().recoverWithItem(e -> {
                     LOG.warnf("Code exchange for customer %s failed: %s", claims.customerId(), e.getClass().getSimpleName());
                     return outcome(502, "error", "exchange_failed", claims, null, null);

@@ -23,7 +23,6 @@ import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import io.finchconnect.common.problem.Problem;
-import io.finchconnect.common.validation.RequestChecks;
 import io.finchconnect.finch.config.FinchConfig;
 import io.finchconnect.webhook.FinchSignatureVerifier;
 import io.finchconnect.webhook.FinchSignatureVerifier.InvalidSignatureException;
@@ -62,8 +61,8 @@ public class FinchWebhookResource {
     public Uni<Map<String, String>> receive(@RestHeader("Finch-Event-Id") String eventId,
                                             @RestHeader("Finch-Timestamp") String timestamp,
                                             @RestHeader("Finch-Signature") String signature, byte[] body) {
-        if (eventId != null && eventId.length() > RequestChecks.MAX_ID) {
-            throw new InvalidSignatureException("Finch-Event-Id is longer than any Finch event id");
+        if (eventId != null && !eventId.isBlank() && !IncomingEventHandler.isUsableEventId(eventId)) {
+            throw new InvalidSignatureException("Finch-Event-Id is not a Finch event id");
         }
         Instant sentAt = verifier.verify(eventId, timestamp, signature, body == null ? new byte[0] : body, clock.instant());
         return handler.handle(eventId, Channel.HTTP, OffsetDateTime.ofInstant(sentAt, ZoneOffset.UTC), body)

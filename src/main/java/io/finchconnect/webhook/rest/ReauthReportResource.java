@@ -22,11 +22,12 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
 import io.finchconnect.common.validation.RequestChecks;
+import io.finchconnect.connection.Connection;
 import io.finchconnect.common.problem.ProblemException;
 import io.finchconnect.webhook.FinchEvent;
 import io.finchconnect.webhook.IncomingEventHandler;
 import io.finchconnect.webhook.IncomingEventHandler.Channel;
-import io.finchconnect.webhook.IncomingOutcome;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 
@@ -60,11 +61,16 @@ public class ReauthReportResource {
         String reportId = "report_" + UUID.randomUUID();
         FinchEvent event = new FinchEvent(connectionId, null, null, null, "account.updated",
                 JsonNodeFactory.instance.objectNode().put("status", "reauth"));
-        return handler.handle(reportId, Channel.REPORT, OffsetDateTime.now(ZoneOffset.UTC), event)
-                .map(outcome -> {
-                    if (outcome == IncomingOutcome.UNKNOWN_CONNECTION) {
+        // Checked first, so a refused report is not recorded as an event; counted in a session of its own, not
+        // loaded into the handler's, which locks the connection itself.
+        return Panache.withSession(() -> Connection.count("connectionId", connectionId))
+                .invoke(found -> {
+                    if (found == 0) {
                         throw ProblemException.notFound("No connection " + connectionId);
                     }
+                })
+                .chain(() -> handler.handle(reportId, Channel.REPORT, OffsetDateTime.now(ZoneOffset.UTC), event))
+                .map(outcome -> {
                     LOG.infof("Connection %s reported as needing reauthentication by %s (%s)", connectionId,
                             identity.getPrincipal().getName(), outcome.label());
                     return new ReportResult(connectionId, "reauth", outcome.label(), reportId);
