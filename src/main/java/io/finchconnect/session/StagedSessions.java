@@ -9,15 +9,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.finchconnect.common.problem.Problem;
 import io.finchconnect.common.problem.ProblemException;
-import io.finchconnect.connection.Connection;
 import io.finchconnect.finch.client.ConnectSession;
 import io.finchconnect.finch.client.ConnectSessionRequest;
 import io.finchconnect.finch.client.FinchGateway;
 import io.finchconnect.finch.client.FinchRejectedException;
 import io.finchconnect.session.state.ConnectStates;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
@@ -29,6 +28,8 @@ import io.vertx.mutiny.sqlclient.Tuple;
 @ApplicationScoped
 public class StagedSessions {
 
+    /** The status column holds Finch's name of the status. */
+    private static final String CONNECTION_OF_CUSTOMER = "SELECT connection_id, status FROM connections WHERE customer_id = $1";
     private static final String UPSERT_CUSTOMER = """
             INSERT INTO customers (customer_id, customer_name, customer_email) VALUES ($1, $2, $3)
             ON CONFLICT (customer_id) DO UPDATE SET customer_name = EXCLUDED.customer_name,
@@ -67,11 +68,16 @@ public class StagedSessions {
                 .chain(session -> store(request, session));
     }
 
+    /**
+     * Plain SQL, not a Panache query: Hibernate parses a query's HQL on first use, on the event loop, which held
+     * both event loops for over two seconds when a cold instance took its first requests.
+     */
     private Uni<Void> refuseIfConnected(String customerId) {
-        return Panache.withSession(() -> Connection.<Connection>find("customerId", customerId).firstResult())
-                .map(connection -> {
-                    if (connection != null) {
-                        throw connectionExists(customerId, connection.connectionId, connection.status.finchName());
+        return pool.preparedQuery(CONNECTION_OF_CUSTOMER).execute(Tuple.of(customerId))
+                .map(rows -> {
+                    if (rows.size() > 0) {
+                        Row connection = rows.iterator().next();
+                        throw connectionExists(customerId, connection.getString("connection_id"), connection.getString("status"));
                     }
                     return null;
                 });
