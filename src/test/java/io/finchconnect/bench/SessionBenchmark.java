@@ -34,6 +34,8 @@ public final class SessionBenchmark {
             .split(",")).map(String::trim).map(Integer::valueOf).toList();
     private static final Duration WARMUP = Duration.ofSeconds(Integer.getInteger("bench.warmup-seconds", 5));
     private static final Duration MEASURED = Duration.ofSeconds(Integer.getInteger("bench.measure-seconds", 20));
+    /** A fresh JVM first runs the service's code interpreted; the JIT needs load and CPU to catch up. */
+    private static final Duration SERVICE_WARMUP = Duration.ofSeconds(Integer.getInteger("bench.service-warmup-seconds", 20));
     private static final double TARGET_RATIO = 0.90;
     private static final int TARGET_CLIENTS = 1000;
     /** Vert.x's warning for an event loop (or worker) held longer than allowed. */
@@ -74,6 +76,11 @@ public final class SessionBenchmark {
         double ratio() {
             return result.throughput() / bound();
         }
+
+        /** Milliseconds of CPU per answered request, of the service or of the benchmark's JVM. */
+        double cpuMillisPerRequest(double cores) {
+            return result.throughput() == 0 ? Double.NaN : cores * 1000 / result.throughput();
+        }
     }
 
     private void run() throws Exception {
@@ -85,29 +92,32 @@ public final class SessionBenchmark {
         List<Pass> service = new ArrayList<>();
         try (ServiceProcess process = ServiceProcess.start(environment, "bench-sessions").awaitReady()) {
             long blockedAtStart = blockedWarnings(process);
+            int warmupClients = CLIENTS.get(0);
+            report("service warm-up (not counted)",
+                    measure(serviceTarget(process, warmupClients), warmupClients, process, null, SERVICE_WARMUP));
             for (int clients : CLIENTS) {
-                direct.add(measure(simulatorTarget(clients), clients, process, null));
+                direct.add(measure(simulatorTarget(clients), clients, process, null, MEASURED));
                 report("generator + simulator alone", direct.get(direct.size() - 1));
                 long before = blockedWarnings(process);
-                Pass pass = measure(serviceTarget(process, clients), clients, process, process.url("/q/metrics"));
+                Pass pass = measure(serviceTarget(process, clients), clients, process, process.url("/q/metrics"), MEASURED);
                 pass = new Pass(pass.result(), pass.cores(), pass.gauges(), blockedWarnings(process) - before);
                 service.add(pass);
                 report("through the service", pass);
             }
             long blockedTotal = blockedWarnings(process);
-            new SessionResults(LATENCY, WARMUP, MEASURED, TARGET_CLIENTS, TARGET_RATIO, environment)
+            new SessionResults(LATENCY, SERVICE_WARMUP, WARMUP, MEASURED, TARGET_CLIENTS, TARGET_RATIO, environment)
                     .write(Path.of("src", "bench", "results", "session-creation.md"), direct, service,
                             blockedTotal, blockedAtStart);
         }
         log("results written to src/bench/results/session-creation.md");
     }
 
-    private Pass measure(ClosedLoopLoad.Target target, int clients, ServiceProcess process, String metricsUrl)
-            throws InterruptedException {
+    private Pass measure(ClosedLoopLoad.Target target, int clients, ServiceProcess process, String metricsUrl,
+                         Duration measured) throws InterruptedException {
         long pid = process.pid();
         CpuTime[] cpu = new CpuTime[2];
         ServiceGauges[] gauges = new ServiceGauges[1];
-        ClosedLoopLoad.Result result = load.run(target, clients, WARMUP, MEASURED, new ClosedLoopLoad.WindowListener() {
+        ClosedLoopLoad.Result result = load.run(target, clients, WARMUP, measured, new ClosedLoopLoad.WindowListener() {
             @Override
             public void started() {
                 cpu[0] = CpuTime.now(pid);
@@ -124,7 +134,7 @@ public final class SessionBenchmark {
                 }
             }
         });
-        return new Pass(result, cpu[0].coresUntil(cpu[1], MEASURED.toNanos() / 1e9),
+        return new Pass(result, cpu[0].coresUntil(cpu[1], measured.toNanos() / 1e9),
                 gauges[0] == null ? null : gauges[0].maxima(), 0);
     }
 
@@ -181,10 +191,13 @@ public final class SessionBenchmark {
     private static void report(String what, Pass pass) {
         ClosedLoopLoad.Result result = pass.result();
         log("C=%d %s: bound %.0f/s, achieved %.0f/s (%.2f), p50 %d ms, p99 %d ms, non-2xx %d, failed %d; "
-                        + "cores busy: machine %.2f, service %.2f, bench JVM %.2f, others %.2f%s",
+                        + "cores busy: machine %.2f, service %.2f (%.2f ms per request), bench JVM %.2f (%.2f ms per request), "
+                        + "PostgreSQL %.2f, Kafka %.2f, other processes %.2f%s",
                 result.clients(), what, pass.bound(), result.throughput(), pass.ratio(),
                 result.percentile(50).toMillis(), result.percentile(99).toMillis(), result.non2xx(), result.failed(),
-                pass.cores().machineBusy(), pass.cores().service(), pass.cores().bench(), pass.cores().others(),
+                pass.cores().machineBusy(), pass.cores().service(), pass.cpuMillisPerRequest(pass.cores().service()),
+                pass.cores().bench(), pass.cpuMillisPerRequest(pass.cores().bench()), pass.cores().postgres(),
+                pass.cores().kafka(), pass.cores().others(),
                 pass.gauges() == null ? "" : "; heap max %d MiB, threads max %d, RSS max %d MiB, blocked warnings %d"
                         .formatted(pass.gauges().heapUsedBytes() >> 20, pass.gauges().liveThreads(),
                                 pass.gauges().rssBytes() >> 20, pass.blockedWarnings()));

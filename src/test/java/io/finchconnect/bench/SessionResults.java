@@ -14,15 +14,17 @@ import io.finchconnect.testing.ServiceProcess;
 final class SessionResults {
 
     private final Duration latency;
+    private final Duration serviceWarmup;
     private final Duration warmup;
     private final Duration measured;
     private final int targetClients;
     private final double targetRatio;
     private final Map<String, String> environment;
 
-    SessionResults(Duration latency, Duration warmup, Duration measured, int targetClients, double targetRatio,
+    SessionResults(Duration latency, Duration serviceWarmup, Duration warmup, Duration measured, int targetClients, double targetRatio,
                    Map<String, String> environment) {
         this.latency = latency;
+        this.serviceWarmup = serviceWarmup;
         this.warmup = warmup;
         this.measured = measured;
         this.targetClients = targetClients;
@@ -36,17 +38,20 @@ final class SessionResults {
                 # Session creation benchmark
 
                 Command: `./mvnw -Pbench-sessions` (options: `-Dbench.latency-ms` default 300, `-Dbench.clients` default
-                `100,1000,2000`, `-Dbench.warmup-seconds` default 5, `-Dbench.measure-seconds` default 20). Produced by
+                `100,1000,2000`, `-Dbench.warmup-seconds` default 5, `-Dbench.measure-seconds` default 20,
+                `-Dbench.service-warmup-seconds` default 20, `-Dbench.env.NAME=value` sets a service variable). Produced by
                 `io.finchconnect.bench.SessionBenchmark`. Embedded PostgreSQL, a KRaft broker, the Finch simulator and the
                 load generator run in or beside the benchmark's JVM; the service is the production jar (`-Xmx256m`, the heap
                 deploy/base gives it: 512Mi limit, `MaxRAMPercentage=50`) with its production configuration. All on one machine.
 
-                Run: %s. Machine: %s.
+                Run: %s. Machine: %s. Load average when the run ended: %s (other work shares the cores: see "other
+                processes" below).
 
                 Finch latency L = %d ms on `POST /connect/sessions` (a timer in the simulator). Closed loop: each of C
                 clients sends its next request when the previous answer arrived, over its own keep-alive connection; a new
-                customer for every request to the service, so every answer is a creation. Warm-up %d s, then %d s measured,
-                per C. Settings beyond the production defaults: %s.
+                customer for every request to the service, so every answer is a creation. The service first runs %d s of
+                load that is not counted (its JIT compiles meanwhile); then, per C, warm-up %d s and %d s measured.
+                Settings beyond the production defaults: %s.
 
                 ## Through the service: `POST /v1/connect/sessions`
 
@@ -56,24 +61,33 @@ final class SessionResults {
 
                 Cores busy during the measured window (average; the machine has %d):
 
-                | C | machine | service | benchmark JVM (load generator, Finch simulator) | others (PostgreSQL, Kafka broker, anything else) |
-                |---|---|---|---|---|
+                | C | machine | service | service CPU per request | benchmark JVM (load generator, Finch simulator) | PostgreSQL | Kafka broker | other processes on the machine |
+                |---|---|---|---|---|---|---|---|
                 %s
 
                 ## The benchmark's own limit: the same clients against the simulator directly
 
-                | C | bound C/L | achieved | ratio | p50 | p99 | non-2xx, failed | cores busy: machine | benchmark JVM |
-                |---|---|---|---|---|---|---|---|---|
+                | C | bound C/L | achieved | ratio | p50 | p99 | non-2xx, failed | cores busy: machine | benchmark JVM | its CPU per request | other processes |
+                |---|---|---|---|---|---|---|---|---|---|---|
                 %s
 
                 ## Verdict
 
                 %s
-                """.formatted(OffsetDateTime.now().withNano(0), Machine.describe(), latency.toMillis(), warmup.toSeconds(),
+                """.formatted(OffsetDateTime.now().withNano(0), Machine.describe(), loadAverage(), latency.toMillis(), serviceWarmup.toSeconds(), warmup.toSeconds(),
                 measured.toSeconds(), overrides(), serviceRows(service), Runtime.getRuntime().availableProcessors(),
                 cpuRows(service), directRows(direct), verdict(direct, service, blockedTotal, blockedAtStart));
         Files.createDirectories(file.getParent());
         Files.writeString(file, text);
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return fields[0] + ", " + fields[1] + ", " + fields[2];
+        } catch (Exception e) {
+            return "unknown";
+        }
     }
 
     private String overrides() {
@@ -93,16 +107,19 @@ final class SessionResults {
     }
 
     private static String cpuRows(List<SessionBenchmark.Pass> passes) {
-        return passes.stream().map(pass -> "| %d | %.2f | %.2f | %.2f | %.2f |".formatted(pass.result().clients(),
-                        pass.cores().machineBusy(), pass.cores().service(), pass.cores().bench(), pass.cores().others()))
+        return passes.stream().map(pass -> "| %d | %.2f | %.2f | %.2f ms | %.2f | %.2f | %.2f | %.2f |".formatted(
+                        pass.result().clients(), pass.cores().machineBusy(), pass.cores().service(),
+                        pass.cpuMillisPerRequest(pass.cores().service()), pass.cores().bench(), pass.cores().postgres(),
+                        pass.cores().kafka(), pass.cores().others()))
                 .collect(Collectors.joining("\n"));
     }
 
     private static String directRows(List<SessionBenchmark.Pass> passes) {
-        return passes.stream().map(pass -> "| %d | %.0f/s | %.0f/s | %.2f | %d ms | %d ms | %d, %d | %.2f | %.2f |"
+        return passes.stream().map(pass -> "| %d | %.0f/s | %.0f/s | %.2f | %d ms | %d ms | %d, %d | %.2f | %.2f | %.2f ms | %.2f |"
                 .formatted(pass.result().clients(), pass.bound(), pass.result().throughput(), pass.ratio(),
                         pass.result().percentile(50).toMillis(), pass.result().percentile(99).toMillis(),
-                        pass.result().non2xx(), pass.result().failed(), pass.cores().machineBusy(), pass.cores().bench()))
+                        pass.result().non2xx(), pass.result().failed(), pass.cores().machineBusy(), pass.cores().bench(),
+                        pass.cpuMillisPerRequest(pass.cores().bench()), pass.cores().others()))
                 .collect(Collectors.joining("\n"));
     }
 
@@ -129,15 +146,21 @@ final class SessionResults {
     private static String reason(SessionBenchmark.Pass generator, SessionBenchmark.Pass service) {
         int cores = Runtime.getRuntime().availableProcessors();
         CpuTime busy = service.cores();
-        String where = ("During the window %.2f of the machine's %d cores were busy: the service %.2f, the benchmark's JVM "
-                + "(load generator and Finch simulator) %.2f, PostgreSQL, the Kafka broker and anything else %.2f.")
-                .formatted(busy.machineBusy(), cores, busy.service(), busy.bench(), busy.others());
+        String where = ("During the window %.2f of the machine's %d cores were busy: the service %.2f (%.2f ms of CPU per "
+                + "request), the benchmark's JVM (load generator and Finch simulator) %.2f, PostgreSQL %.2f, the Kafka "
+                + "broker %.2f, other processes on the machine %.2f.")
+                .formatted(busy.machineBusy(), cores, busy.service(), service.cpuMillisPerRequest(busy.service()),
+                        busy.bench(), busy.postgres(), busy.kafka(), busy.others());
+        double serviceCpuBound = cores * 1000 / service.cpuMillisPerRequest(busy.service());
+        String bound = (" At %.2f ms of CPU per request the service alone, with every core of the machine to itself, "
+                + "would answer at most %.0f requests/s (%.2f of the bound).")
+                .formatted(service.cpuMillisPerRequest(busy.service()), serviceCpuBound, serviceCpuBound / service.bound());
         String saturated = busy.machineBusy() >= 0.9 * cores
                 ? " The cores were saturated: the service gets no more CPU on this machine."
                 : " The cores were not saturated.";
         String alone = generator == null ? "" : " The load generator and simulator alone reached a ratio of %.2f at %.0f/s."
                 .formatted(generator.ratio(), generator.result().throughput());
-        return where + saturated + alone;
+        return where + saturated + bound + alone;
     }
 
     private static SessionBenchmark.Pass find(List<SessionBenchmark.Pass> passes, int clients) {
