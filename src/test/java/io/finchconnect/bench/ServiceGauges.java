@@ -12,13 +12,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Samples the service while a window is measured: heap used and live threads from its {@code /q/metrics},
- * resident memory from {@code /proc/<pid>/status}. Keeps the maximum of each.
+ * Samples the service while a window is measured: heap used, live threads and requests waiting for a database
+ * connection from its {@code /q/metrics}, resident memory from {@code /proc/<pid>/status}. Keeps the maximum of each.
  */
 final class ServiceGauges implements AutoCloseable {
 
     /** Maxima over the samples; -1 where no sample could be read. */
-    record Maxima(long heapUsedBytes, long liveThreads, long rssBytes, int samples) {
+    record Maxima(long heapUsedBytes, long liveThreads, long rssBytes, long databaseQueue, int samples) {
     }
 
     private final URI metrics;
@@ -32,6 +32,7 @@ final class ServiceGauges implements AutoCloseable {
     private long heap = -1;
     private long threads = -1;
     private long rss = -1;
+    private long databaseQueue = -1;
     private int samples;
 
     private ServiceGauges(URI metrics, long pid) {
@@ -46,7 +47,7 @@ final class ServiceGauges implements AutoCloseable {
     }
 
     synchronized Maxima maxima() {
-        return new Maxima(heap, threads, rss, samples);
+        return new Maxima(heap, threads, rss, databaseQueue, samples);
     }
 
     private void sample() {
@@ -55,11 +56,15 @@ final class ServiceGauges implements AutoCloseable {
                     HttpResponse.BodyHandlers.ofString()).body();
             long heapNow = 0;
             long threadsNow = -1;
+            long queueNow = -1;
             for (String line : text.split("\n")) {
                 if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
                     heapNow += (long) value(line);
                 } else if (line.startsWith("jvm_threads_live_threads")) {
                     threadsNow = (long) value(line);
+                } else if (line.startsWith("sql_pool_queue_size{")) {
+                    // Requests waiting for one of the reactive PostgreSQL pool's connections.
+                    queueNow = Math.max(queueNow, (long) value(line));
                 }
             }
             long rssNow = rssBytes();
@@ -67,6 +72,7 @@ final class ServiceGauges implements AutoCloseable {
                 heap = Math.max(heap, heapNow);
                 threads = Math.max(threads, threadsNow);
                 rss = Math.max(rss, rssNow);
+                databaseQueue = Math.max(databaseQueue, queueNow);
                 samples++;
             }
         } catch (Exception e) {

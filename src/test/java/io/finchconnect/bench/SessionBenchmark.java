@@ -198,9 +198,10 @@ public final class SessionBenchmark {
                 pass.cores().machineBusy(), pass.cores().service(), pass.cpuMillisPerRequest(pass.cores().service()),
                 pass.cores().bench(), pass.cpuMillisPerRequest(pass.cores().bench()), pass.cores().postgres(),
                 pass.cores().kafka(), pass.cores().others(),
-                pass.gauges() == null ? "" : "; heap max %d MiB, threads max %d, RSS max %d MiB, blocked warnings %d"
+                pass.gauges() == null ? "" : ("; heap max %d MiB, threads max %d, RSS max %d MiB, "
+                        + "waiting for a DB connection max %d, blocked warnings %d")
                         .formatted(pass.gauges().heapUsedBytes() >> 20, pass.gauges().liveThreads(),
-                                pass.gauges().rssBytes() >> 20, pass.blockedWarnings()));
+                                pass.gauges().rssBytes() >> 20, pass.gauges().databaseQueue(), pass.blockedWarnings()));
     }
 
     static void log(String format, Object... args) {

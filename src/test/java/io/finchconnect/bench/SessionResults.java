@@ -44,8 +44,8 @@ final class SessionResults {
                 load generator run in or beside the benchmark's JVM; the service is the production jar (`-Xmx256m`, the heap
                 deploy/base gives it: 512Mi limit, `MaxRAMPercentage=50`) with its production configuration. All on one machine.
 
-                Run: %s. Machine: %s. Load average when the run ended: %s (other work shares the cores: see "other
-                processes" below).
+                Run: %s. Machine: %s. Load average when the run ended: %s
+                (other work shares the cores: see "other processes" below).
 
                 Finch latency L = %d ms on `POST /connect/sessions` (a timer in the simulator). Closed loop: each of C
                 clients sends its next request when the previous answer arrived, over its own keep-alive connection; a new
@@ -55,8 +55,8 @@ final class SessionResults {
 
                 ## Through the service: `POST /v1/connect/sessions`
 
-                | C | bound C/L | achieved | ratio | p50 | p99 | non-2xx, failed | max heap used | max live threads | max RSS | "has been blocked" warnings |
-                |---|---|---|---|---|---|---|---|---|---|---|
+                | C | bound C/L | achieved | ratio | p50 | p99 | non-2xx, failed | max heap used | max live threads | max RSS | max waiting for a DB connection | "has been blocked" warnings |
+                |---|---|---|---|---|---|---|---|---|---|---|---|
                 %s
 
                 Cores busy during the measured window (average; the machine has %d):
@@ -98,11 +98,12 @@ final class SessionResults {
     }
 
     private static String serviceRows(List<SessionBenchmark.Pass> passes) {
-        return passes.stream().map(pass -> "| %d | %.0f/s | %.0f/s | **%.2f** | %d ms | %d ms | %d, %d | %d MiB | %d | %d MiB | %d |"
+        return passes.stream().map(pass -> "| %d | %.0f/s | %.0f/s | **%.2f** | %d ms | %d ms | %d, %d | %d MiB | %d | %d MiB | %d | %d |"
                 .formatted(pass.result().clients(), pass.bound(), pass.result().throughput(), pass.ratio(),
                         pass.result().percentile(50).toMillis(), pass.result().percentile(99).toMillis(),
                         pass.result().non2xx(), pass.result().failed(), pass.gauges().heapUsedBytes() >> 20,
-                        pass.gauges().liveThreads(), pass.gauges().rssBytes() >> 20, pass.blockedWarnings()))
+                        pass.gauges().liveThreads(), pass.gauges().rssBytes() >> 20, pass.gauges().databaseQueue(),
+                        pass.blockedWarnings()))
                 .collect(Collectors.joining("\n"));
     }
 
