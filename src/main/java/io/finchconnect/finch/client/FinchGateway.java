@@ -10,6 +10,8 @@ import java.util.concurrent.TimeUnit;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.jboss.resteasy.reactive.client.api.QuarkusRestClientProperties;
+
 import io.finchconnect.finch.config.FinchConfig;
 import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
 import io.smallrye.mutiny.Uni;
@@ -35,6 +37,8 @@ public class FinchGateway {
                 .connectTimeout(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 // A backstop only: the policy's timeout fires first and cancels the request.
                 .readTimeout(config.requestTimeout().toMillis() * 2, TimeUnit.MILLISECONDS)
+                // The client's default of 50 would cap the service at 50 / Finch's latency calls per second.
+                .property(QuarkusRestClientProperties.CONNECTION_POOL_SIZE, config.connectionPoolSize())
                 .build(FinchClient.class);
         this.basicAuthorization = "Basic " + Base64.getEncoder().encodeToString(
                 (config.clientId() + ":" + config.clientSecret()).getBytes(StandardCharsets.UTF_8));

@@ -37,6 +37,13 @@ public interface FinchConfig {
     @WithDefault("3s")
     Duration connectTimeout();
 
+    /**
+     * Connections to Finch kept per instance, hence Finch calls in flight at once; further calls wait for one.
+     * Each call holds its connection for Finch's whole latency, so throughput is at most this over the latency.
+     */
+    @WithDefault("1000")
+    int connectionPoolSize();
+
     Retry retry();
 
     CircuitBreaker circuitBreaker();
