@@ -90,7 +90,9 @@ public final class SessionBenchmark {
                 WARMUP.toSeconds(), MEASURED.toSeconds(), ServiceProcess.JAR);
         List<Pass> direct = new ArrayList<>();
         List<Pass> service = new ArrayList<>();
-        try (ServiceProcess process = ServiceProcess.start(environment, "bench-sessions").awaitReady()) {
+        DeployedMemory deployed = DeployedMemory.read();
+        log("service JVM options from %s: %s", DeployedMemory.DEPLOYMENT, String.join(" ", deployed.jvmOptions()));
+        try (ServiceProcess process = ServiceProcess.start(environment, "bench-sessions", deployed.jvmOptions()).awaitReady()) {
             long blockedAtStart = blockedWarnings(process);
             int warmupClients = CLIENTS.get(0);
             report("service warm-up (not counted)",

@@ -41,8 +41,8 @@ final class SessionResults {
                 `100,1000,2000`, `-Dbench.warmup-seconds` default 5, `-Dbench.measure-seconds` default 20,
                 `-Dbench.service-warmup-seconds` default 20, `-Dbench.env.NAME=value` sets a service variable). Produced by
                 `io.finchconnect.bench.SessionBenchmark`. Embedded PostgreSQL, a KRaft broker, the Finch simulator and the
-                load generator run in or beside the benchmark's JVM; the service is the production jar (`-Xmx256m`, the heap
-                deploy/base gives it: 512Mi limit, `MaxRAMPercentage=50`) with its production configuration. All on one machine.
+                load generator run in or beside the benchmark's JVM; the service is the production jar, with the memory flags
+                of deploy/base/deployment.yaml (`-XX:MaxRAM` = its memory limit), with its production configuration. All on one machine.
 
                 Run: %s. Machine: %s. Load average when the run ended: %s
                 (other work shares the cores: see "other processes" below).
