@@ -4,12 +4,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+
+import io.finchconnect.testing.ServiceProcess;
 
 /**
  * Samples the service while a window is measured: heap used, live threads and requests waiting for a database
@@ -22,7 +22,7 @@ final class ServiceGauges implements AutoCloseable {
     }
 
     private final URI metrics;
-    private final Path status;
+    private final long pid;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "bench-service-gauges");
@@ -37,7 +37,7 @@ final class ServiceGauges implements AutoCloseable {
 
     private ServiceGauges(URI metrics, long pid) {
         this.metrics = metrics;
-        this.status = Path.of("/proc", String.valueOf(pid), "status");
+        this.pid = pid;
     }
 
     static ServiceGauges sampleEvery(Duration period, URI metrics, long pid) {
@@ -83,9 +83,8 @@ final class ServiceGauges implements AutoCloseable {
         }
     }
 
-    private long rssBytes() throws Exception {
-        return Files.readAllLines(status).stream().filter(line -> line.startsWith("VmRSS:"))
-                .map(line -> Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024).findFirst().orElse(-1L);
+    private long rssBytes() {
+        return ServiceProcess.rssKib(pid) * 1024;
     }
 
     private static double value(String line) {

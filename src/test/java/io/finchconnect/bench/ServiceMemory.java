@@ -4,13 +4,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+
+import io.finchconnect.testing.ServiceProcess;
 
 /**
  * The service process's memory: resident set size from {@code /proc/<pid>/status} (Linux) and the JVM's heap
@@ -60,13 +60,7 @@ final class ServiceMemory implements AutoCloseable {
     }
 
     private long rssKib() {
-        try {
-            return Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status")).stream()
-                    .filter(line -> line.startsWith("VmRSS:")).findFirst()
-                    .map(line -> Long.parseLong(line.replaceAll("[^0-9]", ""))).orElse(0L);
-        } catch (Exception e) {
-            return 0;
-        }
+        return ServiceProcess.rssKib(pid);
     }
 
     /** Used, committed and max heap in bytes, summed over the heap's pools; zeros when unreadable. */

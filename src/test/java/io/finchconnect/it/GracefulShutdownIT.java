@@ -46,10 +46,10 @@ class GracefulShutdownIT {
         List<Reply> replies;
         try (ServiceProcess first = ServiceProcess.start(environment, "shutdown-first").awaitReady()) {
             connections = ledger.insertConnected("shutdown", CONNECTIONS);
-            long idleRss = rssKib(first.pid());
+            long idleRss = ServiceProcess.rssKib(first.pid());
             AtomicLong peakRss = new AtomicLong(idleRss);
             ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-            sampler.scheduleAtFixedRate(() -> peakRss.accumulateAndGet(rssKib(first.pid()), Math::max), 0, 200,
+            sampler.scheduleAtFixedRate(() -> peakRss.accumulateAndGet(ServiceProcess.rssKib(first.pid()), Math::max), 0, 200,
                     TimeUnit.MILLISECONDS);
             try (WebhookLoad load = WebhookLoad.start(first.url(""), TestStack.get().config().get("finch.webhook-secrets"),
                     connections, CLIENTS, 1)) {
@@ -68,17 +68,6 @@ class GracefulShutdownIT {
         try (ServiceProcess second = ServiceProcess.start(environment, "shutdown-second").awaitReady()) {
             DeliveryAudit.assertNothingHalfWritten(ledger, replies);
             DeliveryAudit.assertEveryEventDeliveredInOrder(ledger, connections, Duration.ofSeconds(90));
-        }
-    }
-
-    /** Resident memory of a process, from /proc (Linux), in KiB; 0 where it cannot be read. */
-    private static long rssKib(long pid) {
-        try {
-            return Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status")).stream()
-                    .filter(line -> line.startsWith("VmRSS:")).findFirst()
-                    .map(line -> Long.parseLong(line.replaceAll("[^0-9]", ""))).orElse(0L);
-        } catch (Exception e) {
-            return 0;
         }
     }
 

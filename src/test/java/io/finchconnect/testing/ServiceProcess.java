@@ -133,6 +133,17 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    /** Resident memory of a process, from /proc (Linux), in KiB; 0 where it cannot be read. */
+    public static long rssKib(long pid) {
+        try {
+            return Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status")).stream()
+                    .filter(line -> line.startsWith("VmRSS:")).findFirst()
+                    .map(line -> Long.parseLong(line.replaceAll("[^0-9]", ""))).orElse(0L);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
