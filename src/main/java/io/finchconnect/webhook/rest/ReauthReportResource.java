@@ -21,9 +21,9 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
+import io.finchconnect.common.problem.ProblemException;
 import io.finchconnect.common.validation.RequestChecks;
 import io.finchconnect.connection.Connection;
-import io.finchconnect.common.problem.ProblemException;
 import io.finchconnect.webhook.FinchEvent;
 import io.finchconnect.webhook.IncomingEventHandler;
 import io.finchconnect.webhook.IncomingEventHandler.Channel;
@@ -61,11 +61,12 @@ public class ReauthReportResource {
         String reportId = "report_" + UUID.randomUUID();
         FinchEvent event = new FinchEvent(connectionId, null, null, null, "account.updated",
                 JsonNodeFactory.instance.objectNode().put("status", "reauth"));
-        // Checked first, so a refused report is not recorded as an event; counted in a session of its own, not
-        // loaded into the handler's, which locks the connection itself.
-        return Panache.withSession(() -> Connection.count("connectionId", connectionId))
+        // Checked first, so a refused report is not recorded as an event; read in a session of its own, not
+        // loaded into the handler's, which locks the connection itself. By id: no query text for Hibernate to
+        // parse on the event loop.
+        return Panache.withSession(() -> Connection.findById(connectionId))
                 .invoke(found -> {
-                    if (found == 0) {
+                    if (found == null) {
                         throw ProblemException.notFound("No connection " + connectionId);
                     }
                 })
