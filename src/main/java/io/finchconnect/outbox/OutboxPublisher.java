@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -27,6 +29,13 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * Sends outbox rows to Kafka as CloudEvents 1.0 in binary mode, with an idempotent producer and acks=all,
  * and reports each row's outcome once the broker acknowledged or refused it.
+ * <p>
+ * Strict per-key order on first delivery: a key has at most one record in the producer at a time, and its
+ * next row is sent only once the previous one was acknowledged. Once a row of a key failed, the key is
+ * blocked: its later rows are held back (never handed to the producer) until the relay has settled the
+ * failure and {@linkplain #unblock(Set) unblocks} it. Even the idempotent producer does not make a failed
+ * record fail the records behind it (a broker that refuses one batch as too large splits it and takes the
+ * rest), so sending a key's rows back to back could put a later row on the topic before an earlier one.
  */
 public final class OutboxPublisher implements AutoCloseable {
 
@@ -34,6 +43,10 @@ public final class OutboxPublisher implements AutoCloseable {
 
     private final Producer<String, byte[]> producer;
     private final String topic;
+    /** The last row handed over per key, until it has an outcome; touched only on the sender thread. */
+    private final Map<String, CompletableFuture<SendOutcome>> lastOfKey = new HashMap<>();
+    /** Keys with a failed row not yet settled by the relay; written by the producer's callbacks too. */
+    private final Set<String> blocked = ConcurrentHashMap.newKeySet();
     // KafkaProducer.send blocks while it waits for metadata or buffer space; never on an event loop.
     private final ExecutorService sender = Executors.newSingleThreadExecutor(runnable -> {
         Thread thread = new Thread(runnable, "outbox-kafka-sender");
@@ -42,9 +55,14 @@ public final class OutboxPublisher implements AutoCloseable {
     });
 
     public OutboxPublisher(Map<String, Object> kafkaConfig, String topic, Duration sendTimeout) {
+        this(new KafkaProducer<>(producerConfig(kafkaConfig, sendTimeout), new StringSerializer(),
+                new ByteArraySerializer()), topic);
+    }
+
+    /** Over a producer made elsewhere (configured with {@link #producerConfig}), e.g. one that fails chosen records. */
+    public OutboxPublisher(Producer<String, byte[]> producer, String topic) {
+        this.producer = producer;
         this.topic = topic;
-        this.producer = new KafkaProducer<>(producerConfig(kafkaConfig, sendTimeout), new StringSerializer(),
-                new ByteArraySerializer());
     }
 
     public static Map<String, Object> producerConfig(Map<String, Object> kafkaConfig, Duration sendTimeout) {
@@ -66,8 +84,9 @@ public final class OutboxPublisher implements AutoCloseable {
     }
 
     /**
-     * Starts sending the batch, in order, now; the future completes when every row has an outcome, listed in
-     * the batch's order.
+     * Starts sending the batch, in order per key, now; the future completes when every row has an outcome
+     * (sent, failed, or held back behind a failed row of its key), listed in the batch's order. Batches may
+     * overlap: a row waits for the outcome of its key's previous row, whichever batch that was in.
      */
     public CompletableFuture<List<SendOutcome>> send(List<OutboxMessage> batch) {
         return CompletableFuture.supplyAsync(() -> sendAll(batch), sender)
@@ -75,19 +94,51 @@ public final class OutboxPublisher implements AutoCloseable {
                         .handle((ignored, failure) -> futures.stream().map(CompletableFuture::join).toList()));
     }
 
+    /** Lets the keys' rows go again; the relay calls it once their failures are settled and nothing is in flight. */
+    public void unblock(Set<String> keys) {
+        blocked.removeAll(keys);
+    }
+
+    /** After the relay lost track of a batch (its step failed) and that batch's outcomes are all in. */
+    public void unblockAll() {
+        blocked.clear();
+    }
+
     private List<CompletableFuture<SendOutcome>> sendAll(List<OutboxMessage> batch) {
         List<CompletableFuture<SendOutcome>> futures = new ArrayList<>(batch.size());
+        lastOfKey.values().removeIf(CompletableFuture::isDone);
         for (OutboxMessage message : batch) {
+            CompletableFuture<SendOutcome> previous = lastOfKey.get(message.key());
             CompletableFuture<SendOutcome> outcome = new CompletableFuture<>();
-            try {
-                producer.send(toRecord(message), (metadata, error) -> outcome.complete(
-                        error == null ? SendOutcome.sent(message) : SendOutcome.failed(message, error)));
-            } catch (RuntimeException e) {
-                outcome.complete(SendOutcome.failed(message, e));
+            if (previous == null) {
+                sendUnlessBlocked(message, outcome);
+            } else {
+                // Not on the producer's I/O thread that completes previous: send() may block there.
+                previous.whenCompleteAsync((ignored, failure) -> sendUnlessBlocked(message, outcome), sender);
             }
+            lastOfKey.put(message.key(), outcome);
             futures.add(outcome);
         }
         return futures;
+    }
+
+    private void sendUnlessBlocked(OutboxMessage message, CompletableFuture<SendOutcome> outcome) {
+        if (blocked.contains(message.key())) {
+            outcome.complete(SendOutcome.heldBack(message));
+            return;
+        }
+        try {
+            producer.send(toRecord(message), (metadata, error) -> {
+                if (error != null) {
+                    // Before completing: whatever waits on this outcome must find the key blocked.
+                    blocked.add(message.key());
+                }
+                outcome.complete(error == null ? SendOutcome.sent(message) : SendOutcome.failed(message, error));
+            });
+        } catch (RuntimeException e) {
+            blocked.add(message.key());
+            outcome.complete(SendOutcome.failed(message, e));
+        }
     }
 
     ProducerRecord<String, byte[]> toRecord(OutboxMessage message) {
@@ -118,8 +169,13 @@ public final class OutboxPublisher implements AutoCloseable {
         sender.shutdown();
     }
 
-    /** What happened to one row: sent, failed through its own fault (may park), or failed through Kafka's. */
+    /**
+     * What happened to one row: sent, failed through its own fault (may park), failed through Kafka's, or held
+     * back unsent because an earlier row of its key failed.
+     */
     public record SendOutcome(OutboxMessage message, Throwable error) {
+
+        private static final Throwable HELD_BACK = new IllegalStateException("held back behind an earlier row of its key");
 
         static SendOutcome sent(OutboxMessage message) {
             return new SendOutcome(message, null);
@@ -129,8 +185,17 @@ public final class OutboxPublisher implements AutoCloseable {
             return new SendOutcome(message, error);
         }
 
+        static SendOutcome heldBack(OutboxMessage message) {
+            return new SendOutcome(message, HELD_BACK);
+        }
+
         public boolean isSent() {
             return error == null;
+        }
+
+        /** Never handed to the producer: not a failure of its own, nor Kafka's. */
+        public boolean isHeldBack() {
+            return error == HELD_BACK;
         }
 
         /** A row that Kafka will never take as it is; anything else is the broker's or the network's trouble. */

@@ -133,13 +133,20 @@ public final class OutboxRelay {
         }, failure -> {
             busy = false;
             // Whatever was in flight stays unmarked: the next leader publishes it again with the same ce_id.
+            InFlight abandoned = inFlight;
             inFlight = null;
             carriedKeys = Set.of();
-            step.complete(null);
             Duration delay = backoff.next();
             LOG.warnf("Outbox relay step failed (%s); retrying in %d ms", failure.toString(), delay.toMillis());
             LOG.debug("Outbox relay step failure", failure);
-            closeConnection().subscribe().with(ignored -> schedule(delay), ignored -> schedule(delay));
+            // The keys it blocked stay blocked until its outcomes are in: only then is nothing of them in flight.
+            closeConnection().chain(() -> abandon(abandoned)).subscribe().with(ignored -> {
+                step.complete(null);
+                schedule(delay);
+            }, ignored -> {
+                step.complete(null);
+                schedule(delay);
+            });
         });
     }
 
@@ -217,18 +224,36 @@ public final class OutboxRelay {
                 .map(settled -> {
                     if (!settled.blockedKeys().isEmpty()) {
                         carriedKeys = settled.blockedKeys();
+                        return Duration.ZERO;
                     }
                     return nextDelay(settled, inFlight != null);
                 });
     }
 
+    /**
+     * Settles the batch in flight with the keys that failed in the batch before, claiming nothing new; then
+     * nothing is in flight and every failure is recorded, so the failed keys can go again: the next claim
+     * starts each of them at its oldest pending row (a parked row keeps its key out of the claim).
+     */
     private Uni<Duration> drain() {
         InFlight draining = inFlight;
         Set<String> carried = carriedKeys;
         inFlight = null;
         carriedKeys = Set.of();
         Uni<Settled> settled = draining == null ? Uni.createFrom().item(Settled.NOTHING) : settle(draining, carried);
-        return settled.map(result -> result.kafkaError() ? backoff.next() : Duration.ZERO);
+        return settled.map(result -> {
+            publisher.unblock(carried);
+            publisher.unblock(result.blockedKeys());
+            // A pause before the failed rows go again, so a row that fails at once does not spin the relay.
+            return result.kafkaError() ? backoff.next() : settings.backoffInitial();
+        });
+    }
+
+    private Uni<Void> abandon(InFlight abandoned) {
+        Uni<Void> outcomesIn = abandoned == null ? Uni.createFrom().voidItem()
+                : Uni.createFrom().completionStage(abandoned.outcomes()).replaceWithVoid()
+                        .onFailure().recoverWithNull();
+        return outcomesIn.emitOn(command -> context.runOnContext(command)).invoke(publisher::unblockAll);
     }
 
     private Duration nextDelay(Settled settled, boolean moreInFlight) {
@@ -247,16 +272,23 @@ public final class OutboxRelay {
             return Uni.createFrom().nullItem();
         }
         List<Long> exhausted = new ArrayList<>();
+        Set<String> exhaustedKeys = new HashSet<>();
+        List<Long> behindExhausted = new ArrayList<>();
         List<OutboxMessage> batch = new ArrayList<>(claimed.size());
         for (OutboxMessage message : claimed) {
-            if (message.attempts() > settings.maxAttempts()) {
+            if (exhaustedKeys.contains(message.key())) {
+                // Parked with it by the claim's own rule from the next claim on; not sent now either.
+                behindExhausted.add(message.id());
+            } else if (message.attempts() > settings.maxAttempts()) {
                 exhausted.add(message.id());
+                exhaustedKeys.add(message.key());
             } else {
                 batch.add(message);
             }
         }
         return OutboxStore.parkExhausted(connection, exhausted)
                 .invoke(parked -> listener.parked(parked))
+                .chain(() -> OutboxStore.release(connection, behindExhausted, null))
                 .map(ignored -> new InFlight(batch, publisher.send(batch)));
     }
 
@@ -270,8 +302,8 @@ public final class OutboxRelay {
         listener.published(result.sent());
         listener.failed(result.failed());
         Uni<Void> recorded = OutboxStore.markSent(connection, result.sentIds())
-                .chain(() -> OutboxStore.release(connection, result.released(),
-                        result.kafkaError() == null ? "sent again after an earlier row of its key failed" : result.kafkaError()))
+                .chain(() -> OutboxStore.release(connection, result.failedByKafka(), result.kafkaError()))
+                .chain(() -> OutboxStore.release(connection, result.heldBack(), null))
                 .replaceWithVoid();
         for (SendOutcome fault : result.rowFaults()) {
             recorded = recorded.chain(() -> OutboxStore.recordFailure(connection, fault.message().id(),
@@ -286,8 +318,8 @@ public final class OutboxRelay {
                     .replaceWithVoid());
         }
         if (result.kafkaError() != null) {
-            LOG.warnf("Kafka did not take %d outbox rows (%s); they wait for the next attempt", result.released().size(),
-                    result.kafkaError());
+            LOG.warnf("Kafka did not take %d outbox rows (%s); they and %d rows of their keys behind them wait for the "
+                    + "next attempt", result.failedByKafka().size(), result.kafkaError(), result.heldBack().size());
         }
         return recorded.replaceWith(new Settled(result.blockedKeys(), result.kafkaError() != null,
                 !result.rowFaults().isEmpty()));
@@ -301,38 +333,47 @@ public final class OutboxRelay {
     }
 
     /**
-     * How a batch's outcomes settle. After a row of some key failed, the later rows of that key are released
-     * even if Kafka took them: they go again after the failed one, so the newest delivery of a key is in order.
-     * Keys carried in from the batch before are treated as failed from the start.
+     * How a batch's outcomes settle. The publisher never sends a row behind a failed row of its key, so a row
+     * is sent (marked), failed by Kafka (released: the attempt is given back), failed through its own fault
+     * (recorded, may park) or held back (released). Keys carried in from the batch before were blocked from
+     * the start: anything of theirs is held back.
      */
-    record BatchResult(List<SendOutcome> sent, List<Long> released, List<SendOutcome> rowFaults, int failed,
-                       String kafkaError, Set<String> blockedKeys) {
+    record BatchResult(List<SendOutcome> sent, List<Long> failedByKafka, List<Long> heldBack, List<SendOutcome> rowFaults,
+                       int failed, String kafkaError, Set<String> blockedKeys) {
 
         static BatchResult of(List<SendOutcome> outcomes, Set<String> carried) {
             List<SendOutcome> sent = new ArrayList<>();
-            List<Long> released = new ArrayList<>();
+            List<Long> failedByKafka = new ArrayList<>();
+            List<Long> heldBack = new ArrayList<>();
             List<SendOutcome> rowFaults = new ArrayList<>();
-            Set<String> blockedKeys = new HashSet<>(carried);
+            Set<String> blockedKeys = new HashSet<>();
             String kafkaError = null;
             int failed = 0;
+            for (OutboxMessage message : outcomes.stream().map(SendOutcome::message).toList()) {
+                if (carried.contains(message.key())) {
+                    blockedKeys.add(message.key());
+                }
+            }
             for (SendOutcome outcome : outcomes) {
                 String key = outcome.message().key();
-                failed += outcome.isSent() ? 0 : 1;
-                if (blockedKeys.contains(key)) {
-                    released.add(outcome.message().id());
-                } else if (outcome.isSent()) {
+                if (outcome.isSent()) {
                     sent.add(outcome);
+                } else if (outcome.isHeldBack()) {
+                    heldBack.add(outcome.message().id());
+                    blockedKeys.add(key);
                 } else if (outcome.isRowAtFault()) {
+                    failed++;
                     rowFaults.add(outcome);
                     blockedKeys.add(key);
                 } else {
-                    released.add(outcome.message().id());
+                    failed++;
+                    failedByKafka.add(outcome.message().id());
                     blockedKeys.add(key);
                     kafkaError = outcome.errorSummary();
                 }
             }
             blockedKeys.removeAll(carried);
-            return new BatchResult(sent, released, rowFaults, failed, kafkaError, Set.copyOf(blockedKeys));
+            return new BatchResult(sent, failedByKafka, heldBack, rowFaults, failed, kafkaError, Set.copyOf(blockedKeys));
         }
 
         List<Long> sentIds() {

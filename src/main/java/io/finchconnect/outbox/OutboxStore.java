@@ -21,16 +21,27 @@ import io.vertx.mutiny.sqlclient.Tuple;
  */
 public final class OutboxStore {
 
-    /** Counts the attempt when the row is claimed, so a relay that crashes on a row still reaches the limit. */
+    /**
+     * Counts the attempt when the row is claimed, so a relay that crashes on a row still reaches the limit.
+     * A parked row holds back the later rows of its key until it is re-queued or skipped.
+     */
     private static final String CLAIM = """
             UPDATE outbox SET attempts = attempts + 1
-            WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND parked_at IS NULL AND NOT (id = ANY($2))
-                         ORDER BY id LIMIT $1)
+            WHERE id IN (SELECT o.id FROM outbox o
+                         WHERE o.sent_at IS NULL AND o.parked_at IS NULL AND NOT (o.id = ANY($2))
+                           AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.parked_at IS NOT NULL
+                                           AND p.message_key = o.message_key AND p.id < o.id)
+                         ORDER BY o.id LIMIT $1)
             RETURNING id, event_id, message_key, event_type, payload::text AS payload, headers::text AS headers, created_at, attempts
             """;
     private static final String MARK_SENT = "UPDATE outbox SET sent_at = now() WHERE id = ANY($1)";
-    /** The failure was Kafka's, not the row's: give the claim back so an outage never parks rows. */
-    private static final String RELEASE = "UPDATE outbox SET attempts = attempts - 1, last_error = $2 WHERE id = ANY($1)";
+    /**
+     * The failure was Kafka's, or the row was held back behind a failed row of its key, not the row's own:
+     * give the claim back so an outage never parks rows. A held-back row keeps its last error.
+     */
+    private static final String RELEASE = """
+            UPDATE outbox SET attempts = attempts - 1, last_error = coalesce($2, last_error) WHERE id = ANY($1)
+            """;
     private static final String RECORD_FAILURE = """
             UPDATE outbox SET last_error = $2, parked_at = CASE WHEN attempts >= $3 THEN now() END
             WHERE id = $1 RETURNING parked_at IS NOT NULL AS parked
@@ -55,6 +66,12 @@ public final class OutboxStore {
             """;
     private static final String REQUEUE = """
             UPDATE outbox SET parked_at = NULL, attempts = 0 WHERE parked_at IS NOT NULL AND (event_id = $1 OR $1 IS NULL)
+            """;
+
+    /** Never published: the key's later rows go on without it. The row stays until retention, as the audit. */
+    private static final String SKIP = """
+            UPDATE outbox SET parked_at = NULL, sent_at = now(), skipped_at = now(), skipped_by = $2
+            WHERE parked_at IS NOT NULL AND event_id = $1
             """;
 
     private OutboxStore() {
@@ -115,6 +132,11 @@ public final class OutboxStore {
     /** Puts parked rows back in the queue with fresh attempts: one by event id, or all when {@code eventId} is null. */
     public static Uni<Integer> requeue(SqlClient client, UUID eventId) {
         return client.preparedQuery(REQUEUE).execute(Tuple.of(eventId)).map(RowSet::rowCount);
+    }
+
+    /** Skips one parked row for good, recording who did it; returns how many rows that was (0 or 1). */
+    public static Uni<Integer> skip(SqlClient client, UUID eventId, String operator) {
+        return client.preparedQuery(SKIP).execute(Tuple.of(eventId, operator)).map(RowSet::rowCount);
     }
 
     private static List<OutboxMessage> toMessages(RowSet<Row> rows) {

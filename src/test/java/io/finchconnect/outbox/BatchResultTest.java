@@ -18,12 +18,13 @@ import io.finchconnect.outbox.OutboxRelay.BatchResult;
 class BatchResultTest {
 
     @Test
-    void laterRowsOfAKeyWhoseRowFailedAreReleasedEvenIfKafkaTookThem() {
+    void aRowThatKafkaDidNotTakeIsReleasedAndBlocksItsKeyWhileHeldBackRowsAreNotFailures() {
         BatchResult result = BatchResult.of(List.of(
-                sent(1, "a"), failed(2, "a", new TimeoutException("broker gone")), sent(3, "b"), sent(4, "a")), Set.of());
+                sent(1, "a"), failed(2, "a", new TimeoutException("broker gone")), sent(3, "b"), heldBack(4, "a")), Set.of());
 
         assertThat(result.sentIds()).containsExactly(1L, 3L);
-        assertThat(result.released()).containsExactly(2L, 4L);
+        assertThat(result.failedByKafka()).containsExactly(2L);
+        assertThat(result.heldBack()).containsExactly(4L);
         assertThat(result.kafkaError()).contains("TimeoutException");
         assertThat(result.blockedKeys()).containsExactly("a");
         assertThat(result.failed()).isEqualTo(1);
@@ -32,21 +33,26 @@ class BatchResultTest {
     @Test
     void aRowThatKafkaRefusesItselfIsARowFaultNotAnOutage() {
         BatchResult result = BatchResult.of(List.of(
-                failed(1, "a", new RecordTooLargeException("too large")), sent(2, "a"), sent(3, "b")), Set.of());
+                failed(1, "a", new RecordTooLargeException("too large")), heldBack(2, "a"), sent(3, "b")), Set.of());
 
         assertThat(result.rowFaults()).extracting(outcome -> outcome.message().id()).containsExactly(1L);
         assertThat(result.kafkaError()).isNull();
-        assertThat(result.released()).containsExactly(2L);
+        assertThat(result.heldBack()).containsExactly(2L);
         assertThat(result.sentIds()).containsExactly(3L);
+        assertThat(result.blockedKeys()).containsExactly("a");
     }
 
     @Test
-    void keysCarriedFromTheBatchBeforeAreReleasedAndNotCarriedFurther() {
-        BatchResult result = BatchResult.of(List.of(sent(5, "a"), sent(6, "b")), Set.of("a"));
+    void keysCarriedFromTheBatchBeforeAreHeldBackAndNotCarriedFurther() {
+        BatchResult result = BatchResult.of(List.of(heldBack(5, "a"), sent(6, "b")), Set.of("a"));
 
-        assertThat(result.released()).containsExactly(5L);
+        assertThat(result.heldBack()).containsExactly(5L);
         assertThat(result.sentIds()).containsExactly(6L);
         assertThat(result.blockedKeys()).as("the drain ends the chain").isEmpty();
+    }
+
+    private static SendOutcome heldBack(long id, String key) {
+        return SendOutcome.heldBack(message(id, key));
     }
 
     private static SendOutcome sent(long id, String key) {

@@ -29,8 +29,8 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 
 /**
- * Operator endpoints for rows the relay parked: list them, and put them back in the queue once the cause is
- * fixed.
+ * Operator endpoints for rows the relay parked: list them, put them back in the queue once the cause is
+ * fixed, or skip one for good. A parked row holds back the later rows of its key until one of these.
  */
 @Path("/v1/admin/outbox/parked")
 @Produces(MediaType.APPLICATION_JSON)
@@ -77,6 +77,25 @@ public class OutboxAdminResource {
     }
 
     @POST
+    @Path("/{event_id}/skip")
+    @Operation(summary = "Give up on one parked row: it is never published, and the later rows of its key go on",
+            description = "Audited: the operator and the time are logged and kept on the row until retention.")
+    @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "skipped", value = """
+            {"skipped": 1}""")))
+    @APIResponse(responseCode = "404", description = "No parked row with this event id")
+    public Uni<SkipResult> skipOne(@PathParam("event_id") String eventId) {
+        UUID id = parseEventId(eventId);
+        String operator = identity.getPrincipal().getName();
+        return OutboxStore.skip(pool, id, operator).map(count -> {
+            if (count == 0) {
+                throw ProblemException.notFound("No parked outbox row with event id " + id);
+            }
+            LOG.warnf("Outbox event %s skipped by %s: it will never be published", id, operator);
+            return new SkipResult(count);
+        });
+    }
+
+    @POST
     @Path("/requeue")
     @Operation(summary = "Put every parked row back in the queue")
     @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "requeued", value = """
@@ -97,5 +116,8 @@ public class OutboxAdminResource {
     }
 
     public record RequeueResult(int requeued) {
+    }
+
+    public record SkipResult(int skipped) {
     }
 }
