@@ -101,7 +101,7 @@ public final class SessionBenchmark {
                 direct.add(measure(simulatorTarget(clients), clients, process, null, MEASURED));
                 report("generator + simulator alone", direct.get(direct.size() - 1));
                 long before = blockedWarnings(process);
-                Pass pass = measure(serviceTarget(process, clients), clients, process, process.url("/q/metrics"), MEASURED);
+                Pass pass = measure(serviceTarget(process, clients), clients, process, process.managementUrl("/q/metrics"), MEASURED);
                 pass = new Pass(pass.result(), pass.cores(), pass.gauges(), blockedWarnings(process) - before);
                 service.add(pass);
                 report("through the service", pass);

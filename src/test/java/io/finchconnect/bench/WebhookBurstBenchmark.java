@@ -61,7 +61,7 @@ public final class WebhookBurstBenchmark {
         log("service JVM options from %s: %s", DeployedMemory.DEPLOYMENT, String.join(" ", deployed.jvmOptions()));
         try (ServiceProcess service = ServiceProcess.start(ServiceProcess.environmentFor(stack), "bench-webhooks",
                 deployed.jvmOptions()).awaitReady();
-             ServiceMemory memory = new ServiceMemory(service.pid(), service.url("/q/metrics"))) {
+             ServiceMemory memory = new ServiceMemory(service.pid(), service.managementUrl("/q/metrics"))) {
             // After start-up: the service's migrations created the schema.
             long setup = System.nanoTime();
             List<String> connections = KnownConnections.create(vertx, stack, CONNECTIONS);

@@ -60,7 +60,8 @@ final class ApplicationProperties {
 
     /** The health check paths SmallRye Health serves with this configuration (Quarkus defaults otherwise). */
     String healthPath(String check) {
-        String root = "/" + value("quarkus.http.non-application-root-path", "q").replaceAll("^/|/$", "");
+        String root = "/" + (managementEnabled() ? value("quarkus.management.root-path", "q")
+                : value("quarkus.http.non-application-root-path", "q")).replaceAll("^/|/$", "");
         String health = value("quarkus.smallrye-health.root-path", "health").replaceAll("^/|/$", "");
         String sub = switch (check) {
             case "live" -> value("quarkus.smallrye-health.liveness-path", "live");
@@ -69,6 +70,11 @@ final class ApplicationProperties {
             default -> throw new IllegalArgumentException(check);
         };
         return root + "/" + health + "/" + sub.replaceAll("^/", "");
+    }
+
+    /** Whether health and metrics are on Quarkus' management interface (its own port) rather than the HTTP port. */
+    boolean managementEnabled() {
+        return Boolean.parseBoolean(value("quarkus.management.enabled", "false"));
     }
 
     record Variable(String name, String defaultValue) {

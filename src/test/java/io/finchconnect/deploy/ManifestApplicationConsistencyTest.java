@@ -60,6 +60,15 @@ class ManifestApplicationConsistencyTest {
                 .filter(p -> "http".equals(p.getName())).findFirst().orElseThrow();
         assertThat(http.getContainerPort()).isEqualTo(Integer.parseInt(configured)).isEqualTo(8080);
 
+        assertThat(APP.managementEnabled()).as("health and metrics on the management interface").isTrue();
+        ApplicationProperties.Variable managementPort = ApplicationProperties
+                .variable(APP.value("quarkus.management.port", "9000")).orElseThrow();
+        String configuredManagement = rendered.configured().getOrDefault(managementPort.name(), managementPort.defaultValue());
+        ContainerPort management = rendered.container().getPorts().stream()
+                .filter(p -> "management".equals(p.getName())).findFirst().orElseThrow();
+        assertThat(management.getContainerPort()).isEqualTo(Integer.parseInt(configuredManagement))
+                .isNotEqualTo(http.getContainerPort());
+
         Service service = rendered.typed("Service", Service.class);
         assertThat(service.getSpec().getSelector()).isEqualTo(rendered.podLabelsSelectedBy(service.getSpec().getSelector()));
         assertThat(service.getSpec().getPorts()).anySatisfy(p -> {
@@ -78,13 +87,14 @@ class ManifestApplicationConsistencyTest {
         assertThat(container.getStartupProbe()).isNotNull();
         assertThat(container.getStartupProbe().getHttpGet().getPath())
                 .isIn(APP.healthPath("started"), APP.healthPath("live"));
-        assertThat(container.getStartupProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
+        assertThat(container.getStartupProbe().getHttpGet().getPort().getStrVal()).isEqualTo("management");
     }
 
     private static void assertProbe(Probe probe, String path) {
         assertThat(probe).as(path).isNotNull();
         assertThat(probe.getHttpGet().getPath()).isEqualTo(path);
-        assertThat(probe.getHttpGet().getPort().getStrVal()).isEqualTo("http");
+        // The API port does not serve /q/health (management interface): a probe there would always fail.
+        assertThat(probe.getHttpGet().getPort().getStrVal()).isEqualTo("management");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -186,7 +196,7 @@ class ManifestApplicationConsistencyTest {
                 .isEqualTo(policy.getSpec().getPodSelector().getMatchLabels());
         assertThat(policy.getSpec().getIngress()).allSatisfy(rule -> assertThat(rule.getPorts())
                 .isNotEmpty()
-                .allSatisfy(port -> assertThat(port.getPort().getStrVal()).isEqualTo("http")));
+                .allSatisfy(port -> assertThat(port.getPort().getStrVal()).isIn("http", "management")));
         Set<String> egress = policy.getSpec().getEgress().stream().flatMap(rule -> {
             assertThat(rule.getPorts()).as("an egress rule without ports opens everything").isNotEmpty();
             return rule.getPorts().stream();
@@ -199,10 +209,14 @@ class ManifestApplicationConsistencyTest {
     }
 
     @Test
-    void theServiceMonitorScrapesTheMetricsPathOnTheHttpPort() {
+    void theServiceMonitorScrapesTheMetricsPathOnTheManagementPort() {
         Rendered production = new Rendered(Manifests.render(Kustomize.DEPLOY.resolve("overlays/production")));
         JsonNode endpoint = production.manifests().single("ServiceMonitor").path("spec").path("endpoints").get(0);
-        assertThat(endpoint.path("port").asText()).isEqualTo("http");
+        assertThat(endpoint.path("port").asText()).isEqualTo("management");
+        assertThat(production.typed("Service", Service.class).getSpec().getPorts()).anySatisfy(p -> {
+            assertThat(p.getName()).isEqualTo("management");
+            assertThat(p.getTargetPort().getStrVal()).isEqualTo("management");
+        });
         assertThat(endpoint.path("path").asText())
                 .isEqualTo(APP.value("quarkus.micrometer.export.prometheus.path", "/q/metrics"));
         JsonNode selector = production.manifests().single("ServiceMonitor").path("spec").path("selector").path("matchLabels");

@@ -80,7 +80,7 @@ class GracefulShutdownIT {
     }
 
     private int get(ServiceProcess service, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(service.url(path))).timeout(Duration.ofSeconds(2)).build(),
+        return http.send(HttpRequest.newBuilder(URI.create(service.managementUrl(path))).timeout(Duration.ofSeconds(2)).build(),
                 HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 }

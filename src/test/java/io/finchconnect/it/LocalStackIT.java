@@ -36,6 +36,7 @@ class LocalStackIT {
     @Test
     void startsEverythingPrintsAWorkingTokenAndStopsOnCtrlC() throws Exception {
         int service = ServiceProcess.freePort();
+        int management = ServiceProcess.freePort();
         int postgres = ServiceProcess.freePort();
         int kafka = ServiceProcess.freePort();
         int finch = ServiceProcess.freePort();
@@ -44,6 +45,7 @@ class LocalStackIT {
         Files.createDirectories(output.getParent());
         Process stack = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", classpath(), "-Dlocal.service=jar", "-Dlocal.dir=" + home, "-Dlocal.service-port=" + service,
+                "-Dlocal.management-port=" + management,
                 "-Dlocal.postgres-port=" + postgres, "-Dlocal.kafka-port=" + kafka, "-Dlocal.finch-port=" + finch,
                 "io.finchconnect.localstack.LocalStack")
                 .redirectErrorStream(true).redirectOutput(output.toFile()).start();
@@ -57,7 +59,7 @@ class LocalStackIT {
             assertThat(log).contains("localhost:" + postgres, "localhost:" + kafka, "http://localhost:" + finch,
                     "http://localhost:" + service);
 
-            assertThat(get("http://localhost:" + service + "/q/health/ready", null).statusCode()).isEqualTo(200);
+            assertThat(get("http://localhost:" + management + "/q/health/ready", null).statusCode()).isEqualTo(200);
             String token = log.lines().filter(line -> line.contains("export TOKEN=")).findFirst().orElseThrow()
                     .replaceAll(".*export TOKEN=", "");
             assertThat(get("http://localhost:" + service + "/v1/admin/outbox/parked", token).statusCode()).isEqualTo(200);
@@ -69,7 +71,7 @@ class LocalStackIT {
 
             assertThat(stack.waitFor(90, TimeUnit.SECONDS)).as("stops on SIGINT").isTrue();
             assertThat(children).allMatch(child -> !child.isAlive());
-            for (int port : List.of(service, postgres, kafka, finch)) {
+            for (int port : List.of(service, management, postgres, kafka, finch)) {
                 assertThat(isListening(port)).as("port %d closed", port).isFalse();
             }
             assertThat(Files.readString(output)).contains("[local-stack] local stack stopped");

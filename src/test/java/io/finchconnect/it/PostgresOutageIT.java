@@ -102,7 +102,7 @@ class PostgresOutageIT {
     }
 
     private int get(ServiceProcess service, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(service.url(path))).timeout(Duration.ofSeconds(2)).build(),
+        return http.send(HttpRequest.newBuilder(URI.create(service.managementUrl(path))).timeout(Duration.ofSeconds(2)).build(),
                 HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 }

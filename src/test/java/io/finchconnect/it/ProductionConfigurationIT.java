@@ -54,11 +54,30 @@ class ProductionConfigurationIT {
         try (ServiceProcess service = ServiceProcess.start(ServiceProcess.environmentFor(TestStack.get()), "documented")) {
             service.awaitReady();
 
-            HttpResponse<String> ready = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create(service.url("/q/health/ready"))).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> ready = get(service.managementUrl("/q/health/ready"));
             assertThat(ready.statusCode()).isEqualTo(200);
             assertThat(ready.body()).contains("\"status\": \"UP\"", "outbox");
         }
+    }
+
+    @Test
+    void healthAndMetricsAreServedOnTheManagementPortAndNotOnTheApiPort() throws Exception {
+        try (ServiceProcess service = ServiceProcess.start(ServiceProcess.environmentFor(TestStack.get()), "management")) {
+            service.awaitReady();
+
+            for (String path : new String[] { "/q/health", "/q/health/live", "/q/health/ready", "/q/health/started",
+                    "/q/metrics" }) {
+                assertThat(get(service.url(path)).statusCode()).as("API port " + path).isEqualTo(404);
+                assertThat(get(service.managementUrl(path)).statusCode()).as("management port " + path).isEqualTo(200);
+            }
+            assertThat(get(service.managementUrl("/q/metrics")).body()).contains("http_server_active_requests");
+            assertThat(get(service.managementUrl("/v1/connect/callback")).statusCode()).as("no API on the management port")
+                    .isEqualTo(404);
+        }
+    }
+
+    private static HttpResponse<String> get(String url) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 }

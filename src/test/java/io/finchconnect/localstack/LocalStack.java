@@ -31,6 +31,7 @@ public final class LocalStack {
 
     private static final Path HOME = Path.of(System.getProperty("local.dir", "target/local-stack"));
     private static final int SERVICE_PORT = Integer.getInteger("local.service-port", 8080);
+    private static final int MANAGEMENT_PORT = Integer.getInteger("local.management-port", 9000);
     private static final int POSTGRES_PORT = Integer.getInteger("local.postgres-port", 55432);
     private static final int KAFKA_PORT = Integer.getInteger("local.kafka-port", 59092);
     private static final int FINCH_PORT = Integer.getInteger("local.finch-port", 8089);
@@ -75,13 +76,15 @@ public final class LocalStack {
         environment.put("TOKEN_VAULT_ACTIVE_KEY_ID", "local-1");
         environment.put("CONNECT_STATE_KEY", persistentKey("connect-state.key"));
         environment.put("PORT", String.valueOf(SERVICE_PORT));
+        environment.put("MANAGEMENT_PORT", String.valueOf(MANAGEMENT_PORT));
+        String managementUrl = "http://localhost:" + MANAGEMENT_PORT;
 
         service = startService(environment);
         String token = jwt.token("local-developer", Set.of("sessions:write", "sessions:read", "connections:read",
                 "connections:report", "tokens:read", "outbox:admin"), Duration.ofHours(12));
-        printBanner(postgres, kafka, finch, serviceUrl, token);
-        if (awaitReady(serviceUrl, service)) {
-            say("ready: " + serviceUrl + "/q/health/ready is UP (Ctrl-C stops everything)");
+        printBanner(postgres, kafka, finch, serviceUrl, managementUrl, token);
+        if (awaitReady(managementUrl, service)) {
+            say("ready: " + managementUrl + "/q/health/ready is UP (Ctrl-C stops everything)");
         }
         return service.waitFor();
     }
@@ -97,12 +100,12 @@ public final class LocalStack {
         return builder.start();
     }
 
-    private static boolean awaitReady(String serviceUrl, Process service) throws InterruptedException {
+    private static boolean awaitReady(String managementUrl, Process service) throws InterruptedException {
         HttpClient client = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         while (System.nanoTime() < deadline && service.isAlive()) {
             try {
-                HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(serviceUrl + "/q/health/ready"))
+                HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(managementUrl + "/q/health/ready"))
                         .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() == 200) {
                     return true;
@@ -118,13 +121,14 @@ public final class LocalStack {
     }
 
     private void printBanner(EmbeddedPostgresServer postgres, KafkaBroker kafka, FinchSimulator finch, String serviceUrl,
-                             String token) {
+                             String managementUrl, String token) {
         say("");
         say("finch-connect-service local stack (data under " + HOME.toAbsolutePath() + ")");
         say("  PostgreSQL      " + postgres.jdbcUrl() + "  (user " + postgres.username() + ")");
         say("  Kafka           " + kafka.bootstrapServers());
         say("  Finch simulator " + finch.baseUrl() + "  (Connect pages at /authorize, control API at /_control)");
-        say("  service         " + serviceUrl + "  (" + SERVICE_MODE + " mode; health /q/health, API docs /q/openapi)");
+        say("  service         " + serviceUrl + "  (" + SERVICE_MODE + " mode; API docs /q/openapi)");
+        say("  management      " + managementUrl + "  (health /q/health, metrics /q/metrics)");
         say("  dev token (12 h, every role):");
         say("export TOKEN=" + token);
         say("");

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 
 import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.ManagementInterface;
 import io.finchconnect.testing.Sql;
 import io.finchconnect.testing.TestStack;
 import io.finchconnect.testing.Transactions;
@@ -103,7 +104,7 @@ class OutboxFaultsTest {
                 .contains("RecordTooLargeException");
 
         Transactions.run(() -> monitor.refreshStats()).join();
-        given().get("/q/metrics").then().statusCode(200)
+        ManagementInterface.given().get("/q/metrics").then().statusCode(200)
                 .body(containsString("outbox_parked "), containsString("outbox_parked_rows_total"));
         String admin = TestStack.get().jwt().token("outbox:admin");
         given().auth().oauth2(admin).get("/v1/admin/outbox/parked?limit=1000").then().statusCode(200)
@@ -148,7 +149,7 @@ class OutboxFaultsTest {
         inTransaction(() -> outbox.write(key, "finch.connection.test", Map.of("n", 1)));
         topic.eventsWithKey(WAIT, key, 1);
 
-        given().get("/q/metrics").then().statusCode(200).body(
+        ManagementInterface.given().get("/q/metrics").then().statusCode(200).body(
                 containsString("outbox_pending "), containsString("outbox_oldest_pending_age_seconds "),
                 containsString("outbox_published_total "), containsString("outbox_failed_total "),
                 containsString("outbox_publish_latency_seconds_bucket"), containsString("outbox_parked "));

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import io.finchconnect.outbox.OutboxPublisher.SendOutcome;
 import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.ManagementInterface;
 import io.finchconnect.testing.Sql;
 import io.finchconnect.testing.Transactions;
 import io.quarkus.test.junit.QuarkusTest;
@@ -173,13 +174,13 @@ class OutboxRelayStandaloneTest {
                 + "(?::uuid, 'stale', 'finch.connection.test', '{}', now() - interval '10 minutes')", eventId);
         try {
             Transactions.run(() -> monitor.refreshStats()).join();
-            given().get("/q/health/ready").then().statusCode(503)
+            ManagementInterface.given().get("/q/health/ready").then().statusCode(503)
                     .body("checks.find { it.name == 'outbox' }.status", org.hamcrest.Matchers.equalTo("DOWN"));
         } finally {
             Sql.update("UPDATE outbox SET sent_at = now() WHERE event_id = ?::uuid", eventId);
         }
         Transactions.run(() -> monitor.refreshStats()).join();
-        given().get("/q/health/ready").then().statusCode(200);
+        ManagementInterface.given().get("/q/health/ready").then().statusCode(200);
     }
 
     private OutboxRelay startRelay(OutboxRelay.RelayListener listener) {

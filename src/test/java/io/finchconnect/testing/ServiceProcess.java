@@ -30,11 +30,14 @@ public final class ServiceProcess implements AutoCloseable {
     private final Process process;
     private final Path log;
     public final int port;
+    /** The management interface's port (health, metrics): a free one per process, like the API port. */
+    public final int managementPort;
 
-    private ServiceProcess(Process process, Path log, int port) {
+    private ServiceProcess(Process process, Path log, int port, int managementPort) {
         this.process = process;
         this.log = log;
         this.port = port;
+        this.managementPort = managementPort;
     }
 
     /** The production environment for the shared test stack, keyed by environment variable. */
@@ -59,7 +62,7 @@ public final class ServiceProcess implements AutoCloseable {
         return environment;
     }
 
-    /** Starts the jar with exactly {@code environment} (plus PATH and PORT), output to a log file. */
+    /** Starts the jar with exactly {@code environment} (plus PATH, PORT and MANAGEMENT_PORT), output to a log file. */
     public static ServiceProcess start(Map<String, String> environment, String name) throws IOException {
         return start(environment, name, List.of("-Xmx256m"));
     }
@@ -68,6 +71,7 @@ public final class ServiceProcess implements AutoCloseable {
     public static ServiceProcess start(Map<String, String> environment, String name, List<String> jvmOptions)
             throws IOException {
         int port = freePort();
+        int managementPort = freePort();
         Path log = Path.of("target", "it-logs", name + "-" + port + ".log");
         Files.createDirectories(log.getParent());
         List<String> command = new ArrayList<>();
@@ -79,8 +83,9 @@ public final class ServiceProcess implements AutoCloseable {
         builder.environment().put("PATH", System.getenv("PATH"));
         builder.environment().putAll(environment);
         builder.environment().put("PORT", String.valueOf(port));
+        builder.environment().put("MANAGEMENT_PORT", String.valueOf(managementPort));
         builder.redirectErrorStream(true).redirectOutput(log.toFile());
-        return new ServiceProcess(builder.start(), log, port);
+        return new ServiceProcess(builder.start(), log, port, managementPort);
     }
 
     public ServiceProcess awaitReady() {
@@ -90,14 +95,20 @@ public final class ServiceProcess implements AutoCloseable {
                     if (!process.isAlive()) {
                         throw new AssertionError("service exited:\n" + output());
                     }
-                    return client.send(HttpRequest.newBuilder(URI.create(url("/q/health/ready"))).build(),
+                    return client.send(HttpRequest.newBuilder(URI.create(managementUrl("/q/health/ready"))).build(),
                             HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
                 });
         return this;
     }
 
+    /** A URL of the API port. */
     public String url(String path) {
         return "http://localhost:" + port + path;
+    }
+
+    /** A URL of the management interface: /q/health, /q/metrics. */
+    public String managementUrl(String path) {
+        return "http://localhost:" + managementPort + path;
     }
 
     public long pid() {
