@@ -10,8 +10,8 @@ import io.finchconnect.outbox.Outbox;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Applies a reported status to a connection under its row lock and writes the matching event to the outbox,
- * both in the caller's transaction. The row lock also serialises all events of one connection.
+ * Applies the status Finch gives for a connection under its row lock and writes the matching event to the
+ * outbox, both in the caller's transaction. The row lock also serialises all events of one connection.
  */
 @ApplicationScoped
 public class ConnectionStatusService {
@@ -22,7 +22,10 @@ public class ConnectionStatusService {
         this.outbox = outbox;
     }
 
-    /** Returns the transition applied, or {@code null} for an unknown connection. */
+    /**
+     * Returns the transition applied, or {@code null} for an unknown connection. {@code observedAt} is when this
+     * service learnt the status from Finch; it is recorded, never compared.
+     */
     public Uni<StatusTransition> apply(String connectionId, ConnectionStatus next, OffsetDateTime observedAt,
                                        String sourceEventId) {
         return Connection.<Connection>findById(connectionId, LockModeType.PESSIMISTIC_WRITE)
@@ -31,7 +34,7 @@ public class ConnectionStatusService {
 
     private Uni<StatusTransition> apply(Connection connection, ConnectionStatus next, OffsetDateTime observedAt,
                                         String sourceEventId) {
-        StatusTransition transition = StatusTransition.decide(connection.status, connection.statusChangedAt, next, observedAt);
+        StatusTransition transition = StatusTransition.decide(connection.status, next);
         if (transition.kind() != StatusTransition.Kind.APPLIED) {
             return Uni.createFrom().item(transition);
         }

@@ -1,26 +1,19 @@
 package io.finchconnect.connection;
 
-import java.time.OffsetDateTime;
-
 /**
- * What a status reported by Finch (or by a service that saw Finch's {@code reauthenticate_user}) does to a
- * connection: nothing when it is older than the status we hold, nothing when it changes nothing, otherwise a
- * new status and, for the transitions the platform cares about, the event type to publish.
+ * What the status Finch gives now (its introspection) does to a connection: nothing when it changes nothing,
+ * otherwise a new status and, for the transitions the platform cares about, the event type to publish. No
+ * time takes part: a webhook carries none, and Finch's answer is the present.
  */
 public record StatusTransition(Kind kind, ConnectionStatus from, ConnectionStatus to, String eventType) {
 
-    public enum Kind { STALE, UNCHANGED, APPLIED }
+    public enum Kind { UNCHANGED, APPLIED }
 
     public static final String REAUTH_NEEDED = "finch.connection.reauth_needed";
     public static final String REAUTHENTICATED = "finch.connection.reauthenticated";
     public static final String DISCONNECTED = "finch.connection.disconnected";
 
-    public static StatusTransition decide(ConnectionStatus current, OffsetDateTime currentSince, ConnectionStatus next,
-                                          OffsetDateTime observedAt) {
-        // Finch retries and replays deliveries: an event older than the status we hold must not undo it.
-        if (observedAt.isBefore(currentSince)) {
-            return new StatusTransition(Kind.STALE, current, current, null);
-        }
+    public static StatusTransition decide(ConnectionStatus current, ConnectionStatus next) {
         if (next == current) {
             return new StatusTransition(Kind.UNCHANGED, current, current, null);
         }

@@ -2,6 +2,9 @@ package io.finchconnect.webhook;
 
 import java.io.IOException;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.Executor;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -13,15 +16,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.finchconnect.common.validation.RequestChecks;
 import io.finchconnect.connection.ConnectionStatus;
 import io.finchconnect.connection.ConnectionStatusService;
+import io.finchconnect.connection.FinchStatusCheck;
+import io.finchconnect.connection.FinchStatusCheck.Verdict;
 import io.finchconnect.connection.StatusTransition;
 import io.finchconnect.session.ReauthSessionSweeper;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Handles one authentic incoming Finch event, whichever way it came (webhook, Kafka, a service's report):
- * records its id, so a second delivery has no effect, and applies the status it reports, all in one
- * transaction with the event that status change publishes.
+ * records its id, so a second delivery has no effect, and for a status hint applies the status Finch gives
+ * now, in one transaction with the event that status change publishes.
  */
 @ApplicationScoped
 public class IncomingEventHandler {
@@ -34,15 +43,21 @@ public class IncomingEventHandler {
             VALUES (?1, ?2, ?3, ?4, ?5, 'received') ON CONFLICT (event_id) DO NOTHING
             """;
     private static final String RECORD = "UPDATE incoming_events SET outcome = ?2, detail = ?3 WHERE event_id = ?1";
+    private static final String SEEN = "SELECT 1 FROM incoming_events WHERE event_id = $1";
 
     private final ObjectMapper json;
     private final ConnectionStatusService statuses;
     private final ReauthSessionSweeper reauthSessions;
+    private final FinchStatusCheck statusCheck;
+    private final Pool pool;
 
-    IncomingEventHandler(ObjectMapper json, ConnectionStatusService statuses, ReauthSessionSweeper reauthSessions) {
+    IncomingEventHandler(ObjectMapper json, ConnectionStatusService statuses, ReauthSessionSweeper reauthSessions,
+                         FinchStatusCheck statusCheck, Pool pool) {
         this.json = json;
         this.statuses = statuses;
         this.reauthSessions = reauthSessions;
+        this.statusCheck = statusCheck;
+        this.pool = pool;
     }
 
     public enum Channel { HTTP, KAFKA, REPORT }
@@ -66,28 +81,62 @@ public class IncomingEventHandler {
     }
 
     public Uni<IncomingOutcome> handle(String eventId, Channel channel, OffsetDateTime occurredAt, FinchEvent event) {
-        return Panache.withTransaction(() -> claim(eventId, channel, occurredAt, event)
-                .chain(claimed -> claimed ? route(eventId, occurredAt, event)
-                        .call(outcome -> record(eventId, outcome, null))
-                        : Uni.createFrom().item(IncomingOutcome.DUPLICATE)))
-                .invoke(outcome -> {
-                    // The session is asked of Finch only after the transition committed; the sweeper retries it.
-                    if (outcome == IncomingOutcome.APPLIED && "reauth".equals(event.reportedStatus())) {
-                        reauthSessions.sweepSoon();
-                    }
-                })
-                .invoke(outcome -> LOG.debugf("Finch event %s (%s, %s) via %s: %s", eventId, event.eventType(),
-                        event.connectionId(), channel, outcome.label()));
+        Uni<IncomingOutcome> outcome = isStatusHint(event)
+                ? handleHint(eventId, channel, occurredAt, event)
+                : Panache.withTransaction(() -> claim(eventId, channel, occurredAt, event)
+                        .chain(claimed -> claimed ? record(eventId, IncomingOutcome.IGNORED, null).replaceWith(IncomingOutcome.IGNORED)
+                                : Uni.createFrom().item(IncomingOutcome.DUPLICATE)));
+        return outcome.invoke(result -> LOG.debugf("Finch event %s (%s, %s) via %s: %s", eventId, event.eventType(),
+                event.connectionId(), channel, result.label()));
     }
 
-    private Uni<IncomingOutcome> route(String eventId, OffsetDateTime occurredAt, FinchEvent event) {
-        String reported = event.reportedStatus();
-        if (reported == null || event.connectionId() == null) {
-            return Uni.createFrom().item(IncomingOutcome.IGNORED);
-        }
-        return ConnectionStatus.fromFinch(reported)
-                .map(status -> statuses.apply(event.connectionId(), status, occurredAt, eventId).map(this::outcomeOf))
-                .orElseGet(() -> Uni.createFrom().item(IncomingOutcome.IGNORED));
+    /**
+     * A status the event reports is a hint, never the truth: a webhook carries no event time and a retry is signed
+     * anew, so Finch is asked what holds now, and that is applied. Finch is asked before the transaction, so no
+     * database connection waits for it; a Finch failure fails the delivery, which is then retried.
+     */
+    private Uni<IncomingOutcome> handleHint(String eventId, Channel channel, OffsetDateTime occurredAt, FinchEvent event) {
+        Executor backOnContext = currentContext();
+        return seen(eventId).chain(seen -> seen ? Uni.createFrom().item(IncomingOutcome.DUPLICATE)
+                : statusCheck.check(event.connectionId())
+                        .emitOn(backOnContext)
+                        .chain(verdict -> Panache.withTransaction(() -> claim(eventId, channel, occurredAt, event)
+                                        .chain(claimed -> claimed ? apply(eventId, event, verdict)
+                                                : Uni.createFrom().item(IncomingOutcome.DUPLICATE)))
+                                .invoke(outcome -> {
+                                    // The session is asked of Finch only after the transition committed; the sweeper retries it.
+                                    if (outcome == IncomingOutcome.APPLIED && verdict.status() == ConnectionStatus.REAUTH) {
+                                        reauthSessions.sweepSoon();
+                                    }
+                                })));
+    }
+
+    private Uni<IncomingOutcome> apply(String eventId, FinchEvent event, Verdict verdict) {
+        return switch (verdict.kind()) {
+            case UNKNOWN_CONNECTION -> record(eventId, IncomingOutcome.UNKNOWN_CONNECTION, null)
+                    .replaceWith(IncomingOutcome.UNKNOWN_CONNECTION);
+            case UNVERIFIED -> record(eventId, IncomingOutcome.UNVERIFIED, verdict.detail())
+                    .replaceWith(IncomingOutcome.UNVERIFIED);
+            // Microseconds, as PostgreSQL stores it: the follow-up event repeats the time from the database.
+            case STATUS -> statuses.apply(event.connectionId(), verdict.status(),
+                            OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MICROS), eventId)
+                    .map(this::outcomeOf)
+                    .call(outcome -> record(eventId, outcome, null));
+        };
+    }
+
+    /** {@code account.updated} is the only Finch event that carries a status; a service's report is built as one. */
+    private static boolean isStatusHint(FinchEvent event) {
+        return event.connectionId() != null && "account.updated".equals(event.eventType()) && event.reportedStatus() != null;
+    }
+
+    private Uni<Boolean> seen(String eventId) {
+        return pool.preparedQuery(SEEN).execute(Tuple.of(eventId)).map(rows -> rows.size() > 0);
+    }
+
+    private static Executor currentContext() {
+        Context context = Vertx.currentContext();
+        return context == null ? Runnable::run : command -> context.runOnContext(ignored -> command.run());
     }
 
     private IncomingOutcome outcomeOf(StatusTransition transition) {
@@ -97,7 +146,6 @@ public class IncomingEventHandler {
         return switch (transition.kind()) {
             case APPLIED -> IncomingOutcome.APPLIED;
             case UNCHANGED -> IncomingOutcome.UNCHANGED;
-            case STALE -> IncomingOutcome.STALE;
         };
     }
 

@@ -8,9 +8,9 @@ public enum IncomingOutcome {
     APPLIED,
     /** The status reported is the one the connection already has. */
     UNCHANGED,
-    /** Older than the status the connection has: a replay or a late retry. */
-    STALE,
     UNKNOWN_CONNECTION,
+    /** Finch gave no status this service can apply (it refused the introspection, or the token is unusable). */
+    UNVERIFIED,
     /** Authentic but of no concern to this service (no status, or a status this service does not know). */
     IGNORED,
     /** Authentic but not readable as a Finch event; retrying would not change that. */

@@ -52,6 +52,7 @@ class ConnectionResourceTest {
                 .body("status", equalTo("connected")).body("products", org.hamcrest.Matchers.hasItems("company", "directory"))
                 .body("reauth_session", org.hamcrest.Matchers.nullValue());
 
+        SimulatedConnections.setStatusAtFinchUndelivered(connectionId, "reauth");
         given().auth().oauth2(TestStack.get().jwt().token("connections:report"))
                 .post("/v1/connections/" + connectionId + "/reauth-required").then().statusCode(200);
 

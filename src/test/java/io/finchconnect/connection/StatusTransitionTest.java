@@ -6,17 +6,13 @@ import static io.finchconnect.connection.ConnectionStatus.ERROR_PERMISSIONS;
 import static io.finchconnect.connection.ConnectionStatus.REAUTH;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.OffsetDateTime;
-
 import org.junit.jupiter.api.Test;
 
 class StatusTransitionTest {
 
-    private static final OffsetDateTime T = OffsetDateTime.parse("2026-11-29T06:00:00Z");
-
     @Test
     void enteringReauthAsksForReauthentication() {
-        StatusTransition transition = StatusTransition.decide(CONNECTED, T, REAUTH, T.plusSeconds(1));
+        StatusTransition transition = StatusTransition.decide(CONNECTED, REAUTH);
         assertThat(transition.kind()).isEqualTo(StatusTransition.Kind.APPLIED);
         assertThat(transition.eventType()).isEqualTo("finch.connection.reauth_needed");
         assertThat(transition.entersReauth()).isTrue();
@@ -24,32 +20,25 @@ class StatusTransitionTest {
 
     @Test
     void connectedAfterReauthIsAReauthentication() {
-        assertThat(StatusTransition.decide(REAUTH, T, CONNECTED, T.plusSeconds(1)).eventType())
+        assertThat(StatusTransition.decide(REAUTH, CONNECTED).eventType())
                 .isEqualTo("finch.connection.reauthenticated");
     }
 
     @Test
     void disconnectionIsPublishedFromAnyStatus() {
-        assertThat(StatusTransition.decide(REAUTH, T, DISCONNECTED, T).eventType()).isEqualTo("finch.connection.disconnected");
-        assertThat(StatusTransition.decide(CONNECTED, T, DISCONNECTED, T).eventType()).isEqualTo("finch.connection.disconnected");
+        assertThat(StatusTransition.decide(REAUTH, DISCONNECTED).eventType()).isEqualTo("finch.connection.disconnected");
+        assertThat(StatusTransition.decide(CONNECTED, DISCONNECTED).eventType()).isEqualTo("finch.connection.disconnected");
     }
 
     @Test
     void otherChangesAreAppliedWithoutAnEvent() {
-        StatusTransition transition = StatusTransition.decide(CONNECTED, T, ERROR_PERMISSIONS, T.plusSeconds(1));
+        StatusTransition transition = StatusTransition.decide(CONNECTED, ERROR_PERMISSIONS);
         assertThat(transition.kind()).isEqualTo(StatusTransition.Kind.APPLIED);
         assertThat(transition.eventType()).isNull();
     }
 
     @Test
     void theSameStatusChangesNothing() {
-        assertThat(StatusTransition.decide(REAUTH, T, REAUTH, T.plusSeconds(5)).kind()).isEqualTo(StatusTransition.Kind.UNCHANGED);
-    }
-
-    @Test
-    void anOlderReportNeverUndoesANewerOne() {
-        StatusTransition transition = StatusTransition.decide(REAUTH, T, CONNECTED, T.minusSeconds(1));
-        assertThat(transition.kind()).isEqualTo(StatusTransition.Kind.STALE);
-        assertThat(transition.eventType()).isNull();
+        assertThat(StatusTransition.decide(REAUTH, REAUTH).kind()).isEqualTo(StatusTransition.Kind.UNCHANGED);
     }
 }

@@ -38,6 +38,7 @@ class OutboxTracingTest {
     void theRequestsTraceReachesTheEventsTraceparentHeader() {
         SimulatedConnection connection = SimulatedConnections.connected();
         String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        SimulatedConnections.setStatusAtFinchUndelivered(connection.connectionId(), "reauth");
 
         given().header("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01")
                 .auth().oauth2(TestStack.get().jwt().token("connections:report"))

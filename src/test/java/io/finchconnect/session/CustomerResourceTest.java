@@ -53,6 +53,7 @@ class CustomerResourceTest {
         as("sessions:read").get("/v1/customers/" + customerId + "/connect-link").then().statusCode(409)
                 .contentType("application/problem+json").body("connection_id", equalTo(connectionId));
 
+        SimulatedConnections.setStatusAtFinchUndelivered(connectionId, "reauth");
         as("connections:report").post("/v1/connections/" + connectionId + "/reauth-required").then().statusCode(200);
 
         Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> as("sessions:read")

@@ -2,9 +2,14 @@ package io.finchconnect.testing;
 
 import static io.restassured.RestAssured.given;
 
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.UUID;
 
+import io.finchconnect.connection.vault.EncryptedToken;
+import io.finchconnect.connection.vault.TokenVault;
+import io.finchconnect.connection.vault.TokenVaultKeys;
+import io.restassured.RestAssured;
 import io.restassured.path.json.JsonPath;
 
 /**
@@ -51,11 +56,14 @@ public final class SimulatedConnections {
                 .post("/auth/token").then().statusCode(200).extract().jsonPath();
         SimulatedConnection connection = new SimulatedConnection(customerId, token.getString("connection_id"),
                 token.getString("company_id"), token.getString("provider_id"));
+        // The token is sealed as the service seals it: status hints make the service introspect with it.
+        EncryptedToken sealed = new TokenVault(TokenVaultKeys.parse(config.get("token-vault.keys"),
+                config.get("token-vault.active-key-id"))).encrypt(token.getString("access_token"));
         Sql.update("INSERT INTO customers (customer_id, customer_name) VALUES (?, ?)", customerId, "Acme " + customerId);
         Sql.update("INSERT INTO connections (connection_id, customer_id, status, status_changed_at, company_id, provider_id, "
                 + "products, token_key_id, token_ciphertext, connected_at) VALUES (?, ?, 'connected', now() - interval '1 hour', "
-                + "?, ?, '{company,directory}', 'test', '\\x00', now())", connection.connectionId(), customerId,
-                connection.companyId(), connection.providerId());
+                + "?, ?, '{company,directory}', ?, decode(?, 'hex'), now())", connection.connectionId(), customerId,
+                connection.companyId(), connection.providerId(), sealed.keyId(), HexFormat.of().formatHex(sealed.ciphertext()));
         return connection;
     }
 
@@ -64,6 +72,24 @@ public final class SimulatedConnections {
         return given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json")
                 .body(Map.of("status", status)).post("/_control/connections/" + connectionId + "/status")
                 .then().statusCode(200).extract().jsonPath();
+    }
+
+    /**
+     * Flips the connection's status at the simulator while no webhook URL is set, so the account.updated it signs
+     * reaches nobody: a delivery that failed, or a status change the service learns only by asking Finch. The
+     * webhook URL is then pointed back at the service under test.
+     */
+    public static String setStatusAtFinchUndelivered(String connectionId, String status) {
+        TestStack.get().setFinchWebhookUrl(null);
+        try {
+            JsonPath delivery = setStatusAtFinch(connectionId, status);
+            if (delivery.get("delivery_status") != null) {
+                throw new IllegalStateException("the webhook was delivered after all");
+            }
+            return delivery.getString("event_id");
+        } finally {
+            TestStack.get().setFinchWebhookUrl("http://localhost:" + RestAssured.port + "/v1/webhooks/finch");
+        }
     }
 
     public static JsonPath redeliver(String eventId) {

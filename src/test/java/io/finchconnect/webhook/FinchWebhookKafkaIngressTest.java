@@ -50,6 +50,7 @@ class FinchWebhookKafkaIngressTest {
     @Test
     void eventsFromKafkaShareTheHandlerAndTheDeduplication() {
         SimulatedConnection connection = SimulatedConnections.connected();
+        SimulatedConnections.setStatusAtFinchUndelivered(connection.connectionId(), "reauth");
         String eventId = "msg_" + UUID.randomUUID();
         String body = """
                 {"connection_id":"%s","event_type":"account.updated","data":{"status":"reauth"}}""".formatted(connection.connectionId());
@@ -69,6 +70,7 @@ class FinchWebhookKafkaIngressTest {
     void poisonRecordsAreSkippedWithoutBlockingThePartition() {
         SimulatedConnection connection = SimulatedConnections.connected();
         String key = connection.connectionId();
+        SimulatedConnections.setStatusAtFinchUndelivered(key, "disconnected");
         // Same key, so the same partition: the good record can only be handled after the poison ones.
         producer.send(new ProducerRecord<>("finch.webhooks", key, "{\"no\":\"event id header\"}".getBytes(StandardCharsets.UTF_8)));
         String unreadable = "msg_" + UUID.randomUUID();
@@ -86,6 +88,7 @@ class FinchWebhookKafkaIngressTest {
     void recordsThatCannotBeStoredAsTheyAreDoNotHoldThePartition() {
         SimulatedConnection connection = SimulatedConnections.connected();
         String key = connection.connectionId();
+        SimulatedConnections.setStatusAtFinchUndelivered(key, "disconnected");
         ProducerRecord<String, byte[]> nulId = new ProducerRecord<>("finch.webhooks", key, "{}".getBytes(StandardCharsets.UTF_8));
         nulId.headers().add("finch-event-id", "msg_\u0000".getBytes(StandardCharsets.UTF_8));
         producer.send(nulId);

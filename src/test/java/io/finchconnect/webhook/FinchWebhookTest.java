@@ -83,6 +83,7 @@ class FinchWebhookTest {
     @Test
     void concurrentDeliveriesOfOneEventHaveOneEffect() {
         SimulatedConnection connection = SimulatedConnections.connected();
+        SimulatedConnections.setStatusAtFinchUndelivered(connection.connectionId(), "disconnected");
         String eventId = "msg_" + UUID.randomUUID().toString().replace("-", "");
         String body = accountUpdated(connection.connectionId(), "disconnected");
 
@@ -101,20 +102,64 @@ class FinchWebhookTest {
     }
 
     @Test
-    void connectedAfterReauthIsAReauthenticationAndAnOlderReplayChangesNothing() {
+    void aReauthSignedInTheSecondTheConnectionWasEstablishedYieldsReauthNeededAndASession() {
+        String customerId = "cust-" + UUID.randomUUID();
+        String connectionId = SimulatedConnections.establishedThroughTheService(customerId);
+        Instant establishedAt = ((java.sql.Timestamp) Sql.single(
+                "SELECT status_changed_at FROM connections WHERE connection_id = ?", connectionId)).toInstant();
+        String eventId = SimulatedConnections.setStatusAtFinchUndelivered(connectionId, "reauth");
+
+        // Finch-Timestamp is whole seconds: a webhook signed in the same second reads as older than the connection.
+        deliver(eventId, Instant.ofEpochSecond(establishedAt.getEpochSecond()), accountUpdated(connectionId, "reauth"), "applied");
+
+        assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connectionId)).isEqualTo("reauth");
+        topic.awaitEvents(WAIT, seen -> seen.stream().anyMatch(e -> connectionId.equals(e.key()) && e.carriesReauthSession()));
+        assertThat(Sql.count("SELECT count(*) FROM reauth_sessions WHERE connection_id = ?", connectionId)).isEqualTo(1);
+        assertThat(transitionsOf(connectionId, Duration.ofMillis(500))).extracting(Event::type)
+                .containsExactly("finch.connection.established", "finch.connection.reauth_needed");
+    }
+
+    @Test
+    void anOldReauthDeliveredLateAfterFinchIsConnectedAgainChangesNothing() {
         SimulatedConnection connection = SimulatedConnections.connected();
-        Instant now = Instant.now();
-        deliver("msg_a" + UUID.randomUUID(), now.minusSeconds(20), accountUpdated(connection.connectionId(), "reauth"), "applied");
-        deliver("msg_b" + UUID.randomUUID(), now.minusSeconds(10), accountUpdated(connection.connectionId(), "connected"), "applied");
-        // An older report, delivered late: must not flip the connection back.
-        deliver("msg_c" + UUID.randomUUID(), now.minusSeconds(15), accountUpdated(connection.connectionId(), "reauth"), "stale");
-        deliver("msg_d" + UUID.randomUUID(), now, accountUpdated(connection.connectionId(), "connected"), "unchanged");
+        String old = SimulatedConnections.setStatusAtFinchUndelivered(connection.connectionId(), "reauth");
+        JsonPath connected = SimulatedConnections.setStatusAtFinch(connection.connectionId(), "connected");
+        assertThat(connected.getInt("delivery_status")).isEqualTo(200);
+
+        // Finch retries the failed first delivery, signed anew: newer by its timestamp, older in truth.
+        assertThat(SimulatedConnections.redeliver(old).getInt("delivery_status")).isEqualTo(200);
+
+        assertThat(Sql.single("SELECT outcome FROM incoming_events WHERE event_id = ?", old)).isEqualTo("unchanged");
+        assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connection.connectionId())).isEqualTo("connected");
+        assertThat(Sql.single("SELECT reauth_episode FROM connections WHERE connection_id = ?", connection.connectionId())).isEqualTo(0);
+        assertThat(topic.drain(Duration.ofSeconds(3)).stream().filter(e -> connection.connectionId().equals(e.key())))
+                .as("no event: Finch says the connection is connected").isEmpty();
+    }
+
+    @Test
+    void connectedAtFinchAfterReauthIsAReauthentication() {
+        SimulatedConnection connection = SimulatedConnections.connected();
+        assertThat(SimulatedConnections.setStatusAtFinch(connection.connectionId(), "reauth").getInt("delivery_status")).isEqualTo(200);
+        assertThat(SimulatedConnections.setStatusAtFinch(connection.connectionId(), "connected").getInt("delivery_status")).isEqualTo(200);
 
         assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connection.connectionId())).isEqualTo("connected");
         topic.awaitEvents(WAIT, seen -> seen.stream().anyMatch(e -> connection.connectionId().equals(e.key())
                 && "finch.connection.reauthenticated".equals(e.type())));
         assertThat(transitionsOf(connection.connectionId(), Duration.ofMillis(500))).extracting(Event::type)
                 .containsExactly("finch.connection.reauth_needed", "finch.connection.reauthenticated");
+    }
+
+    @Test
+    void aReportedStatusFinchDoesNotConfirmChangesNothing() {
+        SimulatedConnection connection = SimulatedConnections.connected();
+        String eventId = "msg_" + UUID.randomUUID();
+        deliver(eventId, Instant.now(), accountUpdated(connection.connectionId(), "reauth"), "unchanged");
+        given().auth().oauth2(TestStack.get().jwt().token("connections:report"))
+                .post("/v1/connections/" + connection.connectionId() + "/reauth-required").then().statusCode(200)
+                .body("outcome", equalTo("unchanged"));
+
+        assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connection.connectionId())).isEqualTo("connected");
+        assertThat(topic.drain(Duration.ofSeconds(2)).stream().filter(e -> connection.connectionId().equals(e.key()))).isEmpty();
     }
 
     @Test
@@ -180,6 +225,7 @@ class FinchWebhookTest {
         assertThat(Sql.count("SELECT count(*) FROM incoming_events WHERE connection_id = ?", unknown))
                 .as("a refused report is not recorded").isZero();
 
+        SimulatedConnections.setStatusAtFinchUndelivered(connection.connectionId(), "reauth");
         given().auth().oauth2(TestStack.get().jwt().token("connections:report")).post(path).then().statusCode(200)
                 .body("status", equalTo("reauth")).body("outcome", equalTo("applied"));
 
