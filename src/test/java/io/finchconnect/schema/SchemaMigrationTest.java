@@ -3,8 +3,15 @@ package io.finchconnect.schema;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -21,10 +28,12 @@ class SchemaMigrationTest {
     private static final String UNIQUE_VIOLATION = "23505";
     private static final String CHECK_VIOLATION = "23514";
 
+    private static final Pattern MIGRATION_FILE = Pattern.compile("V(\\d+(?:_\\d+)?)__.+\\.sql");
+
     @Test
-    void everyMigrationAppliedSuccessfully() {
+    void everyMigrationAppliedSuccessfully() throws IOException {
         assertThat(Sql.column("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank"))
-                .containsExactly("1", "2", "3", "4");
+                .containsExactlyElementsOf(migrationVersionsInOrder());
         assertThat(Sql.count("SELECT count(*) FROM flyway_schema_history WHERE NOT success")).isZero();
     }
 
@@ -105,5 +114,29 @@ class SchemaMigrationTest {
     private static void assertViolates(String sqlState, String sql, Object... parameters) {
         assertThatThrownBy(() -> Sql.update(sql, parameters)).hasCauseInstanceOf(SQLException.class)
                 .satisfies(e -> assertThat(((SQLException) e.getCause()).getSQLState()).isEqualTo(sqlState));
+    }
+
+    /** The versions of the migration files in the source tree, as Flyway orders and writes them ("5_1" is "5.1"). */
+    private static List<String> migrationVersionsInOrder() throws IOException {
+        try (Stream<Path> files = Files.list(Path.of("src/main/resources/db/migration"))) {
+            return files.map(file -> MIGRATION_FILE.matcher(file.getFileName().toString()))
+                    .filter(Matcher::matches)
+                    .map(match -> match.group(1).replace('_', '.'))
+                    .sorted((a, b) -> compareVersions(a, b))
+                    .toList();
+        }
+    }
+
+    private static int compareVersions(String a, String b) {
+        String[] left = a.split("\\.");
+        String[] right = b.split("\\.");
+        for (int i = 0; i < Math.max(left.length, right.length); i++) {
+            int l = i < left.length ? Integer.parseInt(left[i]) : 0;
+            int r = i < right.length ? Integer.parseInt(right[i]) : 0;
+            if (l != r) {
+                return Integer.compare(l, r);
+            }
+        }
+        return 0;
     }
 }
