@@ -24,7 +24,7 @@ class SchemaMigrationTest {
     @Test
     void everyMigrationAppliedSuccessfully() {
         assertThat(Sql.column("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank"))
-                .containsExactly("1", "2", "3");
+                .containsExactly("1", "2", "3", "6");
         assertThat(Sql.count("SELECT count(*) FROM flyway_schema_history WHERE NOT success")).isZero();
     }
 
@@ -45,10 +45,13 @@ class SchemaMigrationTest {
     }
 
     @Test
-    void aCustomerHasOneConnectionWithAKnownStatus() {
+    void aCustomerHasOneLiveConnectionWithAKnownStatusAndKeepsDisconnectedOnesAsHistory() {
         String customer = customer();
+        connection(customer, UUID.randomUUID().toString(), "disconnected");
+        connection(customer, UUID.randomUUID().toString(), "disconnected");
         connection(customer, UUID.randomUUID().toString(), "connected");
         assertViolates(UNIQUE_VIOLATION, connectionSql(), UUID.randomUUID().toString(), customer, "connected");
+        assertViolates(UNIQUE_VIOLATION, connectionSql(), UUID.randomUUID().toString(), customer, "reauth");
         assertViolates(CHECK_VIOLATION, connectionSql(), UUID.randomUUID().toString(), customer(), "half-connected");
     }
 
