@@ -18,26 +18,38 @@ import io.finchconnect.outbox.Outbox;
 import io.finchconnect.session.Customer;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Completes a Connect flow: exchanges the authorization code with Finch once (a code is single-use, so the
  * call is never retried), then stores the connection with its token encrypted and publishes
  * {@code finch.connection.established}, or {@code finch.connection.reauthenticated} when the connection was in
- * reauth, in one transaction.
+ * reauth, in one transaction. A customer has at most one live connection: a second one arriving while the
+ * first is live is refused as a conflict, with nothing of it written.
  */
 @ApplicationScoped
 public class CodeExchange {
 
     private static final Logger LOG = Logger.getLogger(CodeExchange.class);
 
+    private static final String LIVE_CONNECTION_OF_CUSTOMER =
+            "SELECT connection_id, status FROM connections WHERE customer_id = $1 AND status <> 'disconnected'";
+    /** The customer's staged session was used: a new request after a disconnect must stage a fresh one. */
+    private static final String CONSUME_STAGED_SESSION =
+            "UPDATE staged_sessions SET consumed_at = now() WHERE customer_id = :customerId AND consumed_at IS NULL";
+
     private final FinchGateway finch;
     private final TokenVault vault;
     private final Outbox outbox;
+    private final Pool pool;
 
-    CodeExchange(FinchGateway finch, TokenVault vault, Outbox outbox) {
+    CodeExchange(FinchGateway finch, TokenVault vault, Outbox outbox, Pool pool) {
         this.finch = finch;
         this.vault = vault;
         this.outbox = outbox;
+        this.pool = pool;
     }
 
     public enum Kind { ESTABLISHED, REAUTHENTICATED, REFRESHED }
@@ -47,7 +59,22 @@ public class CodeExchange {
 
     public Uni<Outcome> complete(String code, String customerId, String redirectUri) {
         return finch.exchangeCode(code, redirectUri)
-                .chain(grant -> Panache.withTransaction(() -> store(grant, customerId)));
+                .chain(grant -> Panache.withTransaction(() -> store(grant, customerId))
+                        .onFailure(LiveConnections::isSecondLiveConnection).recoverWithUni(() -> refuseSecondLive(grant, customerId)));
+    }
+
+    /**
+     * Another connection of the customer went live first (two Connect flows completed at once): this one is not
+     * stored, its transaction rolled back whole, and the caller learns which connection is live.
+     */
+    private Uni<Outcome> refuseSecondLive(AccessTokenGrant grant, String customerId) {
+        return pool.preparedQuery(LIVE_CONNECTION_OF_CUSTOMER).execute(Tuple.of(customerId)).map(rows -> {
+            Row live = rows.iterator().hasNext() ? rows.iterator().next() : null;
+            LOG.warnf("Connection %s of customer %s not stored: the customer already has the live connection %s",
+                    grant.connectionId(), customerId, live == null ? "(since gone)" : live.getString("connection_id"));
+            throw live == null ? LiveConnections.connectionExists(null, "connected")
+                    : LiveConnections.connectionExists(live.getString("connection_id"), live.getString("status"));
+        });
     }
 
     private Uni<Outcome> store(AccessTokenGrant grant, String customerId) {
@@ -70,6 +97,8 @@ public class CodeExchange {
                 .chain(customer -> customer != null ? Uni.createFrom().item(customer)
                         : Customer.named(customerId, grant.customerName() == null ? customerId : grant.customerName()).persist())
                 .chain(customer -> connection.persist().replaceWith(customer))
+                .call(() -> Panache.getSession().chain(session -> session.createNativeQuery(CONSUME_STAGED_SESSION)
+                        .setParameter("customerId", customerId).executeUpdate()))
                 .call(customer -> outbox.write(connection.connectionId, "finch.connection.established",
                         new Established(connection.connectionId, customerId, ((Customer) customer).customerName,
                                 connection.companyId, connection.providerId, List.of(connection.products),

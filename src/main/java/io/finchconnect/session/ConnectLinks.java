@@ -16,7 +16,8 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
- * The link to send a customer now (DESIGN.md 3.2): the staged session while valid, refreshed when it expired;
+ * The link to send a customer now (DESIGN.md 3.2): the staged session while valid, refreshed when it expired
+ * (or a new one once it was consumed and the customer's connections are all disconnected);
  * the reauthentication session while the connection is in reauth, created when none is valid; a conflict when
  * the customer is connected and healthy.
  */
@@ -24,10 +25,10 @@ import io.vertx.mutiny.sqlclient.Tuple;
 public class ConnectLinks {
 
     private static final String CUSTOMER = "SELECT customer_name, customer_email FROM customers WHERE customer_id = $1";
-    private static final String CONNECTION = "SELECT connection_id, status, reauth_episode FROM connections WHERE customer_id = $1";
+    private static final String CONNECTION = "SELECT connection_id, status, reauth_episode FROM connections WHERE customer_id = $1 AND status <> 'disconnected'";
     private static final String STAGED = """
             SELECT session_id, connect_url, products, redirect_uri, integration_provider, integration_auth, sandbox, manual,
-                   minutes_to_expire, expires_at, expires_at > now() AS valid
+                   minutes_to_expire, expires_at, expires_at > now() AND consumed_at IS NULL AS valid
             FROM staged_sessions WHERE customer_id = $1
             """;
 
@@ -57,7 +58,7 @@ public class ConnectLinks {
     private Uni<ConnectLink> connectionLink(String customerId, Row connection) {
         String connectionId = connection.getString("connection_id");
         if (!"reauth".equals(connection.getString("status"))) {
-            throw StagedSessions.connectionExists(customerId, connectionId, connection.getString("status"));
+            throw StagedSessions.connectionExists(connectionId, connection.getString("status"));
         }
         int episode = connection.getInteger("reauth_episode");
         return ReauthSessionStore.currentSession(pool, connectionId, episode)

@@ -2,13 +2,11 @@ package io.finchconnect.session;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.finchconnect.common.problem.Problem;
 import io.finchconnect.common.problem.ProblemException;
+import io.finchconnect.connection.LiveConnections;
 import io.finchconnect.finch.client.ConnectSession;
 import io.finchconnect.finch.client.ConnectSessionRequest;
 import io.finchconnect.finch.client.FinchGateway;
@@ -28,12 +26,16 @@ import io.vertx.mutiny.sqlclient.Tuple;
 @ApplicationScoped
 public class StagedSessions {
 
-    /** The status column holds Finch's name of the status. */
-    private static final String CONNECTION_OF_CUSTOMER = "SELECT connection_id, status FROM connections WHERE customer_id = $1";
+    /** The status column holds Finch's name of the status; a disconnected connection is history, not a conflict. */
+    private static final String LIVE_CONNECTION_OF_CUSTOMER =
+            "SELECT connection_id, status FROM connections WHERE customer_id = $1 AND status <> 'disconnected'";
     /**
      * The customer and its staged session in one statement, atomic without an explicit transaction: one round
      * trip holds a pooled connection instead of four (BEGIN, two statements, COMMIT), each of which waits for
      * the event loop when it is busy. The foreign key is checked at the statement's end, after the CTE's row.
+     * A different session id from Finch means the stored one was completed (Finch stages a new one only then):
+     * the row is that new session, unconsumed, and version 0 tells the one request that staged it (201) from
+     * the refreshes of it (200), which find the new id already stored.
      */
     private static final String UPSERT_CUSTOMER_AND_SESSION = """
             WITH customer AS (
@@ -48,8 +50,11 @@ public class StagedSessions {
                 products = EXCLUDED.products, redirect_uri = EXCLUDED.redirect_uri,
                 integration_provider = EXCLUDED.integration_provider, integration_auth = EXCLUDED.integration_auth,
                 sandbox = EXCLUDED.sandbox, manual = EXCLUDED.manual, minutes_to_expire = EXCLUDED.minutes_to_expire,
-                expires_at = EXCLUDED.expires_at, refreshed_at = now(), version = staged_sessions.version + 1
-            RETURNING (xmax = 0) AS inserted
+                expires_at = EXCLUDED.expires_at, refreshed_at = now(),
+                created_at = CASE WHEN staged_sessions.session_id = EXCLUDED.session_id THEN staged_sessions.created_at ELSE now() END,
+                consumed_at = CASE WHEN staged_sessions.session_id = EXCLUDED.session_id THEN staged_sessions.consumed_at END,
+                version = CASE WHEN staged_sessions.session_id = EXCLUDED.session_id THEN staged_sessions.version + 1 ELSE 0 END
+            RETURNING (xmax = 0 OR version = 0) AS inserted
             """;
 
     private final FinchGateway finch;
@@ -78,11 +83,11 @@ public class StagedSessions {
      * both event loops for over two seconds when a cold instance took its first requests.
      */
     private Uni<Void> refuseIfConnected(String customerId) {
-        return pool.preparedQuery(CONNECTION_OF_CUSTOMER).execute(Tuple.of(customerId))
+        return pool.preparedQuery(LIVE_CONNECTION_OF_CUSTOMER).execute(Tuple.of(customerId))
                 .map(rows -> {
                     if (rows.size() > 0) {
                         Row connection = rows.iterator().next();
-                        throw connectionExists(customerId, connection.getString("connection_id"), connection.getString("status"));
+                        throw connectionExists(connection.getString("connection_id"), connection.getString("status"));
                     }
                     return null;
                 });
@@ -90,7 +95,7 @@ public class StagedSessions {
 
     private Throwable connectedAtFinch(Throwable failure) {
         FinchRejectedException rejected = (FinchRejectedException) failure;
-        return rejected.isConnectionAlreadyExists() ? connectionExists(null, null, "connected") : failure;
+        return rejected.isConnectionAlreadyExists() ? connectionExists(null, "connected") : failure;
     }
 
     private Uni<SessionLink> store(StagedSessionRequest request, ConnectSession session) {
@@ -124,15 +129,7 @@ public class StagedSessions {
                 request.minutesToExpire());
     }
 
-    static ProblemException connectionExists(String customerId, String connectionId, String status) {
-        Map<String, Object> extensions = new LinkedHashMap<>();
-        if (connectionId != null) {
-            extensions.put("connection_id", connectionId);
-        }
-        // Not "status": RFC 9457 gives that member the HTTP status.
-        extensions.put("connection_status", status);
-        return new ProblemException(Problem.of("connection-exists", "Connection exists", 409,
-                "The customer already has a connection; use POST /v1/connect/sessions/reauthenticate to change it",
-                extensions));
+    static ProblemException connectionExists(String connectionId, String status) {
+        return LiveConnections.connectionExists(connectionId, status);
     }
 }

@@ -54,10 +54,13 @@ class SchemaMigrationTest {
     }
 
     @Test
-    void aCustomerHasOneConnectionWithAKnownStatus() {
+    void aCustomerHasOneLiveConnectionWithAKnownStatusAndKeepsDisconnectedOnesAsHistory() {
         String customer = customer();
+        connection(customer, UUID.randomUUID().toString(), "disconnected");
+        connection(customer, UUID.randomUUID().toString(), "disconnected");
         connection(customer, UUID.randomUUID().toString(), "connected");
         assertViolates(UNIQUE_VIOLATION, connectionSql(), UUID.randomUUID().toString(), customer, "connected");
+        assertViolates(UNIQUE_VIOLATION, connectionSql(), UUID.randomUUID().toString(), customer, "reauth");
         assertViolates(CHECK_VIOLATION, connectionSql(), UUID.randomUUID().toString(), customer(), "half-connected");
     }
 

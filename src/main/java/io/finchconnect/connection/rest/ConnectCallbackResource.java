@@ -22,6 +22,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.RestQuery;
 
+import io.finchconnect.common.problem.ProblemException;
 import io.finchconnect.connection.CodeExchange;
 import io.finchconnect.finch.client.FinchRejectedException;
 import io.finchconnect.session.SessionRedirectUris;
@@ -89,6 +90,9 @@ public class ConnectCallbackResource {
                     LOG.infof("Finch refused the code for customer %s", claims.customerId());
                     return outcome(400, "error", "exchange_failed", claims, null, null);
                 })
+                // Another Connect flow of this customer went live first: nothing of this one was stored.
+                .onFailure(e -> e instanceof ProblemException problem && problem.problem().status() == 409)
+                .recoverWithItem(e -> outcome(409, "error", "connection_exists", claims, null, null))
                 .onFailure().recoverWithItem(e -> {
                     LOG.warnf("Code exchange for customer %s failed: %s", claims.customerId(), e.getClass().getSimpleName());
                     return outcome(502, "error", "exchange_failed", claims, null, null);

@@ -37,10 +37,10 @@ public class CustomerResource {
 
     private static final String CUSTOMER = """
             SELECT c.customer_id, c.customer_name, c.customer_email, c.created_at,
-                   s.session_id, s.expires_at AS session_expires_at, s.products, s.refreshed_at
+                   s.session_id, s.expires_at AS session_expires_at, s.products, s.refreshed_at, s.consumed_at
             FROM customers c LEFT JOIN staged_sessions s ON s.customer_id = c.customer_id WHERE c.customer_id = $1
             """;
-    private static final String CONNECTIONS = "SELECT connection_id, status, connected_at FROM connections WHERE customer_id = $1";
+    private static final String CONNECTIONS = "SELECT connection_id, status, connected_at FROM connections WHERE customer_id = $1 ORDER BY connected_at, connection_id";
 
     private final ConnectLinks links;
     private final Pool pool;
@@ -50,7 +50,9 @@ public class CustomerResource {
         this.pool = pool;
     }
 
-    public record StagedSessionView(String sessionId, OffsetDateTime expiresAt, List<String> products, OffsetDateTime refreshedAt) {
+    /** {@code consumedAt}: when the customer connected through it; a consumed session is not handed out again. */
+    public record StagedSessionView(String sessionId, OffsetDateTime expiresAt, List<String> products, OffsetDateTime refreshedAt,
+                                    OffsetDateTime consumedAt) {
     }
 
     public record ConnectionSummary(String connectionId, String status, OffsetDateTime connectedAt) {
@@ -88,7 +90,8 @@ public class CustomerResource {
             Row row = rows.iterator().next();
             StagedSessionView session = row.getString("session_id") == null ? null : new StagedSessionView(
                     row.getString("session_id"), row.getOffsetDateTime("session_expires_at"),
-                    List.of(row.getArrayOfStrings("products")), row.getOffsetDateTime("refreshed_at"));
+                    List.of(row.getArrayOfStrings("products")), row.getOffsetDateTime("refreshed_at"),
+                    row.getOffsetDateTime("consumed_at"));
             return pool.preparedQuery(CONNECTIONS).execute(Tuple.of(customerId)).map(connections -> {
                 List<ConnectionSummary> summaries = new ArrayList<>();
                 for (Row connection : connections) {
