@@ -114,7 +114,8 @@ public final class FinchSimulator implements AutoCloseable {
         FaultInjector faults = new FaultInjector(vertx);
         FinchApi api = new FinchApi(state, new ClientCredentials(options.clientId(), options.clientSecret()),
                 options.allowedRedirectUris(), baseUrl);
-        ConnectPage page = new ConnectPage(state, options.allowedRedirectUris());
+        ProviderOutages outages = new ProviderOutages();
+        ConnectPage page = new ConnectPage(state, options.allowedRedirectUris(), outages);
         ControlApi control = new ControlApi(state, webhooks, faults, requests);
 
         router.route().handler(BodyHandler.create().setBodyLimit(1024 * 1024));
@@ -138,6 +139,8 @@ public final class FinchSimulator implements AutoCloseable {
         router.post("/_control/webhooks").handler(control::sendEvent);
         router.put("/_control/faults/:endpoint").handler(control::setFault);
         router.delete("/_control/faults").handler(control::clearFaults);
+        router.put("/_control/providers/:provider/outage").handler(outages::start);
+        router.delete("/_control/providers/:provider/outage").handler(outages::end);
         router.get("/_control/requests").handler(control::requestCounts);
         router.delete("/_control/requests").handler(control::resetRequestCounts);
 
