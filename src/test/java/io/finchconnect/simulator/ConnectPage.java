@@ -104,8 +104,12 @@ final class ConnectPage {
         }
         AuthorizationCode code = this.state.authorize(session.id(), provider, redirectUri);
         if (embedded) {
-            postMessage(ctx, 200, "Connected", "<p id=\"connected\">Connected. You can close this window.</p>",
-                    message("success").put("code", code.code()).put("state", state), sdkHost);
+            JsonObject success = message("success").put("code", code.code());
+            if (state != null) {
+                // react-connect types state as an optional string: absent, never null.
+                success.put("state", state);
+            }
+            postMessage(ctx, 200, "Connected", "<p id=\"connected\">Connected. You can close this window.</p>", success, sdkHost);
         } else {
             ctx.response().setStatusCode(303).putHeader("Location", redirectTo(redirectUri, code.code(), state)).end();
         }

@@ -163,8 +163,9 @@ class ConnectPageTest {
 
         assertEquals(200, exited.status(), exited.body());
         assertEquals(new JsonObject().put("name", "finch-auth-message-v2").put("kind", "closed"), posted(exited));
-        SimulatorClient.Reply authorized = submit(embedded(sessionId, "provider", "gusto"));
-        assertEquals("success", posted(authorized).getString("kind"));
+        JsonObject authorized = posted(submit(embedded(sessionId, "provider", "gusto")));
+        assertEquals("success", authorized.getString("kind"));
+        assertTrue(!authorized.containsKey("state"), "no state is an absent state, as react-connect types it: " + authorized);
     }
 
     @Test
