@@ -46,10 +46,11 @@ public class ReauthSessionSweeper {
 
     private static final Logger LOG = Logger.getLogger(ReauthSessionSweeper.class);
     private static final String STORE_SESSION = """
-            INSERT INTO reauth_sessions (connection_id, episode, session_id, connect_url, expires_at)
-            VALUES (?1, ?2, ?3, ?4, ?5)
+            INSERT INTO reauth_sessions (connection_id, episode, session_id, connect_url, expires_at, redirect_uri)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6)
             ON CONFLICT (connection_id, episode) DO UPDATE SET session_id = EXCLUDED.session_id,
-                connect_url = EXCLUDED.connect_url, expires_at = EXCLUDED.expires_at, created_at = now()
+                connect_url = EXCLUDED.connect_url, expires_at = EXCLUDED.expires_at, created_at = now(),
+                redirect_uri = EXCLUDED.redirect_uri
             WHERE reauth_sessions.expires_at <= now()
             """;
 
@@ -148,6 +149,8 @@ public class ReauthSessionSweeper {
                             .setParameter(3, created.sessionId())
                             .setParameter(4, link)
                             .setParameter(5, created.expiresAt())
+                            // The callback's code exchange must name the same redirect_uri (finch-api.md, /auth/token).
+                            .setParameter(6, redirectUri)
                             .executeUpdate())
                             .chain(inserted -> inserted == 1 ? announce(connection, created, link) : Uni.createFrom().voidItem());
                 });

@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -96,12 +99,63 @@ class ConnectFlowTest {
                 "caller-123", Instant.now().plusSeconds(600)))).get("/v1/connect/callback")
                 .then().statusCode(400).body(containsString("finch_error"), containsString("caller-123"));
         given().get("/v1/connect/callback").then().statusCode(400).body(containsString("invalid_state"));
-        // An authentic state with a code Finch does not know: Finch refuses it (400, not a 502), nothing is stored.
-        given().queryParam("code", "not-a-code").queryParam("state", ours.sign(ConnectState.Claims.issue(customerId, "s", null,
+        // An authentic state for a session we never stored: not sent to Finch, so the code is not spent.
+        given().queryParam("code", code).queryParam("state", ours.sign(ConnectState.Claims.issue(customerId, "s", null,
                 Instant.now().plusSeconds(600)))).get("/v1/connect/callback")
+                .then().statusCode(400).body(containsString("unknown_session"));
+        // An authentic state of a real session with a code Finch does not know: Finch refuses it (400, not a 502).
+        String state = stateOf(stageRedirectSession("cust-" + UUID.randomUUID()));
+        given().queryParam("code", "not-a-code").queryParam("state", state).get("/v1/connect/callback")
                 .then().statusCode(400).body(containsString("exchange_failed"));
 
         assertThat(Sql.count("SELECT count(*) FROM connections WHERE customer_id = ?", customerId)).isZero();
     }
 
+    /**
+     * The redirect flow through the callback against the strict simulator, which refuses a redirect-flow code
+     * exchanged without its session's redirect_uri: only an exchange naming it establishes the connection.
+     */
+    @Test
+    void theRedirectFlowExchangesTheCodeWithItsSessionsRedirectUri() {
+        String customerId = "cust-" + UUID.randomUUID();
+        String connectUrl = stageRedirectSession(customerId);
+        String sessionId = connectUrl.replaceAll(".*[?&]session=([^&]*).*", "$1");
+        String code = completeAtFinch(sessionId);
+
+        given().queryParam("code", code).queryParam("state", stateOf(connectUrl)).get("/v1/connect/callback")
+                .then().statusCode(200).body(containsString("established"));
+
+        assertThat(Sql.single("SELECT status FROM connections WHERE customer_id = ?", customerId)).isEqualTo("connected");
+        assertThat(Sql.single("SELECT redirect_uri FROM staged_sessions WHERE session_id = ?", sessionId))
+                .isEqualTo(TestStack.REDIRECT_URI);
+    }
+
+    /** What the test above relies on: the simulator refuses the exchange the service used to send (no redirect_uri). */
+    @Test
+    void theSimulatorRefusesARedirectFlowCodeWithoutItsRedirectUri() {
+        String customerId = "cust-" + UUID.randomUUID();
+        String code = completeAtFinch(stageRedirectSession(customerId).replaceAll(".*[?&]session=([^&]*).*", "$1"));
+        Map<String, String> config = TestStack.get().config();
+
+        given().baseUri(TestStack.get().finchBaseUrl()).header("Finch-API-Version", "2020-09-17").contentType("application/json")
+                .body(Map.of("code", code, "client_id", config.get("finch.client-id"), "client_secret", config.get("finch.client-secret")))
+                .post("/auth/token").then().statusCode(400).body("name", equalTo("invalid_grant_error"));
+        assertThat(Sql.count("SELECT count(*) FROM connections WHERE customer_id = ?", customerId)).isZero();
+    }
+
+    private static String stageRedirectSession(String customerId) {
+        return given().auth().oauth2(TestStack.get().jwt().token("sessions:write")).contentType("application/json")
+                .body(Map.of("customer_id", customerId, "customer_name", "Acme " + customerId, "products", List.of("company"),
+                        "redirect_uri", TestStack.REDIRECT_URI))
+                .post("/v1/connect/sessions").then().statusCode(201).extract().path("connect_url");
+    }
+
+    private static String completeAtFinch(String sessionId) {
+        return given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json").body("{}")
+                .post("/_control/sessions/" + sessionId + "/complete").then().statusCode(200).extract().path("code");
+    }
+
+    private static String stateOf(String connectUrl) {
+        return URLDecoder.decode(connectUrl.replaceAll(".*[?&]state=([^&]*).*", "$1"), StandardCharsets.UTF_8);
+    }
 }

@@ -152,7 +152,7 @@ class ConnectPageTest {
         assertEquals("finch-auth-message-v2", posted.getString("name"));
         assertEquals("success", posted.getString("kind"));
         assertEquals("s1", posted.getString("state"));
-        assertEquals(200, client.exchange(posted.getString("code")).status());
+        assertEquals(200, client.exchangeEmbedded(posted.getString("code")).status());
     }
 
     @Test

@@ -80,7 +80,7 @@ class FaultInjectionTest {
                 .header("Authorization", SimulatorClient.basicHeader("sim-client-id", "sim-client-secret")).build();
 
         assertThrows(IOException.class, () -> new SimulatorClient(simulator).sendOrThrow(exchange));
-        assertFinchError(client.send(exchange), 400, "invalid_request_error", "invalid_grant");
+        assertFinchError(client.send(exchange), 400, "invalid_grant_error", null);
         assertEquals(2L, requestCounts().getLong("auth.token"));
     }
 

@@ -33,8 +33,9 @@ final class FinchError extends RuntimeException {
                 "Customer " + customerId + " already has a connection; use /connect/sessions/reauthenticate to change it");
     }
 
+    /** Finch's "Error Types" table lists {@code invalid_grant_error} with no finch_code. */
     static FinchError invalidGrant(String message) {
-        return new FinchError(400, "invalid_request_error", "invalid_grant", message);
+        return new FinchError(400, "invalid_grant_error", null, message);
     }
 
     static FinchError invalidClient() {

@@ -18,6 +18,8 @@ import java.util.UUID;
 final class SimulatorClient {
 
     static final String VERSION = "2020-09-17";
+    /** The redirect URI of {@link #sessionBody}'s redirect-flow sessions. */
+    static final String REDIRECT_URI = "https://app.example.com/callback";
 
     /** A parsed answer: status, headers and body. */
     record Reply(int status, HttpResponse<String> raw) {
@@ -116,11 +118,25 @@ final class SimulatorClient {
                 .put("customer_id", customerId)
                 .put("customer_name", "Acme " + customerId)
                 .put("products", new io.vertx.core.json.JsonArray().add("company").add("directory"))
-                .put("redirect_uri", "https://app.example.com/callback");
+                .put("redirect_uri", REDIRECT_URI);
     }
 
+    /** The exchange of a redirect-flow code of a {@link #sessionBody} session: it names the session's redirect URI. */
     Reply exchange(String code) {
-        return basicPost("/auth/token", new JsonObject().put("code", code));
+        return exchange(code, REDIRECT_URI);
+    }
+
+    /** The exchange of an embedded-flow code: no redirect_uri, as the SDK sends it. */
+    Reply exchangeEmbedded(String code) {
+        return exchange(code, null);
+    }
+
+    Reply exchange(String code, String redirectUri) {
+        JsonObject body = new JsonObject().put("code", code);
+        if (redirectUri != null) {
+            body.put("redirect_uri", redirectUri);
+        }
+        return basicPost("/auth/token", body);
     }
 
     /** Creates a session, completes it through the control endpoint and exchanges the code. */

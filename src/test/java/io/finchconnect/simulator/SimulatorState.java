@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -116,8 +117,13 @@ final class SimulatorState {
             codes.remove(code);
             throw FinchError.invalidGrant("The authorization code has expired");
         }
-        if (redirectUri != null && !redirectUri.equals(issued.redirectUri())) {
-            throw FinchError.invalidGrant("redirect_uri does not match the one of the authorization");
+        // OAuth's rule (RFC 6749 4.1.3), as Finch applies it: a redirect-flow code needs the very redirect_uri of
+        // its session, and an embedded-flow code, issued without one, is refused with one.
+        if (!Objects.equals(redirectUri, issued.redirectUri())) {
+            throw FinchError.invalidGrant(issued.redirectUri() == null
+                    ? "redirect_uri must be omitted: this code was issued without one"
+                    : redirectUri == null ? "redirect_uri is required: this code was issued for a redirect URI"
+                    : "redirect_uri does not match the one of the authorization");
         }
         codes.remove(code);
         Connection connection = connections.get(issued.connectionId());

@@ -71,8 +71,8 @@ class TokenExchangeTest {
         String code = completeNewSession();
 
         assertEquals(200, client.exchange(code).status());
-        assertFinchError(client.exchange(code), 400, "invalid_request_error", "invalid_grant");
-        assertFinchError(client.exchange("never-issued"), 400, "invalid_request_error", "invalid_grant");
+        assertFinchError(client.exchange(code), 400, "invalid_grant_error", null);
+        assertFinchError(client.exchange("never-issued"), 400, "invalid_grant_error", null);
     }
 
     @Test
@@ -84,7 +84,7 @@ class TokenExchangeTest {
             String code = shortClient.controlPost("/_control/sessions/" + sessionId + "/complete", null).json().getString("code");
             Thread.sleep(400);
 
-            assertFinchError(shortClient.exchange(code), 400, "invalid_request_error", "invalid_grant");
+            assertFinchError(shortClient.exchange(code), 400, "invalid_grant_error", null);
         }
     }
 
@@ -104,15 +104,40 @@ class TokenExchangeTest {
     }
 
     @Test
-    void redirectUriMustMatchTheFlows() {
+    void aRedirectFlowCodeNeedsTheRedirectUriOfItsSession() {
         String code = completeNewSession();
 
-        SimulatorClient.Reply other = client.basicPost("/auth/token",
-                new JsonObject().put("code", code).put("redirect_uri", "https://app.example.com/other"));
+        SimulatorClient.Reply missing = client.exchange(code, null);
+        SimulatorClient.Reply other = client.exchange(code, "https://app.example.com/other");
+        SimulatorClient.Reply right = client.exchange(code, SimulatorClient.REDIRECT_URI);
 
-        assertFinchError(other, 400, "invalid_request_error", "invalid_grant");
-        assertEquals(200, client.basicPost("/auth/token", new JsonObject().put("code", code)
-                .put("redirect_uri", "https://app.example.com/callback")).status());
+        assertFinchError(missing, 400, "invalid_grant_error", null);
+        assertFinchError(other, 400, "invalid_grant_error", null);
+        assertEquals(200, right.status(), right.body());
+    }
+
+    @Test
+    void anEmbeddedFlowCodeIsExchangedWithoutARedirectUri() {
+        String code = completeNewEmbeddedSession();
+
+        SimulatorClient.Reply withOne = client.exchange(code, SimulatorClient.REDIRECT_URI);
+        SimulatorClient.Reply without = client.exchangeEmbedded(code);
+
+        assertFinchError(withOne, 400, "invalid_grant_error", null);
+        assertEquals(200, without.status(), without.body());
+    }
+
+    @Test
+    void aReauthSessionsCodeNeedsTheRedirectUriOfTheReauthSession() {
+        JsonObject first = client.connect(SimulatorClient.uniqueCustomerId());
+        String sessionId = client.basicPost("/connect/sessions/reauthenticate", new JsonObject()
+                .put("connection_id", first.getString("connection_id")).put("redirect_uri", "https://app.example.com/reauth"))
+                .json().getString("session_id");
+        String code = client.controlPost("/_control/sessions/" + sessionId + "/complete", null).json().getString("code");
+
+        assertFinchError(client.exchange(code, null), 400, "invalid_grant_error", null);
+        assertFinchError(client.exchange(code, SimulatorClient.REDIRECT_URI), 400, "invalid_grant_error", null);
+        assertEquals(200, client.exchange(code, "https://app.example.com/reauth").status());
     }
 
     @Test
@@ -124,7 +149,7 @@ class TokenExchangeTest {
                 .json().getString("session_id");
         String code = client.controlPost("/_control/sessions/" + sessionId + "/complete", null).json().getString("code");
 
-        JsonObject second = client.exchange(code).json();
+        JsonObject second = client.exchangeEmbedded(code).json();
 
         assertEquals(connectionId, second.getString("connection_id"));
         assertEquals(first.getString("company_id"), second.getString("company_id"));
@@ -211,6 +236,13 @@ class TokenExchangeTest {
         assertNull(state.getString("message"));
         assertEquals(404, client.controlGet("/_control/connections/unknown").status());
         assertEquals(404, client.controlGet("/_control/customers/unknown-" + UUID.randomUUID()).status());
+    }
+
+    private static String completeNewEmbeddedSession() {
+        JsonObject body = SimulatorClient.sessionBody(SimulatorClient.uniqueCustomerId());
+        body.remove("redirect_uri");
+        String sessionId = client.basicPost("/connect/sessions", body).json().getString("session_id");
+        return client.controlPost("/_control/sessions/" + sessionId + "/complete", null).json().getString("code");
     }
 
     private static String completeNewSession() {

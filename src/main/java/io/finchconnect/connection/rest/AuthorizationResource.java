@@ -54,6 +54,7 @@ public class AuthorizationResource {
             throw ProblemException.badRequest("code", "code is required (the code from the SDK's onSuccess)");
         }
         RequestChecks.id("customer_id", request.customerId());
+        // The embedded flow's session has no redirect_uri, and Finch refuses a code exchanged with one.
         return exchange.complete(request.code(), request.customerId(), null).map(outcome -> Response
                 .status(outcome.kind() == CodeExchange.Kind.ESTABLISHED ? 201 : 200)
                 .entity(new AuthorizationResult(outcome.kind().name().toLowerCase(), outcome.connectionId(), outcome.customerId()))

@@ -5,6 +5,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 import jakarta.ws.rs.GET;
@@ -23,6 +24,8 @@ import org.jboss.resteasy.reactive.RestQuery;
 
 import io.finchconnect.connection.CodeExchange;
 import io.finchconnect.finch.client.FinchRejectedException;
+import io.finchconnect.session.SessionRedirectUris;
+import io.finchconnect.session.SessionRedirectUris.SessionRedirect;
 import io.finchconnect.session.config.ConnectConfig;
 import io.finchconnect.session.state.ConnectState.Claims;
 import io.finchconnect.session.state.ConnectState.InvalidStateException;
@@ -44,11 +47,13 @@ public class ConnectCallbackResource {
     private final ConnectStates states;
     private final CodeExchange exchange;
     private final ConnectConfig config;
+    private final SessionRedirectUris sessions;
 
-    ConnectCallbackResource(ConnectStates states, CodeExchange exchange, ConnectConfig config) {
+    ConnectCallbackResource(ConnectStates states, CodeExchange exchange, ConnectConfig config, SessionRedirectUris sessions) {
         this.states = states;
         this.exchange = exchange;
         this.config = config;
+        this.sessions = sessions;
     }
 
     @GET
@@ -56,7 +61,7 @@ public class ConnectCallbackResource {
     @APIResponse(responseCode = "303", description = "with CONNECT_RETURN_URL set: the outcome as query parameters",
             content = @Content(examples = @ExampleObject(name = "Location", value = """
             https://platform.example/connected?outcome=established&customer_id=acme-1&connection_id=c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11&state=onboarding-42""")))
-    @APIResponse(responseCode = "400", description = "forged, expired or replayed state, a Finch error, or a code Finch refused: nothing stored",
+    @APIResponse(responseCode = "400", description = "forged, expired or replayed state, a session this service does not know, a Finch error, or a code Finch refused: nothing stored",
             content = @Content(mediaType = "text/html", examples = @ExampleObject(name = "replayed", value = """
             outcome=error, reason=replayed_state""")))
     public Uni<Response> callback(@RestQuery String code, @RestQuery String state, @RestQuery String error,
@@ -75,8 +80,8 @@ public class ConnectCallbackResource {
             return Uni.createFrom().item(outcome(400, "error", "missing_code", claims, null, null));
         }
         return states.consume(claims)
-                .chain(consumed -> exchange.complete(code, consumed.customerId(), null))
-                .map(result -> outcome(200, result.kind().name().toLowerCase(), null, claims, result.connectionId(), null))
+                .chain(consumed -> sessions.of(consumed.sessionId()))
+                .chain(session -> exchangeFor(code, claims, session))
                 .onFailure(InvalidStateException.class).recoverWithItem(e ->
                         outcome(400, "error", ((InvalidStateException) e).reason(), claims, null, null))
                 // Finch refused the code (unknown, used, expired): what the browser brought was bad, Finch is fine.
@@ -88,6 +93,21 @@ public class ConnectCallbackResource {
                     LOG.warnf("Code exchange for customer %s failed: %s", claims.customerId(), e.getClass().getSimpleName());
                     return outcome(502, "error", "exchange_failed", claims, null, null);
                 });
+    }
+
+    /**
+     * Finch refuses a redirect-flow code unless the exchange names its session's redirect_uri, so the exchange
+     * sends the one the session in our state was created with. A session we never stored (our own state names
+     * it, so this is rare) is not sent to Finch: the code stays unspent.
+     */
+    private Uni<Response> exchangeFor(String code, Claims claims, Optional<SessionRedirect> session) {
+        if (session.isEmpty()) {
+            LOG.warnf("Callback for customer %s names session %s, which this service does not know", claims.customerId(),
+                    claims.sessionId());
+            return Uni.createFrom().item(outcome(400, "error", "unknown_session", claims, null, null));
+        }
+        return exchange.complete(code, claims.customerId(), session.get().redirectUri())
+                .map(result -> outcome(200, result.kind().name().toLowerCase(), null, claims, result.connectionId(), null));
     }
 
     private Response outcome(int status, String outcome, String reason, Claims claims, String connectionId, String finchError) {

@@ -149,7 +149,7 @@ class FinchGatewayTest {
     void aRejectedExchangeNamesNoSecret() {
         FinchRejectedException rejected = failure(finch.exchangeCode("not-a-code", null), FinchRejectedException.class);
 
-        assertThat(rejected.finchCode()).isEqualTo("invalid_grant");
+        assertThat(rejected.finchName()).isEqualTo("invalid_grant_error");
         assertThat(rejected.getMessage()).doesNotContain(config.clientSecret()).doesNotContain("not-a-code");
         assertThat(String.valueOf(rejected.problem())).doesNotContain(config.clientSecret());
     }

@@ -1,0 +1,53 @@
+package io.finchconnect.session;
+
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.finchconnect.finch.config.FinchConfig;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * The {@code redirect_uri} a Connect session was created with, staged or reauthentication: Finch refuses a
+ * redirect-flow code whose exchange does not name exactly that URI.
+ */
+@ApplicationScoped
+public class SessionRedirectUris {
+
+    private static final String REDIRECT_URI_OF_SESSION = """
+            SELECT 'staged' AS kind, redirect_uri FROM staged_sessions WHERE session_id = $1
+            UNION ALL
+            SELECT 'reauth' AS kind, redirect_uri FROM reauth_sessions WHERE session_id = $1
+            """;
+
+    private final Pool pool;
+    private final String sweeperRedirectUri;
+
+    SessionRedirectUris(Pool pool, FinchConfig finch) {
+        this.pool = pool;
+        this.sweeperRedirectUri = finch.redirectUris().isEmpty() ? null : finch.redirectUris().get(0);
+    }
+
+    /** What the session was created with; empty when this service knows no such session. */
+    public Uni<Optional<SessionRedirect>> of(String sessionId) {
+        return pool.preparedQuery(REDIRECT_URI_OF_SESSION).execute(Tuple.of(sessionId)).map(rows -> {
+            if (!rows.iterator().hasNext()) {
+                return Optional.empty();
+            }
+            Row row = rows.iterator().next();
+            String redirectUri = row.getString("redirect_uri");
+            // A reauth session stored before V4 has no column value: the sweeper created all of those with this one.
+            if (redirectUri == null && "reauth".equals(row.getString("kind"))) {
+                redirectUri = sweeperRedirectUri;
+            }
+            return Optional.of(new SessionRedirect(sessionId, redirectUri));
+        });
+    }
+
+    /** A session and its redirect URI ({@code null}: an embedded-flow session). */
+    public record SessionRedirect(String sessionId, String redirectUri) {
+    }
+}
