@@ -7,7 +7,7 @@ import Finch from '@tryfinch/finch-api';
 import { randomUUID } from 'node:crypto';
 import { authorizeByRedirect, authorizeEmbedded } from './connect-page';
 import {
-  accountUpdateEvent, createAccessTokenResponse, disconnectEntityResponse, disconnectResponse, introspection,
+  accountUpdateEvent, automatedAsyncJob, createAccessTokenResponse, disconnectEntityResponse, disconnectResponse, introspection,
   jobCompletionEvent, sessionNewResponse, sessionReauthenticateResponse,
 } from './sdk-shapes';
 import { expectShape } from './shape';
@@ -193,29 +193,34 @@ async function main(): Promise<void> {
     assert(rejected, 'unwrap accepted a tampered body');
   });
 
-  await step('webhooks.unwrap verifies a job completion delivery', async () => {
+  await step('webhooks.unwrap verifies a job completion delivery; jobs.automated.retrieve reads its job', async () => {
     const token = await connectByRedirect(`contract-${randomUUID()}`);
-    const jobId = randomUUID();
-    await control('POST', '/_control/webhooks', {
-      connection_id: token.connection_id, event_type: 'job.data_sync_all.completed',
-      data: { job_id: jobId, job_url: `${simulatorUrl}/jobs/automated/${jobId}` },
-    });
-    const delivery = await webhooks.take((body) => body.includes(jobId));
+    await control('POST', `/_control/connections/${token.connection_id}/jobs`, { type: 'data_sync_all', status: 'complete' });
+    const delivery = await webhooks.take((body) => body.includes(token.connection_id) && body.includes('job.data_sync_all.completed'));
     const event = expectShape(jobCompletionEvent, finch.webhooks.unwrap(delivery.body, delivery.headers), 'JobCompletionEvent');
-    assert(event.data?.job_id === jobId, `job_id ${event.data?.job_id}`);
+    assert(event.event_type === 'job.data_sync_all.completed', `event_type ${event.event_type}`);
+    const job = expectShape(automatedAsyncJob,
+      await tokenClient(token.access_token).jobs.automated.retrieve(event.data!.job_id), 'AutomatedAsyncJob');
+    assert(job.job_id === event.data!.job_id && job.status === 'complete' && job.type === 'data_sync_all', JSON.stringify(job));
   });
 
-  await step('account.disconnectEntity removes one entity and leaves the others connected', async () => {
-    const token = await connectByRedirect(`contract-${randomUUID()}`);
+  await step('account.disconnectEntity removes one entity of a multi-entity connection, the others stay connected', async () => {
+    const session = await newRedirectSession(`contract-${randomUUID()}`);
+    // Finch Connect lets the employer pick several entities; the control endpoint stands for that choice.
+    const { code } = await control('POST', `/_control/sessions/${session.session_id}/complete`,
+      { provider: 'gusto', entities: 2 }) as { code: string };
+    const token = expectShape(createAccessTokenResponse, await finch.accessTokens.create({ code, redirect_uri: redirectUri }),
+      'CreateAccessTokenResponse');
+    assert(token.entity_ids.length === 2, `entity_ids ${JSON.stringify(token.entity_ids)}`);
     const client = tokenClient(token.access_token);
     const entities = expectShape(introspection, await client.account.introspect(), 'Introspection').entities ?? [];
-    assert(entities.length > 1, `a connection of ${entities.length} entities: the simulator makes no multi-entity one`);
-    const removed = entities[0].id;
+    assert(entities.length === 2 && entities.every((e) => e.status === 'connected'), JSON.stringify(entities));
+    const removed = token.entity_ids[0];
     expectShape(disconnectEntityResponse, await client.account.disconnectEntity({ entity_ids: [removed] }),
       'DisconnectEntityResponse');
-    const after = expectShape(introspection, await client.account.introspect(), 'Introspection').entities ?? [];
-    assert(after.find((e) => e.id === removed)?.status === 'disconnected', JSON.stringify(after));
-    assert(after.some((e) => e.id !== removed && e.status === 'connected'), JSON.stringify(after));
+    const after = expectShape(introspection, await client.account.introspect(), 'Introspection');
+    assert(after.entities?.find((e) => e.id === removed)?.status === 'disconnected', JSON.stringify(after.entities));
+    assert(after.entities?.find((e) => e.id === token.entity_ids[1])?.status === 'connected', JSON.stringify(after.entities));
   });
 
   await step('account.disconnect ends the connection: every token of it is refused after', async () => {

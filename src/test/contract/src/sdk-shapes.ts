@@ -3,6 +3,7 @@ import type { SessionNewResponse, SessionReauthenticateResponse } from '@tryfinc
 import type { CreateAccessTokenResponse } from '@tryfinch/finch-api/resources/access-tokens';
 import type { DisconnectEntityResponse, DisconnectResponse, Introspection } from '@tryfinch/finch-api/resources/account';
 import type { AccountUpdateEvent, JobCompletionEvent } from '@tryfinch/finch-api/resources/webhooks';
+import type { AutomatedAsyncJob } from '@tryfinch/finch-api/resources/jobs/automated';
 import type { BenefitsSupport } from '@tryfinch/finch-api/resources/hris/benefits/benefits';
 import type { FinchConnectAuthMessage } from '@tryfinch/react-connect';
 import { allOptional, arrayOf, bool, Check, nonEmpty, nullable, object, oneOf, str } from './shape';
@@ -122,6 +123,21 @@ export const jobCompletionEvent = object<JobCompletionEvent>(
       'job.initial_data_sync_payroll.succeeded'),
     data: object<JobCompletionEvent.Data>({ job_id: nonEmpty, job_url: nonEmpty }, {}),
   },
+);
+
+export const automatedAsyncJob = object<AutomatedAsyncJob>(
+  {
+    completed_at: nullable(str),
+    created_at: nonEmpty,
+    job_id: nonEmpty,
+    job_url: nonEmpty,
+    params: nullable(object<AutomatedAsyncJob.Params>({}, { individual_id: str })),
+    scheduled_at: nullable(str),
+    started_at: nullable(str),
+    status: oneOf('pending', 'in_progress', 'complete', 'error', 'reauth_error', 'permissions_error'),
+    type: oneOf('data_sync_all', 'w4_form_employee_sync'),
+  },
+  {},
 );
 
 type Message<K> = Extract<FinchConnectAuthMessage, { kind: K }>;
