@@ -65,8 +65,8 @@ class ConnectPageTest {
     @Test
     void unknownSessionIsA404PageAndExpiredSessionA410Page() throws InterruptedException {
         JsonObject session = client.basicPost("/connect/sessions", SimulatorClient.sessionBody(SimulatorClient.uniqueCustomerId())
-                .put("minutes_to_expire", 0.001)).json();
-        Thread.sleep(150);
+                .put("minutes_to_expire", 1)).json();
+        client.controlPost("/_control/sessions/" + session.getString("session_id") + "/expire", null);
 
         SimulatorClient.Reply unknown = client.get("/authorize?session=00000000-0000-0000-0000-000000000000");
         SimulatorClient.Reply expired = client.get("/authorize?session=" + session.getString("session_id"));
