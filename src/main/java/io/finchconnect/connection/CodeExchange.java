@@ -57,8 +57,13 @@ public class CodeExchange {
     public record Outcome(Kind kind, String connectionId, String customerId) {
     }
 
+    /**
+     * {@code redirectUri}: the one the flow's session was created with (redirect flow), {@code null} in the embedded
+     * flow; Finch refuses a redirect-flow code without it.
+     */
     public Uni<Outcome> complete(String code, String customerId, String redirectUri) {
         return finch.exchangeCode(code, redirectUri)
+                .invoke(grant -> requireFlowsCustomer(grant, customerId))
                 .chain(grant -> Panache.withTransaction(() -> store(grant, customerId))
                         .onFailure(LiveConnections::isSecondLiveConnection).recoverWithUni(() -> refuseSecondLive(grant, customerId)));
     }
@@ -75,6 +80,23 @@ public class CodeExchange {
             throw live == null ? LiveConnections.connectionExists(null, "connected")
                     : LiveConnections.connectionExists(live.getString("connection_id"), live.getString("status"));
         });
+    }
+
+    /**
+     * The connection Finch made must be the flow's customer's: a code handed in for another customer (a mix-up, or
+     * someone replaying a code they intercepted) must not attach that customer's payroll data to this one.
+     */
+    private static void requireFlowsCustomer(AccessTokenGrant grant, String customerId) {
+        if (grant.customerId() == null) {
+            // Optional in Finch's schema; sessions this service creates always carry one, so this is only noted.
+            LOG.warnf("Finch's token response for connection %s names no customer; expected %s", grant.connectionId(), customerId);
+            return;
+        }
+        if (!grant.customerId().equals(customerId)) {
+            LOG.errorf("SECURITY customer_mismatch: a code exchanged for customer %s yielded connection %s of customer %s;"
+                    + " nothing stored, the token is discarded", customerId, grant.connectionId(), grant.customerId());
+            throw new CustomerMismatchException();
+        }
     }
 
     private Uni<Outcome> store(AccessTokenGrant grant, String customerId) {

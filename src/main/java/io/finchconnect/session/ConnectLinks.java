@@ -28,7 +28,7 @@ public class ConnectLinks {
     private static final String CONNECTION = "SELECT connection_id, status, reauth_episode FROM connections WHERE customer_id = $1 AND status <> 'disconnected'";
     private static final String STAGED = """
             SELECT session_id, connect_url, products, redirect_uri, integration_provider, integration_auth, sandbox, manual,
-                   minutes_to_expire, expires_at, expires_at > now() AND consumed_at IS NULL AS valid
+                   minutes_to_expire, expires_at, expires_at > now() AND consumed_at IS NULL AS valid, recordkeeper, recordkeeping_plan_id
             FROM staged_sessions WHERE customer_id = $1
             """;
 
@@ -100,7 +100,9 @@ public class ConnectLinks {
         return new StagedSessionRequest(customerId, customer.getString("customer_name"), customer.getString("customer_email"),
                 products, session.getString("redirect_uri"), session.getString("integration_provider"),
                 session.getString("integration_auth"), session.getString("sandbox"), session.getBoolean("manual"),
-                session.getInteger("minutes_to_expire"), null);
+                session.getInteger("minutes_to_expire"), null, session.getString("recordkeeper") == null ? null
+                        : new StagedSessionRequest.Recordkeeping(session.getString("recordkeeper"),
+                                session.getString("recordkeeping_plan_id")));
     }
 
     private Uni<Row> single(String sql, Tuple parameters) {

@@ -10,7 +10,6 @@ import io.finchconnect.connection.LiveConnections;
 import io.finchconnect.finch.client.ConnectSession;
 import io.finchconnect.finch.client.ConnectSessionRequest;
 import io.finchconnect.finch.client.FinchGateway;
-import io.finchconnect.finch.client.FinchRejectedException;
 import io.finchconnect.session.state.ConnectStates;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -44,9 +43,10 @@ public class StagedSessions {
                     customer_email = EXCLUDED.customer_email, updated_at = now()
             )
             INSERT INTO staged_sessions (customer_id, session_id, connect_url, products, redirect_uri, integration_provider,
-                integration_auth, sandbox, manual, minutes_to_expire, expires_at)
-            VALUES ($1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                integration_auth, sandbox, manual, minutes_to_expire, expires_at, recordkeeper, recordkeeping_plan_id)
+            VALUES ($1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
             ON CONFLICT (customer_id) DO UPDATE SET session_id = EXCLUDED.session_id, connect_url = EXCLUDED.connect_url,
+                recordkeeper = EXCLUDED.recordkeeper, recordkeeping_plan_id = EXCLUDED.recordkeeping_plan_id,
                 products = EXCLUDED.products, redirect_uri = EXCLUDED.redirect_uri,
                 integration_provider = EXCLUDED.integration_provider, integration_auth = EXCLUDED.integration_auth,
                 sandbox = EXCLUDED.sandbox, manual = EXCLUDED.manual, minutes_to_expire = EXCLUDED.minutes_to_expire,
@@ -73,8 +73,9 @@ public class StagedSessions {
 
     public Uni<SessionLink> createOrRefresh(StagedSessionRequest request) {
         return refuseIfConnected(request.customerId())
+                // A refusal by Finch (a customer connected at Finch but unknown here, say) passes through with
+                // Finch's own fields: the Connect guide prints no body for it, so no code of it is matched.
                 .chain(() -> finch.createConnectSession(toFinch(request)))
-                .onFailure(FinchRejectedException.class).transform(this::connectedAtFinch)
                 .chain(session -> store(request, session));
     }
 
@@ -93,18 +94,15 @@ public class StagedSessions {
                 });
     }
 
-    private Throwable connectedAtFinch(Throwable failure) {
-        FinchRejectedException rejected = (FinchRejectedException) failure;
-        return rejected.isConnectionAlreadyExists() ? connectionExists(null, "connected") : failure;
-    }
-
     private Uni<SessionLink> store(StagedSessionRequest request, ConnectSession session) {
         OffsetDateTime expiresAt = OffsetDateTime.now(ZoneOffset.UTC).plusMinutes(request.minutesToExpire());
         return pool.preparedQuery(UPSERT_CUSTOMER_AND_SESSION).execute(Tuple.from(new Object[] {
                         request.customerId(), request.customerName(), request.customerEmail(), session.sessionId(),
                         session.connectUrl(), request.products().toArray(String[]::new), request.redirectUri(),
                         request.integrationProvider(), request.integrationAuthMethod(), request.sandbox(),
-                        request.manual(), request.minutesToExpire(), expiresAt }))
+                        request.manual(), request.minutesToExpire(), expiresAt,
+                        request.recordkeeping() == null ? null : request.recordkeeping().recordkeeper(),
+                        request.recordkeeping() == null ? null : request.recordkeeping().planId() }))
                 .map(rows -> {
                     boolean inserted = rows.iterator().next().getBoolean("inserted");
                     return new SessionLink(session.sessionId(), linkFor(request, session, expiresAt), request.customerId(),
@@ -124,9 +122,11 @@ public class StagedSessions {
     private static ConnectSessionRequest toFinch(StagedSessionRequest request) {
         ConnectSessionRequest.Integration integration = request.integrationProvider() == null ? null
                 : new ConnectSessionRequest.Integration(request.integrationProvider(), request.integrationAuthMethod());
+        ConnectSessionRequest.Recordkeeping recordkeeping = request.recordkeeping() == null ? null
+                : new ConnectSessionRequest.Recordkeeping(request.recordkeeping().recordkeeper(), request.recordkeeping().planId());
         return new ConnectSessionRequest(request.customerId(), request.customerName(), request.customerEmail(),
                 request.products(), request.redirectUri(), integration, request.sandbox(), request.manual(),
-                request.minutesToExpire());
+                request.minutesToExpire(), recordkeeping);
     }
 
     static ProblemException connectionExists(String connectionId, String status) {

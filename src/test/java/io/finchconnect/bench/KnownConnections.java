@@ -82,7 +82,7 @@ final class KnownConnections {
         return client.request(options.setMethod(HttpMethod.POST).putHeader("Content-Type", "application/json"))
                 .compose(request -> request.send(Buffer.buffer(body.encode())))
                 .compose(response -> response.body().map(reply -> {
-                    if (response.statusCode() != 200) {
+                    if (response.statusCode() / 100 != 2) {
                         throw new IllegalStateException("simulator " + options.getURI() + ": " + response.statusCode() + " " + reply);
                     }
                     return reply.toJsonObject();

@@ -3,12 +3,18 @@ package io.finchconnect.e2e;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -27,6 +33,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.NodeHarness;
 import io.finchconnect.testing.Sql;
 import io.finchconnect.testing.TestStack;
 import io.quarkus.test.junit.QuarkusTest;
@@ -35,7 +42,10 @@ import io.quarkus.test.junit.QuarkusTest;
  * The redirect flow as an employer lives it, in Debian's Chromium: a session link from the service, the
  * simulator's Connect page (pick a provider, authorize), the redirect to our callback, the connection stored and
  * {@code finch.connection.established} on Kafka with every CloudEvents header and data field, and no token.
- * Skipped outside CI where no Chromium is installed; in CI ({@code CI=true}) it always runs.
+ * And the embedded flow as a front end builds it: a page bundled from Finch's official
+ * {@code @tryfinch/react-connect} (src/test/contract/page), its {@code connectUrl} pointed at the simulator,
+ * receiving {@code onSuccess}, {@code onClose} and {@code onError} from the simulator's Connect page in the SDK's
+ * iframe. Skipped outside CI where no Chromium (or Node.js) is installed; in CI ({@code CI=true}) they always run.
  */
 @QuarkusTest
 class ConnectInBrowserTest {
@@ -56,10 +66,7 @@ class ConnectInBrowserTest {
 
     @Test
     void anEmployerConnectsThroughTheConnectPageInABrowser() throws Exception {
-        boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-        if (!"true".equals(System.getenv("CI"))) {
-            Assumptions.assumeTrue(installed, "Chromium not found; install it with: apt-get install chromium chromium-driver");
-        }
+        assumeChromium();
         String customerId = "cust-" + UUID.randomUUID();
         String connectUrl = given().auth().oauth2(TestStack.get().jwt().token("sessions:write")).contentType("application/json")
                 .body(Map.of("customer_id", customerId, "customer_name", "Browser Payroll Inc", "products", List.of("company", "directory"),
@@ -94,6 +101,166 @@ class ConnectInBrowserTest {
             assertThat(data.hasNonNull(field)).as(field).isTrue();
         }
         assertThat(event.value() + event.headers()).doesNotContainIgnoringCase("access_token");
+    }
+
+    @Test
+    void anEmbeddedFrontEndGetsTheCodeFromReactConnectAndTheServiceStoresTheConnection() throws Exception {
+        assumeChromium();
+        String customerId = "cust-" + UUID.randomUUID();
+        String sessionId = embeddedSession(customerId);
+
+        List<JsonNode> callbacks;
+        try (PageServer page = PageServer.start(NodeHarness.built().resolve("build/page"))) {
+            WebDriver browser = chromium();
+            try {
+                openConnect(browser, page, sessionId, "front-end-state");
+                authorizeInConnect(browser, "gusto");
+                callbacks = callbacks(browser, 1);
+                assertThat(browser.findElements(By.id(IFRAME))).as("Connect closes on success").isEmpty();
+            } finally {
+                browser.quit();
+            }
+        }
+
+        JsonNode success = callbacks.get(0);
+        assertThat(success.get("callback").asText()).isEqualTo("onSuccess");
+        assertThat(success.get("state").asText()).isEqualTo("front-end-state");
+        String connectionId = given().auth().oauth2(TestStack.get().jwt().token("sessions:write")).contentType("application/json")
+                .body(Map.of("code", success.get("code").asText(), "customer_id", customerId))
+                .post("/v1/connect/authorizations").then().statusCode(201).extract().path("connection_id");
+        assertThat(Sql.single("SELECT customer_id FROM connections WHERE connection_id = ?", connectionId)).isEqualTo(customerId);
+        assertThat(Sql.single("SELECT provider_id FROM connections WHERE connection_id = ?", connectionId)).isEqualTo("gusto");
+    }
+
+    @Test
+    void reactConnectReportsTheEmployersExitAndAProviderFailureThenSucceeds() throws Exception {
+        assumeChromium();
+        String sessionId = embeddedSession("cust-" + UUID.randomUUID());
+        String outage = TestStack.get().finchBaseUrl() + "/_control/providers/adp_run/outage";
+
+        List<JsonNode> callbacks;
+        try (PageServer page = PageServer.start(NodeHarness.built().resolve("build/page"))) {
+            WebDriver browser = chromium();
+            try {
+                openConnect(browser, page, sessionId, null);
+                inConnect(browser, () -> browser.findElement(By.id("cancel")).click());
+                assertThat(callbacks(browser, 1).get(0).get("callback").asText()).isEqualTo("onClose");
+                assertThat(browser.findElements(By.id(IFRAME))).as("Connect closes on exit").isEmpty();
+
+                given().contentType("application/json").body("{\"message\":\"ADP is unreachable\"}").put(outage).then().statusCode(200);
+                try {
+                    browser.findElement(By.id("open")).click();
+                    authorizeInConnect(browser, "adp_run");
+                    JsonNode error = callbacks(browser, 2).get(1);
+                    assertThat(error.get("callback").asText()).isEqualTo("onError");
+                    assertThat(error.get("errorMessage").asText()).isEqualTo("ADP is unreachable");
+                    assertThat(error.get("errorType").asText()).isEqualTo("employer_connection_error");
+                    assertThat(browser.findElements(By.id(IFRAME))).as("Connect stays open: shouldClose is false").hasSize(1);
+                } finally {
+                    given().delete(outage).then().statusCode(204);
+                }
+                authorizeInConnect(browser, "gusto");
+                callbacks = callbacks(browser, 3);
+            } finally {
+                browser.quit();
+            }
+        }
+        assertThat(callbacks.get(2).get("callback").asText()).isEqualTo("onSuccess");
+        assertThat(callbacks.get(2).get("code").asText()).isNotBlank();
+        assertThat(callbacks.get(2).has("state")).as("no state was given").isFalse();
+    }
+
+    private static final String IFRAME = "finch-connect-iframe";
+
+    private static void assumeChromium() {
+        boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+        if (!"true".equals(System.getenv("CI"))) {
+            Assumptions.assumeTrue(installed, "Chromium not found; install it with: apt-get install chromium chromium-driver");
+        }
+    }
+
+    /** A session for the embedded flow: no redirect_uri, so the service hands back Finch's own connect_url. */
+    private static String embeddedSession(String customerId) {
+        return given().auth().oauth2(TestStack.get().jwt().token("sessions:write")).contentType("application/json")
+                .body(Map.of("customer_id", customerId, "customer_name", "Embedded Payroll Inc", "products", List.of("company", "directory")))
+                .post("/v1/connect/sessions").then().statusCode(201).extract().path("session_id");
+    }
+
+    private static void openConnect(WebDriver browser, PageServer page, String sessionId, String state) {
+        String url = page.url() + "/index.html?session=" + sessionId + "&connect_url=" + TestStack.get().finchBaseUrl()
+                + (state == null ? "" : "&state=" + state);
+        browser.get(url);
+        new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.elementToBeClickable(By.id("open"))).click();
+    }
+
+    private static void authorizeInConnect(WebDriver browser, String provider) {
+        inConnect(browser, () -> {
+            new WebDriverWait(browser, Duration.ofSeconds(20))
+                    .until(ExpectedConditions.elementToBeClickable(By.id("provider-" + provider))).click();
+            browser.findElement(By.id("authorize")).click();
+        });
+    }
+
+    /** Acts inside the SDK's iframe, where the simulator's Connect page runs, then returns to the host page. */
+    private static void inConnect(WebDriver browser, Runnable action) {
+        new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.frameToBeAvailableAndSwitchToIt(By.id(IFRAME)));
+        try {
+            new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.presenceOfElementLocated(By.id("connect-form")));
+            action.run();
+        } finally {
+            browser.switchTo().defaultContent();
+        }
+    }
+
+    /** The SDK callbacks the host page has received, once there are {@code count} of them. */
+    private static List<JsonNode> callbacks(WebDriver browser, int count) {
+        new WebDriverWait(browser, Duration.ofSeconds(30))
+                .until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#events .event"), count));
+        ObjectMapper json = new ObjectMapper();
+        return browser.findElements(By.cssSelector("#events .event")).stream().map(element -> {
+            try {
+                return json.readTree(element.getText());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }).toList();
+    }
+
+    /** The bundled test page, served from its own origin as a front end's would be. */
+    private record PageServer(HttpServer server, Path root) implements AutoCloseable {
+
+        static PageServer start(Path root) throws IOException {
+            HttpServer server = HttpServer.create(new InetSocketAddress("localhost", 0), 0);
+            PageServer page = new PageServer(server, root);
+            server.createContext("/", page::serve);
+            server.start();
+            return page;
+        }
+
+        String url() {
+            return "http://localhost:" + server.getAddress().getPort();
+        }
+
+        private void serve(HttpExchange exchange) throws IOException {
+            Path file = root.resolve(exchange.getRequestURI().getPath().substring(1)).normalize();
+            if (!file.startsWith(root) || !Files.isRegularFile(file)) {
+                exchange.sendResponseHeaders(404, -1);
+                exchange.close();
+                return;
+            }
+            byte[] body = Files.readAllBytes(file);
+            exchange.getResponseHeaders().set("Content-Type",
+                    file.toString().endsWith(".js") ? "text/javascript; charset=utf-8" : "text/html; charset=utf-8");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
     }
 
     private static WebDriver chromium() {

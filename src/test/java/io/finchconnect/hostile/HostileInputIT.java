@@ -350,7 +350,7 @@ class HostileInputIT {
                 .as((provider, method) -> NODES.objectNode().put("provider", provider).put("auth_method", method)));
         fields.put("sandbox", Arbitraries.of("finch", "provider").map(NODES::textNode));
         fields.put("manual", Arbitraries.of(true, false).map(NODES::booleanNode));
-        fields.put("minutes_to_expire", Arbitraries.integers().between(1, 525_600).map(NODES::numberNode));
+        fields.put("minutes_to_expire", Arbitraries.integers().between(1, 129_600).map(NODES::numberNode));
         fields.put("state", Arbitraries.strings().alpha().ofMaxLength(30).map(NODES::textNode));
         return HostileValues.json(HostileValues.objectWith(fields));
     }
@@ -361,7 +361,7 @@ class HostileInputIT {
         fields.put("connection_id", Arbitraries.of(knownConnectionId, "hostile-unknown-connection").map(NODES::textNode));
         fields.put("products", products());
         fields.put("redirect_uri", Arbitraries.just(NODES.textNode(TestStack.REDIRECT_URI)));
-        fields.put("minutes_to_expire", Arbitraries.integers().between(1, 525_600).map(NODES::numberNode));
+        fields.put("minutes_to_expire", Arbitraries.integers().between(1, 129_600).map(NODES::numberNode));
         fields.put("state", Arbitraries.strings().alpha().ofMaxLength(30).map(NODES::textNode));
         return HostileValues.json(HostileValues.objectWith(fields));
     }

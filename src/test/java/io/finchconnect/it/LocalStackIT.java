@@ -89,7 +89,7 @@ class LocalStackIT {
                 .POST(HttpRequest.BodyPublishers.ofString("""
                         {"customer_id":"local-stack-it","customer_name":"Acme","products":["company","directory"]}"""))
                 .build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(session.statusCode()).isEqualTo(200);
+        assertThat(session.statusCode()).isEqualTo(201);
         JsonNode body = new ObjectMapper().readTree(session.body());
         HttpResponse<String> page = get(body.get("connect_url").asText(), null);
         assertThat(page.statusCode()).isEqualTo(200);

@@ -12,6 +12,10 @@ final class ClientCredentials {
     private final String clientId;
     private final String clientSecret;
 
+    String clientId() {
+        return clientId;
+    }
+
     ClientCredentials(String clientId, String clientSecret) {
         this.clientId = clientId;
         this.clientSecret = clientSecret;

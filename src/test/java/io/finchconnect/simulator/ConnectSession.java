@@ -23,6 +23,7 @@ final class ConnectSession {
     private String integrationAuthMethod;
     private String sandbox;
     private Boolean manual;
+    private io.vertx.core.json.JsonObject recordkeeping;
     private Instant expiresAt;
     private boolean completed;
 
@@ -62,11 +63,16 @@ final class ConnectSession {
         integrationAuthMethod = request.integrationAuthMethod();
         sandbox = request.sandbox();
         manual = request.manual();
+        recordkeeping = request.recordkeeping();
         this.expiresAt = expiresAt;
     }
 
     boolean isUsable(Instant now) {
         return !completed && now.isBefore(expiresAt);
+    }
+
+    void expireAt(Instant instant) {
+        expiresAt = instant;
     }
 
     void markCompleted() {
@@ -85,6 +91,7 @@ final class ConnectSession {
     String integrationAuthMethod() { return integrationAuthMethod; }
     String sandbox() { return sandbox; }
     Boolean manual() { return manual; }
+    io.vertx.core.json.JsonObject recordkeeping() { return recordkeeping; }
     Instant expiresAt() { return expiresAt; }
     boolean completed() { return completed; }
 }

@@ -34,7 +34,7 @@ class ConnectSessionsTest {
     void createsASessionWithAConnectUrlOnTheSimulator() {
         SimulatorClient.Reply reply = client.basicPost("/connect/sessions", SimulatorClient.sessionBody(SimulatorClient.uniqueCustomerId()));
 
-        assertEquals(200, reply.status(), reply.body());
+        assertEquals(201, reply.status(), reply.body());
         String sessionId = reply.json().getString("session_id");
         UUID.fromString(sessionId);
         assertEquals(simulator.baseUrl() + "/authorize?session=" + sessionId, reply.json().getString("connect_url"));
@@ -47,7 +47,7 @@ class ConnectSessionsTest {
                 .header("Authorization", SimulatorClient.basicHeader("sim-client-id", "sim-client-secret"))
                 .POST(HttpRequest.BodyPublishers.ofString(SimulatorClient.sessionBody("c").encode())).build());
 
-        assertFinchError(reply, 400, "invalid_request_error", "invalid_api_version");
+        assertFinchError(reply, 400, "bad_request", "invalid_request");
     }
 
     @Test
@@ -55,7 +55,7 @@ class ConnectSessionsTest {
         SimulatorClient.Reply reply = client.send(client.request("/introspect").header("Finch-API-Version", "2023-01-01")
                 .header("Authorization", "Bearer x").GET().build());
 
-        assertFinchError(reply, 400, "invalid_request_error", "invalid_api_version");
+        assertFinchError(reply, 400, "bad_request", "invalid_request");
     }
 
     @Test
@@ -66,9 +66,9 @@ class ConnectSessionsTest {
         SimulatorClient.Reply reauth = client.send(client.finchPost("/connect/sessions/reauthenticate",
                 new JsonObject().put("connection_id", "x")).build());
 
-        assertFinchError(missing, 401, "authentication_error", "invalid_client");
-        assertFinchError(wrong, 401, "authentication_error", "invalid_client");
-        assertFinchError(reauth, 401, "authentication_error", "invalid_client");
+        assertFinchError(missing, 401, "invalid_client_error", null);
+        assertFinchError(wrong, 401, "invalid_client_error", null);
+        assertFinchError(reauth, 401, "invalid_client_error", null);
     }
 
     @Test
@@ -89,6 +89,17 @@ class ConnectSessionsTest {
         assertInvalid(body -> body.put("sandbox", "staging"));
         assertInvalid(body -> body.put("minutes_to_expire", 0));
         assertInvalid(body -> body.put("minutes_to_expire", -5));
+        assertInvalid(body -> body.put("minutes_to_expire", 129_601));
+        assertInvalid(body -> body.put("minutes_to_expire", 525_600));
+        assertInvalid(body -> body.put("minutes_to_expire", 90.5));
+        assertInvalid(body -> body.put("minutes_to_expire", 60.0));
+        assertInvalid(body -> body.put("minutes_to_expire", "60"));
+        assertInvalid(body -> body.put("recordkeeping", new JsonObject().put("recordkeeper", "voya")));
+        assertInvalid(body -> body.put("products", new JsonArray().add("recordkeeping"))
+                .put("recordkeeping", new JsonObject().put("recordkeeper", "vanguard")));
+        assertInvalid(body -> body.put("products", new JsonArray().add("recordkeeping"))
+                .put("recordkeeping", new JsonObject().put("plan_id", "p-1")));
+        assertInvalid(body -> body.put("products", new JsonArray().add("recordkeeping")).put("recordkeeping", "voya"));
         assertInvalid(body -> body.put("manual", "yes"));
         assertInvalid(body -> body.put("redirect_uri", "not a uri"));
     }
@@ -108,11 +119,37 @@ class ConnectSessionsTest {
 
         SimulatorClient.Reply reply = client.basicPost("/connect/sessions", body);
 
-        assertEquals(200, reply.status(), reply.body());
+        assertEquals(201, reply.status(), reply.body());
         JsonObject session = client.controlGet("/_control/customers/" + customerId).json().getJsonObject("session");
         assertEquals("gusto", session.getString("integration_provider"));
         assertEquals("finch", session.getString("sandbox"));
         assertEquals(new JsonArray().add("company").add("deduction").add("ssn").add("pay_statement"), session.getJsonArray("products"));
+    }
+
+    @Test
+    void minutesToExpireIsAnIntegerFromOneTo129600() {
+        for (int minutes : new int[] { 1, 129_600 }) {
+            String customerId = SimulatorClient.uniqueCustomerId();
+            SimulatorClient.Reply reply = client.basicPost("/connect/sessions",
+                    SimulatorClient.sessionBody(customerId).put("minutes_to_expire", minutes));
+            assertEquals(201, reply.status(), reply.body());
+        }
+        SimulatorClient.Reply reauth = client.basicPost("/connect/sessions/reauthenticate", new JsonObject()
+                .put("connection_id", client.connect(SimulatorClient.uniqueCustomerId()).getString("connection_id"))
+                .put("minutes_to_expire", 129_601));
+        assertFinchError(reauth, 400, "bad_request", "invalid_request");
+    }
+
+    @Test
+    void recordkeepingIsAcceptedWithTheRecordkeepingProduct() {
+        String customerId = SimulatorClient.uniqueCustomerId();
+        SimulatorClient.Reply reply = client.basicPost("/connect/sessions", SimulatorClient.sessionBody(customerId)
+                .put("products", new JsonArray().add("company").add("recordkeeping"))
+                .put("recordkeeping", new JsonObject().put("recordkeeper", "fidelity").put("plan_id", "plan-7")));
+
+        assertEquals(201, reply.status(), reply.body());
+        assertEquals(new JsonObject().put("recordkeeper", "fidelity").put("plan_id", "plan-7"),
+                client.controlGet("/_control/customers/" + customerId).json().getJsonObject("session").getJsonObject("recordkeeping"));
     }
 
     @Test
@@ -126,7 +163,7 @@ class ConnectSessionsTest {
         SimulatorClient.Reply second = client.basicPost("/connect/sessions", SimulatorClient.sessionBody(customerId)
                 .put("customer_name", "Acme Renamed").put("products", new JsonArray().add("individual")));
 
-        assertEquals(200, second.status(), second.body());
+        assertEquals(201, second.status(), second.body());
         assertEquals(first.json().getString("session_id"), second.json().getString("session_id"));
         JsonObject session = client.controlGet("/_control/customers/" + customerId).json().getJsonObject("session");
         assertEquals("Acme Renamed", session.getString("customer_name"));
@@ -141,7 +178,7 @@ class ConnectSessionsTest {
 
         SimulatorClient.Reply reply = client.basicPost("/connect/sessions", SimulatorClient.sessionBody(customerId));
 
-        assertFinchError(reply, 400, "invalid_request_error", "connection_already_exists");
+        assertFinchError(reply, 400, "bad_request", "invalid_request");
         assertTrue(reply.json().getString("message").contains("/connect/sessions/reauthenticate"));
     }
 
@@ -153,7 +190,7 @@ class ConnectSessionsTest {
 
         SimulatorClient.Reply reply = client.basicPost("/connect/sessions", SimulatorClient.sessionBody(customerId));
 
-        assertEquals(200, reply.status(), reply.body());
+        assertEquals(201, reply.status(), reply.body());
         String code = client.controlPost("/_control/sessions/" + reply.json().getString("session_id") + "/complete", null)
                 .json().getString("code");
         assertNotEquals(token.getString("connection_id"), client.exchange(code).json().getString("connection_id"));
@@ -167,7 +204,7 @@ class ConnectSessionsTest {
         SimulatorClient.Reply reply = client.basicPost("/connect/sessions/reauthenticate",
                 new JsonObject().put("connection_id", connectionId).put("products", new JsonArray().add("company")));
 
-        assertEquals(200, reply.status(), reply.body());
+        assertEquals(201, reply.status(), reply.body());
         String sessionId = reply.json().getString("session_id");
         assertEquals(simulator.baseUrl() + "/authorize?session=" + sessionId, reply.json().getString("connect_url"));
         JsonObject staged = client.controlGet("/_control/customers/" + customerId).json().getJsonObject("session");
@@ -181,16 +218,16 @@ class ConnectSessionsTest {
         SimulatorClient.Reply reply = client.basicPost("/connect/sessions/reauthenticate",
                 new JsonObject().put("connection_id", UUID.randomUUID().toString()));
 
-        assertFinchError(reply, 404, "not_found_error", "connection_not_found");
+        assertFinchError(reply, 404, "not_found_error", "item_not_found");
     }
 
     @Test
     void reauthSessionNeedsAConnectionIdAndValidProducts() {
         assertFinchError(client.basicPost("/connect/sessions/reauthenticate", new JsonObject()), 400,
-                "invalid_request_error", "invalid_request");
+                "bad_request", "invalid_request");
         assertFinchError(client.basicPost("/connect/sessions/reauthenticate",
                 new JsonObject().put("connection_id", "x").put("products", new JsonArray().add("nope"))), 400,
-                "invalid_request_error", "invalid_request");
+                "bad_request", "invalid_request");
     }
 
     @Test
@@ -203,8 +240,8 @@ class ConnectSessionsTest {
             SimulatorClient.Reply other = strictClient.basicPost("/connect/sessions",
                     SimulatorClient.sessionBody(SimulatorClient.uniqueCustomerId()).put("redirect_uri", "https://evil.example/cb"));
 
-            assertEquals(200, allowed.status(), allowed.body());
-            assertFinchError(other, 400, "invalid_request_error", "invalid_request");
+            assertEquals(201, allowed.status(), allowed.body());
+            assertFinchError(other, 400, "bad_request", "invalid_request");
         }
     }
 
@@ -215,15 +252,15 @@ class ConnectSessionsTest {
                 .header("Authorization", SimulatorClient.basicHeader("sim-client-id", "sim-client-secret"))
                 .POST(HttpRequest.BodyPublishers.ofString("{nope")).build());
 
-        assertFinchError(malformed, 400, "invalid_request_error", "invalid_request");
-        assertFinchError(client.get("/employer/directory"), 404, "not_found_error", "not_found");
+        assertFinchError(malformed, 400, "bad_request", "invalid_request");
+        assertFinchError(client.get("/employer/directory"), 404, "not_found_error", "item_not_found");
     }
 
     private static void assertInvalid(Consumer<JsonObject> change) {
         JsonObject body = SimulatorClient.sessionBody(SimulatorClient.uniqueCustomerId());
         change.accept(body);
         SimulatorClient.Reply reply = client.basicPost("/connect/sessions", body);
-        assertFinchError(reply, 400, "invalid_request_error", "invalid_request");
+        assertFinchError(reply, 400, "bad_request", "invalid_request");
     }
 
     static void assertFinchError(SimulatorClient.Reply reply, int status, String name, String finchCode) {

@@ -1,50 +1,129 @@
 package io.finchconnect.simulator;
 
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 
 /**
- * The {@code /_control} endpoints tests use to drive the simulator: complete sessions, change connection
- * statuses (with the account.updated webhook Finch would send), send webhooks, inject faults, read state.
+ * The {@code /_control} endpoints tests use to drive the simulator. Not part of Finch's API.
+ *
+ * <p>Connections and sessions:
+ * <ul>
+ * <li>{@code POST /_control/sessions/{session_id}/complete} {@code {provider?, entities?}}: the employer authorizes;
+ *     answers {@code {code, connection_id, redirect_uri}}. {@code entities} (1 to 20, default 1) makes a
+ *     multi-entity connection.</li>
+ * <li>{@code POST /_control/sessions/{session_id}/expire}: the session's validity ends now.</li>
+ * <li>{@code POST /_control/connections/{connection_id}/status} {@code {status, message?, delivery?}}: changes the
+ *     connection's status (and its attached entities') and sends {@code account.updated} with {@code entity_id} null.</li>
+ * <li>{@code POST /_control/connections/{connection_id}/entities/{entity_id}/status} {@code {status, delivery?}}: one
+ *     entity's status, with {@code account.updated} naming that {@code entity_id}.</li>
+ * <li>{@code POST /_control/connections/{connection_id}/jobs} {@code {type, status?, delivery?}}: an automated job
+ *     ({@code data_sync_all}, {@code w4_form_employee_sync}, {@code benefit_*}, {@code initial_data_sync_org},
+ *     {@code initial_data_sync_payroll}) finished with {@code status} (default {@code complete}), readable at
+ *     {@code GET /jobs/automated/{job_id}}, and its {@code job.<type>.completed} (or {@code .succeeded}) webhook.</li>
+ * <li>{@code GET /_control/connections/{connection_id}}, {@code GET /_control/customers/{customer_id}}: state.</li>
+ * </ul>
+ *
+ * <p>Webhooks. Every event-making request takes {@code delivery}: {@code now} (the default), {@code hold} (kept
+ * until delivered below), {@code fail_first} (its first attempt fails without reaching the receiver, then it waits
+ * like a held one), {@code drop} (never delivered: a lost webhook). Each attempt is signed anew with its own
+ * {@code Finch-Timestamp}, later than any earlier attempt of the same event.
+ * <ul>
+ * <li>{@code POST /_control/webhooks} {@code {connection_id, event_type, data?, entity_id?, delivery?}}: any event.</li>
+ * <li>{@code PUT /_control/webhooks/delivery} {@code {delivery}}: the mode of events that name none, including
+ *     those the Finch API makes itself ({@code /disconnect}, {@code /disconnect-entity}); answers the old and new.</li>
+ * <li>{@code GET /_control/webhooks/waiting}: the held and failed-once events, oldest first.</li>
+ * <li>{@code POST /_control/webhooks/waiting/deliver} {@code {order?: "oldest_first"|"newest_first", event_ids?}}:
+ *     delivers waiting events one after another in that order (or exactly the listed ones, in list order).</li>
+ * <li>{@code POST /_control/webhooks/{event_id}/deliver}: delivers one waiting event now (a late retry).</li>
+ * <li>{@code POST /_control/webhooks/{event_id}/redeliver}: delivers any event again (a duplicate), not a dropped one.</li>
+ * <li>{@code GET /_control/webhooks/{event_id}}: the event, its mode and every attempt with its timestamp and answer.</li>
+ * </ul>
+ *
+ * <p>Faults and counts: {@code PUT /_control/faults/{endpoint}}, {@code DELETE /_control/faults},
+ * {@code GET|DELETE /_control/requests} (see {@link FaultInjector}).
  */
 final class ControlApi {
 
+    private static final Set<String> JOB_STATUSES = Set.of("pending", "in_progress", "complete", "error", "reauth_error",
+            "permissions_error");
+    private static final Set<String> COMPLETED_JOBS = Set.of("data_sync_all", "w4_form_employee_sync", "benefit_create",
+            "benefit_enroll", "benefit_register", "benefit_unenroll", "benefit_update");
+    private static final Set<String> SUCCEEDED_JOBS = Set.of("initial_data_sync_org", "initial_data_sync_payroll");
+
     private final SimulatorState state;
     private final WebhookSender webhooks;
+    private final WebhookEvents events;
     private final FaultInjector faults;
     private final RequestCounter requests;
+    private final String baseUrl;
 
-    ControlApi(SimulatorState state, WebhookSender webhooks, FaultInjector faults, RequestCounter requests) {
+    ControlApi(SimulatorState state, WebhookSender webhooks, WebhookEvents events, FaultInjector faults,
+               RequestCounter requests, String baseUrl) {
         this.state = state;
         this.webhooks = webhooks;
+        this.events = events;
         this.faults = faults;
         this.requests = requests;
+        this.baseUrl = baseUrl;
     }
 
     void completeSession(RoutingContext ctx) {
         JsonObject body = FinchApi.jsonBody(ctx);
         String sessionId = ctx.pathParam("session_id");
         String redirectUri = state.session(sessionId).map(ConnectSession::redirectUri).orElse(null);
-        AuthorizationCode code = state.authorize(sessionId, RequestFields.optionalString(body, "provider"), redirectUri);
+        Object entities = body.getValue("entities");
+        if (entities != null && !(entities instanceof Integer)) {
+            throw FinchError.invalidRequest("entities must be an integer");
+        }
+        AuthorizationCode code = state.authorize(sessionId, RequestFields.optionalString(body, "provider"), redirectUri,
+                entities == null ? 1 : (Integer) entities);
         FinchApi.respond(ctx, 200, new JsonObject()
                 .put("code", code.code())
                 .put("connection_id", code.connectionId())
                 .put("redirect_uri", code.redirectUri()));
     }
 
+    void expireSession(RoutingContext ctx) {
+        ConnectSession session = state.expireSession(ctx.pathParam("session_id"));
+        FinchApi.respond(ctx, 200, new JsonObject().put("session_id", session.id()).put("expires_at", session.expiresAt().toString()));
+    }
+
     void changeStatus(RoutingContext ctx) {
         JsonObject body = FinchApi.jsonBody(ctx);
-        String status = RequestFields.requiredString(body, "status", 64);
-        if (!Connection.STATUSES.contains(status)) {
-            throw FinchError.invalidRequest("status must be one of " + Connection.STATUSES);
-        }
+        String status = status(body, Connection.STATUSES);
         Connection connection = state.changeStatus(ctx.pathParam("connection_id"), status,
                 RequestFields.optionalString(body, "message"));
-        JsonObject data = new JsonObject()
-                .put("status", status)
-                .put("authentication_method", connection.authenticationMethod());
-        send(ctx, state.recordEvent(eventBody(connection, "account.updated", data)));
+        respond(ctx, events.accountUpdated(connection, null, status, mode(body)));
+    }
+
+    void changeEntityStatus(RoutingContext ctx) {
+        JsonObject body = FinchApi.jsonBody(ctx);
+        String status = status(body, Connection.ENTITY_STATUSES);
+        Connection connection = state.requireConnection(ctx.pathParam("connection_id"));
+        Connection.Entity entity = state.changeEntityStatus(connection, ctx.pathParam("entity_id"), status);
+        respond(ctx, events.accountUpdated(connection, entity.id(), status, mode(body)));
+    }
+
+    void finishJob(RoutingContext ctx) {
+        JsonObject body = FinchApi.jsonBody(ctx);
+        Connection connection = state.requireConnection(ctx.pathParam("connection_id"));
+        String type = RequestFields.requiredString(body, "type", 64);
+        if (!COMPLETED_JOBS.contains(type) && !SUCCEEDED_JOBS.contains(type)) {
+            throw FinchError.invalidRequest("type must be one of " + COMPLETED_JOBS + " or " + SUCCEEDED_JOBS);
+        }
+        String status = RequestFields.optionalEnum(body, "status", JOB_STATUSES);
+        SimulatorState.Job job = state.recordJob(connection, type, status == null ? "complete" : status);
+        String eventType = "job." + type + (SUCCEEDED_JOBS.contains(type) ? ".succeeded" : ".completed");
+        JsonObject data = new JsonObject().put("job_id", job.id()).put("job_url", baseUrl + "/jobs/automated/" + job.id());
+        events.send(connection, null, eventType, data, mode(body))
+                .onSuccess(delivery -> FinchApi.respond(ctx, 200, delivery.toJson()
+                        .put("job", FinchApi.jobJson(job, baseUrl))))
+                .onFailure(ctx::fail);
     }
 
     void sendEvent(RoutingContext ctx) {
@@ -55,14 +134,68 @@ final class ControlApi {
         if (data != null && !(data instanceof JsonObject)) {
             throw FinchError.invalidRequest("data must be an object");
         }
-        send(ctx, state.recordEvent(eventBody(connection, eventType, data == null ? new JsonObject() : (JsonObject) data)));
+        String entityId = RequestFields.optionalString(body, "entity_id");
+        if (entityId != null && connection.entity(entityId).isEmpty()) {
+            throw FinchError.notFound("Entity " + entityId + " not found");
+        }
+        respond(ctx, events.send(connection, entityId, eventType, data == null ? new JsonObject() : (JsonObject) data,
+                mode(body)));
+    }
+
+    void setDeliveryMode(RoutingContext ctx) {
+        WebhookEvent.Mode previous = events.defaultMode();
+        String value = RequestFields.requiredString(FinchApi.jsonBody(ctx), "delivery", 16);
+        events.defaultMode(WebhookEvent.Mode.parse(value, previous));
+        FinchApi.respond(ctx, 200, new JsonObject().put("previous", previous.label()).put("delivery", events.defaultMode().label()));
+    }
+
+    void waitingEvents(RoutingContext ctx) {
+        JsonArray list = new JsonArray();
+        state.waitingEvents().forEach(event -> list.add(event.toJson()));
+        FinchApi.respond(ctx, 200, new JsonObject().put("events", list));
+    }
+
+    /** Delivers waiting events strictly one after another, so the receiver sees them in the order asked for. */
+    void deliverWaiting(RoutingContext ctx) {
+        JsonObject body = FinchApi.jsonBody(ctx);
+        List<WebhookEvent> chosen = new ArrayList<>();
+        Object ids = body.getValue("event_ids");
+        if (ids != null) {
+            if (!(ids instanceof JsonArray array)) {
+                throw FinchError.invalidRequest("event_ids must be an array");
+            }
+            for (Object id : array) {
+                chosen.add(waiting(String.valueOf(id)));
+            }
+        } else {
+            chosen.addAll(state.waitingEvents());
+            String order = RequestFields.optionalEnum(body, "order", Set.of("oldest_first", "newest_first"));
+            if ("newest_first".equals(order)) {
+                java.util.Collections.reverse(chosen);
+            }
+        }
+        JsonArray deliveries = new JsonArray();
+        Future<Void> chain = Future.succeededFuture();
+        for (WebhookEvent event : chosen) {
+            chain = chain.compose(ignored -> webhooks.deliver(event)).map(delivery -> {
+                deliveries.add(delivery.toJson());
+                return null;
+            });
+        }
+        chain.onSuccess(ignored -> FinchApi.respond(ctx, 200, new JsonObject().put("deliveries", deliveries)))
+                .onFailure(ctx::fail);
+    }
+
+    void deliver(RoutingContext ctx) {
+        respond(ctx, webhooks.deliver(waiting(ctx.pathParam("event_id"))));
     }
 
     void redeliver(RoutingContext ctx) {
-        String eventId = ctx.pathParam("event_id");
-        WebhookEvent event = state.event(eventId)
-                .orElseThrow(() -> FinchError.notFound("event_not_found", "Event " + eventId + " not found"));
-        send(ctx, event);
+        respond(ctx, webhooks.deliver(event(ctx.pathParam("event_id"))));
+    }
+
+    void showEvent(RoutingContext ctx) {
+        FinchApi.respond(ctx, 200, event(ctx.pathParam("event_id")).toJson());
     }
 
     void setFault(RoutingContext ctx) {
@@ -70,7 +203,8 @@ final class ControlApi {
         try {
             fault = FaultInjector.Fault.parse(FinchApi.jsonBody(ctx));
         } catch (ClassCastException e) {
-            throw FinchError.invalidRequest("latency_ms, status, retry_after_seconds and times are numbers, reset a boolean");
+            throw FinchError.invalidRequest("latency_ms, status, retry_after_seconds and times are numbers, reset and "
+                    + "should_retry booleans, retry_after and retry_after_ms strings");
         }
         faults.set(ctx.pathParam("endpoint"), fault);
         FinchApi.respond(ctx, 200, faults.snapshot());
@@ -99,7 +233,7 @@ final class ControlApi {
         ConnectSession session = state.stagedSession(customerId).orElse(null);
         Connection connection = state.customerConnection(customerId);
         if (session == null && connection == null) {
-            throw FinchError.notFound("customer_not_found", "Customer " + customerId + " not found");
+            throw FinchError.notFound("Customer " + customerId + " not found");
         }
         JsonObject json = new JsonObject().put("customer_id", customerId);
         if (session != null) {
@@ -113,6 +247,7 @@ final class ControlApi {
                     .put("integration_auth_method", session.integrationAuthMethod())
                     .put("sandbox", session.sandbox())
                     .put("manual", session.manual())
+                    .put("recordkeeping", session.recordkeeping())
                     .put("expires_at", session.expiresAt().toString())
                     .put("completed", session.completed()));
         }
@@ -121,11 +256,15 @@ final class ControlApi {
     }
 
     private JsonObject connectionJson(Connection connection) {
+        JsonArray entities = new JsonArray();
+        connection.entities().forEach(entity -> entities.add(new JsonObject().put("id", entity.id())
+                .put("name", entity.name()).put("status", entity.status())));
         return new JsonObject()
                 .put("connection_id", connection.id())
                 .put("company_id", connection.companyId())
                 .put("account_id", connection.accountId())
-                .put("entity_id", connection.entityId())
+                .put("entity_id", connection.entityIds().get(0))
+                .put("entities", entities)
                 .put("customer_id", connection.customerId())
                 .put("customer_name", connection.customerName())
                 .put("products", new JsonArray(connection.products()))
@@ -137,19 +276,31 @@ final class ControlApi {
                 .put("active_access_tokens", state.activeTokenCount(connection.id()));
     }
 
-    /** The webhook body as Finch sends it; entity_id is null because connections here have one entity. */
-    private static String eventBody(Connection connection, String eventType, JsonObject data) {
-        return new JsonObject()
-                .put("connection_id", connection.id())
-                .put("company_id", connection.companyId())
-                .put("account_id", connection.accountId())
-                .putNull("entity_id")
-                .put("event_type", eventType)
-                .put("data", data)
-                .encode();
+    private static String status(JsonObject body, Set<String> allowed) {
+        String status = RequestFields.requiredString(body, "status", 64);
+        if (!allowed.contains(status)) {
+            throw FinchError.invalidRequest("status must be one of " + allowed);
+        }
+        return status;
     }
 
-    private void send(RoutingContext ctx, WebhookEvent event) {
-        webhooks.deliver(event).onSuccess(delivery -> FinchApi.respond(ctx, 200, delivery.toJson())).onFailure(ctx::fail);
+    private WebhookEvent.Mode mode(JsonObject body) {
+        return WebhookEvent.Mode.parse(RequestFields.optionalString(body, "delivery"), events.defaultMode());
+    }
+
+    private WebhookEvent event(String eventId) {
+        return state.event(eventId).orElseThrow(() -> FinchError.notFound("Event " + eventId + " not found"));
+    }
+
+    private WebhookEvent waiting(String eventId) {
+        WebhookEvent event = event(eventId);
+        if (!event.isWaiting()) {
+            throw FinchError.invalidRequestWithStatus(409, "Event " + eventId + " is not waiting for a delivery");
+        }
+        return event;
+    }
+
+    private static void respond(RoutingContext ctx, Future<WebhookSender.Delivery> delivery) {
+        delivery.onSuccess(result -> FinchApi.respond(ctx, 200, result.toJson())).onFailure(ctx::fail);
     }
 }

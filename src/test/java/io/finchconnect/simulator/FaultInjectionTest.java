@@ -55,9 +55,9 @@ class FaultInjectionTest {
         SimulatorClient.Reply limited = client.basicPost("/connect/sessions", SimulatorClient.sessionBody(SimulatorClient.uniqueCustomerId()));
         SimulatorClient.Reply next = client.basicPost("/connect/sessions", SimulatorClient.sessionBody(SimulatorClient.uniqueCustomerId()));
 
-        assertFinchError(limited, 429, "rate_limit_error", "rate_limit_exceeded");
+        assertFinchError(limited, 429, "rate_limit_exceeded_error", "finch_application_rl");
         assertEquals("7", limited.header("Retry-After"));
-        assertEquals(200, next.status());
+        assertEquals(201, next.status());
     }
 
     @Test
@@ -66,10 +66,10 @@ class FaultInjectionTest {
         fault("disconnect", new JsonObject().put("status", 502));
         fault("connect.sessions.reauthenticate", new JsonObject().put("status", 503).put("retry_after_seconds", 2));
 
-        assertFinchError(client.bearerGet("/employer/company", "any"), 500, "server_error", "internal_server_error");
-        assertFinchError(client.bearerPost("/disconnect", "any"), 502, "server_error", "bad_gateway");
+        assertFinchError(client.bearerGet("/employer/company", "any"), 500, "server_error", null);
+        assertFinchError(client.bearerPost("/disconnect", "any"), 502, "bad_gateway_error", null);
         SimulatorClient.Reply unavailable = client.basicPost("/connect/sessions/reauthenticate", new JsonObject().put("connection_id", "x"));
-        assertFinchError(unavailable, 503, "server_error", "service_unavailable");
+        assertFinchError(unavailable, 503, "server_error", null);
         assertEquals("2", unavailable.header("Retry-After"));
     }
 

@@ -8,15 +8,20 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 
-/** Injects per-endpoint faults (latency, 429 or 5xx answers, connection resets) for a number of requests. */
+/**
+ * Injects per-endpoint faults for a number of requests: latency, an error answer (400, 408, 409, 429 or 5xx, with
+ * Finch's retry headers {@code Retry-After} (raw: seconds, fractions, or an HTTP date), {@code retry-after-ms} and
+ * {@code x-should-retry} when asked), or a connection reset.
+ */
 final class FaultInjector {
 
     static final Set<String> ENDPOINTS = Set.of("connect.sessions", "connect.sessions.reauthenticate", "auth.token",
-            "introspect", "disconnect", "employer.company");
-    private static final Set<Integer> STATUSES = Set.of(429, 500, 502, 503);
+            "introspect", "disconnect", "disconnect.entity", "employer.company", "jobs.automated");
+    private static final Set<Integer> STATUSES = Set.of(400, 408, 409, 429, 500, 501, 502, 503);
 
     /** One configured fault; {@code remaining} null means until cleared. */
-    record Fault(long latencyMs, Integer status, Integer retryAfterSeconds, boolean reset, Integer remaining) {
+    record Fault(long latencyMs, Integer status, Integer retryAfterSeconds, boolean reset, Integer remaining,
+                 String retryAfter, String retryAfterMs, Boolean shouldRetry) {
 
         static Fault parse(JsonObject body) {
             long latency = nonNegative(body, "latency_ms", 0);
@@ -36,7 +41,13 @@ final class FaultInjector {
             if (times != null && times < 1) {
                 throw FinchError.invalidRequest("times must be at least 1");
             }
-            return new Fault(latency, status, retryAfter, reset, times);
+            String rawRetryAfter = body.getString("retry_after");
+            String retryAfterMs = body.getString("retry_after_ms");
+            Boolean shouldRetry = body.getBoolean("should_retry");
+            if ((rawRetryAfter != null || retryAfterMs != null || shouldRetry != null) && status == null) {
+                throw FinchError.invalidRequest("retry_after, retry_after_ms and should_retry need a status");
+            }
+            return new Fault(latency, status, retryAfter, reset, times, rawRetryAfter, retryAfterMs, shouldRetry);
         }
 
         private static long nonNegative(JsonObject body, String field, long defaultValue) {
@@ -49,11 +60,13 @@ final class FaultInjector {
 
         JsonObject toJson() {
             return new JsonObject().put("latency_ms", latencyMs).put("status", status)
-                    .put("retry_after_seconds", retryAfterSeconds).put("reset", reset).put("times", remaining);
+                    .put("retry_after_seconds", retryAfterSeconds).put("reset", reset).put("times", remaining)
+                    .put("retry_after", retryAfter).put("retry_after_ms", retryAfterMs).put("should_retry", shouldRetry);
         }
 
         Fault consumed() {
-            return remaining == null ? this : new Fault(latencyMs, status, retryAfterSeconds, reset, remaining - 1);
+            return remaining == null ? this : new Fault(latencyMs, status, retryAfterSeconds, reset, remaining - 1,
+                    retryAfter, retryAfterMs, shouldRetry);
         }
     }
 
@@ -66,7 +79,7 @@ final class FaultInjector {
 
     synchronized void set(String endpointKey, Fault fault) {
         if (!ENDPOINTS.contains(endpointKey)) {
-            throw FinchError.notFound("unknown_endpoint", "No fault endpoint " + endpointKey + "; use one of " + ENDPOINTS);
+            throw FinchError.notFound("No fault endpoint " + endpointKey + "; use one of " + ENDPOINTS);
         }
         faults.put(endpointKey, fault);
     }
@@ -114,7 +127,16 @@ final class FaultInjector {
             if (fault.retryAfterSeconds() != null) {
                 ctx.response().putHeader("Retry-After", String.valueOf(fault.retryAfterSeconds()));
             }
-            ctx.fail(FinchError.forStatus(fault.status()));
+            if (fault.retryAfter() != null) {
+                ctx.response().putHeader("Retry-After", fault.retryAfter());
+            }
+            if (fault.retryAfterMs() != null) {
+                ctx.response().putHeader("retry-after-ms", fault.retryAfterMs());
+            }
+            if (fault.shouldRetry() != null) {
+                ctx.response().putHeader("x-should-retry", String.valueOf(fault.shouldRetry()));
+            }
+            ctx.fail(fault.status() == 400 ? FinchError.invalidRequest("Injected refusal") : FinchError.forStatus(fault.status()));
         } else {
             ctx.next();
         }

@@ -4,9 +4,14 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
-/** The Finch endpoints the service uses: Connect sessions, code exchange, introspection, disconnect, company. */
+/**
+ * The Finch endpoints the service uses: Connect sessions, code exchange, introspection, disconnect (of the
+ * connection or of some entities), and two data endpoints (company, automated jobs).
+ */
 final class FinchApi {
 
     static final String API_VERSION = "2020-09-17";
@@ -15,9 +20,12 @@ final class FinchApi {
     private final ClientCredentials credentials;
     private final Set<String> allowedRedirectUris;
     private final String baseUrl;
+    private final WebhookEvents events;
 
-    FinchApi(SimulatorState state, ClientCredentials credentials, Set<String> allowedRedirectUris, String baseUrl) {
+    FinchApi(SimulatorState state, ClientCredentials credentials, Set<String> allowedRedirectUris, String baseUrl,
+             WebhookEvents events) {
         this.state = state;
+        this.events = events;
         this.credentials = credentials;
         this.allowedRedirectUris = allowedRedirectUris;
         this.baseUrl = baseUrl;
@@ -33,13 +41,13 @@ final class FinchApi {
     void createSession(RoutingContext ctx) {
         credentials.requireBasic(ctx);
         ConnectSession session = state.stageSession(NewSessionRequest.parse(jsonBody(ctx), allowedRedirectUris));
-        respond(ctx, 200, sessionResponse(session));
+        respond(ctx, 201, sessionResponse(session));
     }
 
     void createReauthSession(RoutingContext ctx) {
         credentials.requireBasic(ctx);
         ConnectSession session = state.reauthSession(ReauthSessionRequest.parse(jsonBody(ctx), allowedRedirectUris));
-        respond(ctx, 200, sessionResponse(session));
+        respond(ctx, 201, sessionResponse(session));
     }
 
     void exchangeCode(RoutingContext ctx) {
@@ -54,7 +62,7 @@ final class FinchApi {
                 .put("connection_id", connection.id())
                 .put("client_type", "sandbox")
                 .put("connection_type", connection.connectionType())
-                .put("entity_ids", new JsonArray().add(connection.entityId()))
+                .put("entity_ids", new JsonArray(connection.entityIds()))
                 .put("products", new JsonArray(connection.products()))
                 .put("provider_id", connection.providerId())
                 .put("customer_id", connection.customerId())
@@ -63,35 +71,70 @@ final class FinchApi {
                 .put("account_id", connection.accountId()));
     }
 
+    /** Every field of the SDK's {@code Introspection} (resources/account.ts, 10.8.1). */
     void introspect(RoutingContext ctx) {
-        Connection connection = state.connectionForToken(bearerToken(ctx));
+        SimulatorState.AccessToken token = state.token(bearerToken(ctx));
+        Connection connection = state.requireConnection(token.connectionId());
+        JsonObject status = connectionStatus(connection);
+        JsonArray entities = new JsonArray();
+        for (Connection.Entity entity : connection.entities()) {
+            entities.add(new JsonObject().put("id", entity.id()).put("name", entity.name())
+                    .put("source_id", entity.sourceId()).put("status", entity.status()));
+        }
         respond(ctx, 200, new JsonObject()
+                .put("id", token.id())
+                .put("client_id", credentials.clientId())
+                .put("client_type", "sandbox")
                 .put("connection_id", connection.id())
-                .put("connection_status", new JsonObject()
-                        .put("status", connection.status())
-                        .put("message", connection.message())
-                        .put("last_successful_sync", connection.lastSuccessfulSync() == null
-                                ? null : connection.lastSuccessfulSync().toString()))
-                .put("customer_id", connection.customerId())
-                .put("customer_name", connection.customerName())
+                .put("connection_status", status)
+                .put("connection_type", connection.connectionType())
                 .put("products", new JsonArray(connection.products()))
                 .put("provider_id", connection.providerId())
+                .put("account_id", connection.accountId())
+                .put("authentication_methods", new JsonArray().add(new JsonObject()
+                        .put("type", connection.authenticationMethod())
+                        .put("connection_status", status.copy())
+                        .put("products", new JsonArray(connection.products()))))
                 .put("company_id", connection.companyId())
-                .put("client_type", "sandbox")
-                .put("connection_type", connection.connectionType())
-                .put("account_id", connection.accountId()));
+                .put("customer_email", connection.customerEmail())
+                .put("customer_id", connection.customerId())
+                .put("customer_name", connection.customerName())
+                .put("entities", entities)
+                .put("manual", connection.manual())
+                .put("payroll_provider_id", connection.providerId())
+                .putNull("username"));
     }
 
     void disconnect(RoutingContext ctx) {
-        state.disconnect(state.connectionForToken(bearerToken(ctx)));
+        Connection connection = state.connectionForToken(bearerToken(ctx));
+        state.disconnect(connection);
         respond(ctx, 200, new JsonObject().put("status", "success"));
+        // Finch's Disconnect page: disconnecting fires account.updated, delivered apart from the answer.
+        events.accountUpdated(connection, null, "disconnected", events.defaultMode());
     }
 
-    void company(RoutingContext ctx) {
+    /** {@code POST /disconnect-entity} (SDK 9.10): removes the named entities, leaves the others connected. */
+    void disconnectEntity(RoutingContext ctx) {
         Connection connection = state.connectionForToken(bearerToken(ctx));
-        if ("reauth".equals(connection.status())) {
-            throw FinchError.reauthenticateUser();
+        Object value = jsonBody(ctx).getValue("entity_ids");
+        if (!(value instanceof JsonArray array) || array.isEmpty()) {
+            throw FinchError.invalidRequest("entity_ids is required: an array of at least one entity id");
         }
+        List<String> entityIds = new ArrayList<>();
+        for (Object item : array) {
+            if (!(item instanceof String entityId) || entityId.isEmpty()) {
+                throw FinchError.invalidRequest("entity_ids must hold entity id strings");
+            }
+            entityIds.add(entityId);
+        }
+        List<Connection.Entity> removed = state.disconnectEntities(connection, entityIds);
+        respond(ctx, 200, new JsonObject().put("status", "success"));
+        events.entitiesDisconnected(connection, removed);
+    }
+
+    /** A data endpoint: answers 401 reauthenticate_user while the connection (or every entity) is in reauth. */
+    void company(RoutingContext ctx) {
+        Connection connection = dataConnection(ctx);
         respond(ctx, 200, new JsonObject()
                 .put("id", connection.companyId())
                 .put("legal_name", connection.customerName())
@@ -102,6 +145,48 @@ final class FinchApi {
                 .put("departments", new JsonArray())
                 .put("locations", new JsonArray())
                 .put("accounts", new JsonArray()));
+    }
+
+    /** {@code GET /jobs/automated/{job_id}}: the SDK's {@code AutomatedAsyncJob}. */
+    void automatedJob(RoutingContext ctx) {
+        Connection connection = dataConnection(ctx);
+        String jobId = ctx.pathParam("job_id");
+        SimulatorState.Job job = state.job(jobId).filter(found -> found.connectionId().equals(connection.id()))
+                .orElseThrow(() -> FinchError.notFound("Job " + jobId + " not found"));
+        respond(ctx, 200, jobJson(job, baseUrl));
+    }
+
+    static JsonObject jobJson(SimulatorState.Job job, String baseUrl) {
+        return new JsonObject()
+                .put("job_id", job.id())
+                .put("job_url", baseUrl + "/jobs/automated/" + job.id())
+                .put("type", job.type())
+                .put("status", job.status())
+                .put("created_at", job.createdAt().toString())
+                .put("started_at", job.createdAt().toString())
+                .put("completed_at", job.completedAt() == null ? null : job.completedAt().toString())
+                .putNull("scheduled_at")
+                .putNull("params");
+    }
+
+    private Connection dataConnection(RoutingContext ctx) {
+        Connection connection = state.connectionForToken(bearerToken(ctx));
+        if ("reauth".equals(connection.status())) {
+            throw FinchError.reauthenticateUser();
+        }
+        return connection;
+    }
+
+    private static JsonObject connectionStatus(Connection connection) {
+        JsonObject status = new JsonObject()
+                .put("status", connection.status())
+                .put("last_successful_sync", connection.lastSuccessfulSync() == null
+                        ? null : connection.lastSuccessfulSync().toString());
+        // The SDK types message as an optional string: absent rather than null when there is none.
+        if (connection.message() != null) {
+            status.put("message", connection.message());
+        }
+        return status;
     }
 
     private JsonObject sessionResponse(ConnectSession session) {
@@ -125,7 +210,7 @@ final class FinchApi {
     private static String bearerToken(RoutingContext ctx) {
         String header = ctx.request().getHeader("Authorization");
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            throw FinchError.invalidToken();
+            throw FinchError.missingToken();
         }
         return header.substring(7).trim();
     }

@@ -4,7 +4,8 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * A Finch API error: the HTTP status and the {@code {code, name, finch_code, message}} body Finch answers with.
- * Handlers throw it; the router's failure handler writes it.
+ * Only the {@code name}/{@code finch_code} pairs of Finch's "Error Types" page (finch-api.md) are used; where the
+ * page lists no finch_code the body carries {@code null}. Handlers throw it; the router's failure handler writes it.
  */
 final class FinchError extends RuntimeException {
 
@@ -19,18 +20,22 @@ final class FinchError extends RuntimeException {
         this.finchCode = finchCode;
     }
 
+    /** "Failed to validate request": Finch's 400 for a body or header it does not accept. */
     static FinchError invalidRequest(String message) {
-        return new FinchError(400, "invalid_request_error", "invalid_request", message);
+        return new FinchError(400, "bad_request", "invalid_request", message);
     }
 
     static FinchError invalidApiVersion() {
-        return new FinchError(400, "invalid_request_error", "invalid_api_version",
-                "Header Finch-API-Version must be " + FinchApi.API_VERSION);
+        return invalidRequest("Header Finch-API-Version must be " + FinchApi.API_VERSION);
     }
 
-    static FinchError connectionAlreadyExists(String customerId) {
-        return new FinchError(400, "invalid_request_error", "connection_already_exists",
-                "Customer " + customerId + " already has a connection; use /connect/sessions/reauthenticate to change it");
+    /**
+     * The Connect guide says Finch refuses a new session for a customer who already connected, without printing
+     * the body: the simulator answers Finch's documented validation shape, so nothing can match an invented code.
+     */
+    static FinchError customerAlreadyConnected(String customerId) {
+        return invalidRequest("Customer " + customerId
+                + " has already connected; use /connect/sessions/reauthenticate to change the connection");
     }
 
     /** Finch's "Error Types" table lists {@code invalid_grant_error} with no finch_code. */
@@ -39,34 +44,40 @@ final class FinchError extends RuntimeException {
     }
 
     static FinchError invalidClient() {
-        return new FinchError(401, "authentication_error", "invalid_client", "Invalid client credentials");
+        return new FinchError(401, "invalid_client_error", null, "The provided application credentials were incorrect");
     }
 
     static FinchError invalidToken() {
-        return new FinchError(401, "authentication_error", "invalid_token", "Invalid or revoked access token");
+        return new FinchError(401, "invalid_token_error", null, "The access_token is incorrect");
+    }
+
+    static FinchError missingToken() {
+        return new FinchError(401, "unauthorized_request_error", null, "The access_token is missing from the header");
     }
 
     static FinchError reauthenticateUser() {
         return new FinchError(401, "authentication_error", "reauthenticate_user", "Please reauthenticate user");
     }
 
-    static FinchError notFound(String finchCode, String message) {
-        return new FinchError(404, "not_found_error", finchCode, message);
+    static FinchError notFound(String message) {
+        return new FinchError(404, "not_found_error", "item_not_found", message);
     }
 
-    static FinchError sessionExpired(String sessionId) {
-        return new FinchError(410, "invalid_request_error", "session_expired",
-                "Session " + sessionId + " has expired or was already used");
-    }
-
-    /** The answer of an injected fault: 429 or 5xx. */
+    /** The answer of an injected fault: 408, 409, 429 or 5xx, with the names of finch-api.md's vocabulary. */
     static FinchError forStatus(int status) {
         return switch (status) {
-            case 429 -> new FinchError(429, "rate_limit_error", "rate_limit_exceeded", "Rate limit exceeded");
-            case 502 -> new FinchError(502, "server_error", "bad_gateway", "Bad gateway");
-            case 503 -> new FinchError(503, "server_error", "service_unavailable", "Service unavailable");
-            default -> new FinchError(status, "server_error", "internal_server_error", "Internal server error");
+            case 408 -> new FinchError(408, "client_connection_closed", null, "The client connection is closed");
+            case 409 -> invalidRequestWithStatus(409, "Conflict");
+            case 429 -> new FinchError(429, "rate_limit_exceeded_error", "finch_application_rl", "Rate limit exceeded");
+            case 501 -> new FinchError(501, "not_implemented_error", null, "Not implemented");
+            case 502 -> new FinchError(502, "bad_gateway_error", null, "Bad gateway");
+            default -> new FinchError(status, "server_error", null, "Internal server error");
         };
+    }
+
+    /** Any other injected 4xx: Finch's validation shape with that status. */
+    static FinchError invalidRequestWithStatus(int status, String message) {
+        return new FinchError(status, "bad_request", "invalid_request", message);
     }
 
     int status() {

@@ -112,10 +112,12 @@ public final class FinchSimulator implements AutoCloseable {
         SimulatorState state = new SimulatorState(options.codeTtl(), clock);
         RequestCounter requests = new RequestCounter();
         FaultInjector faults = new FaultInjector(vertx);
+        WebhookEvents events = new WebhookEvents(state, webhooks);
         FinchApi api = new FinchApi(state, new ClientCredentials(options.clientId(), options.clientSecret()),
-                options.allowedRedirectUris(), baseUrl);
-        ConnectPage page = new ConnectPage(state, options.allowedRedirectUris());
-        ControlApi control = new ControlApi(state, webhooks, faults, requests);
+                options.allowedRedirectUris(), baseUrl, events);
+        ProviderOutages outages = new ProviderOutages();
+        ConnectPage page = new ConnectPage(state, options.allowedRedirectUris(), outages);
+        ControlApi control = new ControlApi(state, webhooks, events, faults, requests, baseUrl);
 
         router.route().handler(BodyHandler.create().setBodyLimit(1024 * 1024));
 
@@ -125,24 +127,36 @@ public final class FinchSimulator implements AutoCloseable {
         finch(router, requests, faults, HttpMethod.POST, "/auth/token", "auth.token", api::exchangeCode);
         finch(router, requests, faults, HttpMethod.GET, "/introspect", "introspect", api::introspect);
         finch(router, requests, faults, HttpMethod.POST, "/disconnect", "disconnect", api::disconnect);
+        finch(router, requests, faults, HttpMethod.POST, "/disconnect-entity", "disconnect.entity", api::disconnectEntity);
         finch(router, requests, faults, HttpMethod.GET, "/employer/company", "employer.company", api::company);
+        finch(router, requests, faults, HttpMethod.GET, "/jobs/automated/:job_id", "jobs.automated", api::automatedJob);
 
         router.get("/authorize").handler(requests.counting("authorize.page")).handler(page::show);
         router.post("/authorize").handler(requests.counting("authorize.submit")).handler(page::authorize);
 
         router.post("/_control/sessions/:session_id/complete").handler(control::completeSession);
+        router.post("/_control/sessions/:session_id/expire").handler(control::expireSession);
         router.post("/_control/connections/:connection_id/status").handler(control::changeStatus);
+        router.post("/_control/connections/:connection_id/entities/:entity_id/status").handler(control::changeEntityStatus);
+        router.post("/_control/connections/:connection_id/jobs").handler(control::finishJob);
         router.get("/_control/connections/:connection_id").handler(control::connection);
         router.get("/_control/customers/:customer_id").handler(control::customer);
+        router.put("/_control/webhooks/delivery").handler(control::setDeliveryMode);
+        router.get("/_control/webhooks/waiting").handler(control::waitingEvents);
+        router.post("/_control/webhooks/waiting/deliver").handler(control::deliverWaiting);
+        router.post("/_control/webhooks/:event_id/deliver").handler(control::deliver);
         router.post("/_control/webhooks/:event_id/redeliver").handler(control::redeliver);
+        router.get("/_control/webhooks/:event_id").handler(control::showEvent);
         router.post("/_control/webhooks").handler(control::sendEvent);
         router.put("/_control/faults/:endpoint").handler(control::setFault);
         router.delete("/_control/faults").handler(control::clearFaults);
+        router.put("/_control/providers/:provider/outage").handler(outages::start);
+        router.delete("/_control/providers/:provider/outage").handler(outages::end);
         router.get("/_control/requests").handler(control::requestCounts);
         router.delete("/_control/requests").handler(control::resetRequestCounts);
 
         router.route().last().handler(ctx -> {
-            throw FinchError.notFound("not_found", "No route for " + ctx.request().method() + " " + ctx.request().path());
+            throw FinchError.notFound("No route for " + ctx.request().method() + " " + ctx.request().path());
         });
         router.route().failureHandler(FinchSimulator::writeFailure);
     }
@@ -164,7 +178,7 @@ public final class FinchSimulator implements AutoCloseable {
         if (ctx.failure() instanceof FinchError finchError) {
             error = finchError;
         } else if (ctx.failure() == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
-            error = new FinchError(ctx.statusCode(), "invalid_request_error", "invalid_request", "Invalid request");
+            error = FinchError.invalidRequestWithStatus(ctx.statusCode(), "Invalid request");
         } else {
             LOG.warn("Finch simulator handler failed", ctx.failure());
             error = FinchError.forStatus(500);

@@ -52,16 +52,52 @@ final class RequestFields {
         return (Boolean) value;
     }
 
-    /** {@code minutes_to_expire} is a number in the SDK, so fractions of a minute are accepted. */
+    static final long MAX_MINUTES_TO_EXPIRE = 129_600;
+
+    /**
+     * {@code minutes_to_expire}: an integer from 1 to 129,600 (Finch's API reference). A JSON number with a
+     * fraction, even {@code 5.0}, is refused: the reference says integer, and strict is what Finch may be.
+     */
     static Duration minutesToExpire(JsonObject body, long defaultMinutes) {
         Object value = body.getValue("minutes_to_expire");
         if (value == null) {
             return Duration.ofMinutes(defaultMinutes);
         }
-        if (!(value instanceof Number number) || !(number.doubleValue() > 0)) {
-            throw FinchError.invalidRequest("minutes_to_expire must be a positive number");
+        if (!(value instanceof Integer || value instanceof Long)) {
+            throw FinchError.invalidRequest("minutes_to_expire must be an integer from 1 to " + MAX_MINUTES_TO_EXPIRE);
         }
-        return Duration.ofMillis(Math.max(1, Math.round(number.doubleValue() * 60_000)));
+        long minutes = ((Number) value).longValue();
+        if (minutes < 1 || minutes > MAX_MINUTES_TO_EXPIRE) {
+            throw FinchError.invalidRequest("minutes_to_expire must be an integer from 1 to " + MAX_MINUTES_TO_EXPIRE);
+        }
+        return Duration.ofMinutes(minutes);
+    }
+
+    static final Set<String> RECORDKEEPERS = Set.of("voya", "empower", "fidelity", "transamerica");
+
+    /** {@code recordkeeping}: {@code {recordkeeper, plan_id?}}, only with the recordkeeping product (SDK 10.8). */
+    static JsonObject recordkeeping(JsonObject body, List<String> products) {
+        Object value = body.getValue("recordkeeping");
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof JsonObject recordkeeping)) {
+            throw FinchError.invalidRequest("recordkeeping must be an object or null");
+        }
+        if (products == null || !products.contains("recordkeeping")) {
+            throw FinchError.invalidRequest("recordkeeping can only be provided when the recordkeeping product is requested");
+        }
+        for (String field : recordkeeping.fieldNames()) {
+            if (!field.equals("recordkeeper") && !field.equals("plan_id")) {
+                throw FinchError.invalidRequest("recordkeeping has no field " + field);
+            }
+        }
+        String recordkeeper = optionalEnum(recordkeeping, "recordkeeper", RECORDKEEPERS);
+        if (recordkeeper == null) {
+            throw FinchError.invalidRequest("recordkeeping.recordkeeper is required: one of " + RECORDKEEPERS);
+        }
+        String planId = optionalString(recordkeeping, "plan_id");
+        return new JsonObject().put("recordkeeper", recordkeeper).put("plan_id", planId);
     }
 
     /** Returns null when the field is absent and not required. */

@@ -142,7 +142,7 @@ final class SimulatorClient {
     /** Creates a session, completes it through the control endpoint and exchanges the code. */
     JsonObject connect(String customerId) {
         Reply session = basicPost("/connect/sessions", sessionBody(customerId));
-        assertEquals(200, session.status(), session.body());
+        assertEquals(201, session.status(), session.body());
         Reply completed = controlPost("/_control/sessions/" + session.json().getString("session_id") + "/complete", null);
         assertEquals(200, completed.status(), completed.body());
         Reply token = exchange(completed.json().getString("code"));

@@ -4,15 +4,18 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The simulator's in-memory Finch: sessions, connections, codes, access tokens and sent webhook events.
+ * The simulator's in-memory Finch: sessions, connections, codes, access tokens, jobs and sent webhook events.
  * Methods are synchronized because tests read state from their own threads while handlers change it.
  */
 final class SimulatorState {
@@ -21,6 +24,15 @@ final class SimulatorState {
     record TokenGrant(String accessToken, Connection connection) {
     }
 
+    /** An access token: Finch gives each one an id (introspection's {@code id}) and keeps it until /disconnect. */
+    record AccessToken(String id, String connectionId) {
+    }
+
+    /** An automated job of a connection, as {@code GET /jobs/automated/{job_id}} shows it. */
+    record Job(String id, String connectionId, String type, String status, Instant createdAt, Instant completedAt) {
+    }
+
+    static final int MAX_ENTITIES = 20;
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -31,8 +43,9 @@ final class SimulatorState {
     private final Map<String, String> connectionByCustomer = new HashMap<>();
     private final Map<String, Connection> connections = new HashMap<>();
     private final Map<String, AuthorizationCode> codes = new HashMap<>();
-    private final Map<String, String> connectionByToken = new HashMap<>();
-    private final Map<String, WebhookEvent> events = new HashMap<>();
+    private final Map<String, AccessToken> tokens = new HashMap<>();
+    private final Map<String, WebhookEvent> events = new LinkedHashMap<>();
+    private final Map<String, Job> jobs = new HashMap<>();
 
     SimulatorState(Duration codeTtl, Clock clock) {
         this.codeTtl = codeTtl;
@@ -43,7 +56,7 @@ final class SimulatorState {
     synchronized ConnectSession stageSession(NewSessionRequest request) {
         Connection existing = customerConnection(request.customerId());
         if (existing != null && !"disconnected".equals(existing.status())) {
-            throw FinchError.connectionAlreadyExists(request.customerId());
+            throw FinchError.customerAlreadyConnected(request.customerId());
         }
         Instant expiresAt = clock.instant().plus(request.timeToExpire());
         ConnectSession session = sessions.get(stagedSessionByCustomer.get(request.customerId()));
@@ -59,12 +72,22 @@ final class SimulatorState {
 
     synchronized ConnectSession reauthSession(ReauthSessionRequest request) {
         Connection connection = connections.get(request.connectionId());
-        if (connection == null) {
-            throw FinchError.notFound("connection_not_found", "Connection " + request.connectionId() + " not found");
+        if (connection == null || "disconnected".equals(connection.status())) {
+            throw FinchError.notFound("Connection " + request.connectionId() + " not found");
         }
         ConnectSession session = ConnectSession.reauth(UUID.randomUUID().toString(), connection, request,
                 clock.instant().plus(request.timeToExpire()));
         sessions.put(session.id(), session);
+        return session;
+    }
+
+    /** Ends a session's validity now (minutes_to_expire is whole minutes, too long for a test to wait). */
+    synchronized ConnectSession expireSession(String sessionId) {
+        ConnectSession session = sessions.get(sessionId);
+        if (session == null) {
+            throw FinchError.notFound("Session " + sessionId + " not found");
+        }
+        session.expireAt(clock.instant());
         return session;
     }
 
@@ -76,25 +99,33 @@ final class SimulatorState {
         return session.isUsable(clock.instant());
     }
 
-    /**
-     * Completes a session as the person's authorization does: a staged session creates the connection, a
-     * reauth session brings the existing one back to connected. Returns the single-use code.
-     */
     synchronized AuthorizationCode authorize(String sessionId, String provider, String redirectUri) {
+        return authorize(sessionId, provider, redirectUri, 1);
+    }
+
+    /**
+     * Completes a session as the person's authorization does: a staged session creates the connection (with
+     * {@code entityCount} entities), a reauth session brings the existing one back to connected. Returns the
+     * single-use code, bound to the redirect URI the browser was sent to (none in the embedded flow).
+     */
+    synchronized AuthorizationCode authorize(String sessionId, String provider, String redirectUri, int entityCount) {
         ConnectSession session = sessions.get(sessionId);
         if (session == null) {
-            throw FinchError.notFound("session_not_found", "Session " + sessionId + " not found");
+            throw FinchError.notFound("Session " + sessionId + " not found");
         }
         Instant now = clock.instant();
         if (!session.isUsable(now)) {
-            throw FinchError.sessionExpired(sessionId);
+            throw FinchError.invalidRequest("Session " + sessionId + " has expired or was already used");
+        }
+        if (entityCount < 1 || entityCount > MAX_ENTITIES) {
+            throw FinchError.invalidRequest("entities must be from 1 to " + MAX_ENTITIES);
         }
         Connection connection;
         if (session.kind() == ConnectSession.Kind.STAGED) {
             String providerId = provider != null ? provider
                     : session.integrationProvider() != null ? session.integrationProvider() : "gusto";
             connection = new Connection(UUID.randomUUID().toString(), UUID.randomUUID().toString(),
-                    UUID.randomUUID().toString(), UUID.randomUUID().toString(), session, providerId, now);
+                    UUID.randomUUID().toString(), entityCount, session, providerId, now);
             connections.put(connection.id(), connection);
             connectionByCustomer.put(connection.customerId(), connection.id());
         } else {
@@ -107,7 +138,10 @@ final class SimulatorState {
         return code;
     }
 
-    /** Exchanges a code once; the new access token replaces every earlier token of the connection. */
+    /**
+     * Exchanges a code once for a new access token. Earlier tokens of the connection stay valid: Finch keeps
+     * every token of a connection until it is disconnected (a reauthentication adds one).
+     */
     synchronized TokenGrant exchange(String code, String redirectUri) {
         AuthorizationCode issued = codes.get(code);
         if (issued == null) {
@@ -127,23 +161,45 @@ final class SimulatorState {
         }
         codes.remove(code);
         Connection connection = connections.get(issued.connectionId());
-        revokeTokens(connection.id());
         String accessToken = randomToken();
-        connectionByToken.put(accessToken, connection.id());
+        tokens.put(accessToken, new AccessToken(UUID.randomUUID().toString(), connection.id()));
         return new TokenGrant(accessToken, connection);
     }
 
-    synchronized Connection connectionForToken(String accessToken) {
-        String connectionId = accessToken == null ? null : connectionByToken.get(accessToken);
-        if (connectionId == null) {
+    synchronized AccessToken token(String accessToken) {
+        AccessToken token = accessToken == null ? null : tokens.get(accessToken);
+        if (token == null) {
             throw FinchError.invalidToken();
         }
-        return connections.get(connectionId);
+        return token;
     }
 
+    synchronized Connection connectionForToken(String accessToken) {
+        return connections.get(token(accessToken).connectionId());
+    }
+
+    /** Ends the connection: every one of its tokens stops working. */
     synchronized void disconnect(Connection connection) {
         connection.changeStatus("disconnected", null, clock.instant());
         revokeTokens(connection.id());
+    }
+
+    /**
+     * Removes some entities of a connection and leaves the others as they are. All named entities must belong to
+     * the connection and still be attached, or nothing changes.
+     */
+    synchronized List<Connection.Entity> disconnectEntities(Connection connection, List<String> entityIds) {
+        List<Connection.Entity> removed = new ArrayList<>();
+        for (String entityId : entityIds) {
+            Connection.Entity entity = connection.entity(entityId)
+                    .orElseThrow(() -> FinchError.invalidRequest("Entity " + entityId + " is not an entity of this connection"));
+            if ("disconnected".equals(entity.status())) {
+                throw FinchError.invalidRequest("Entity " + entityId + " is already disconnected");
+            }
+            removed.add(entity);
+        }
+        removed.forEach(entity -> entity.status("disconnected"));
+        return removed;
     }
 
     synchronized Connection changeStatus(String connectionId, String status, String message) {
@@ -155,10 +211,17 @@ final class SimulatorState {
         return connection;
     }
 
+    synchronized Connection.Entity changeEntityStatus(Connection connection, String entityId, String status) {
+        Connection.Entity entity = connection.entity(entityId)
+                .orElseThrow(() -> FinchError.notFound("Entity " + entityId + " not found"));
+        entity.status(status);
+        return entity;
+    }
+
     synchronized Connection requireConnection(String connectionId) {
         Connection connection = connections.get(connectionId);
         if (connection == null) {
-            throw FinchError.notFound("connection_not_found", "Connection " + connectionId + " not found");
+            throw FinchError.notFound("Connection " + connectionId + " not found");
         }
         return connection;
     }
@@ -173,11 +236,23 @@ final class SimulatorState {
     }
 
     synchronized int activeTokenCount(String connectionId) {
-        return (int) connectionByToken.values().stream().filter(connectionId::equals).count();
+        return (int) tokens.values().stream().filter(token -> token.connectionId().equals(connectionId)).count();
     }
 
-    synchronized WebhookEvent recordEvent(String body) {
-        WebhookEvent event = new WebhookEvent("msg_" + randomBase62(27), body);
+    synchronized Job recordJob(Connection connection, String type, String status) {
+        Instant now = clock.instant();
+        boolean finished = !"pending".equals(status) && !"in_progress".equals(status);
+        Job job = new Job(UUID.randomUUID().toString(), connection.id(), type, status, now, finished ? now : null);
+        jobs.put(job.id(), job);
+        return job;
+    }
+
+    synchronized Optional<Job> job(String jobId) {
+        return Optional.ofNullable(jobs.get(jobId));
+    }
+
+    synchronized WebhookEvent recordEvent(String eventType, String body, WebhookEvent.Mode mode) {
+        WebhookEvent event = new WebhookEvent("msg_" + randomBase62(27), eventType, body, mode);
         events.put(event.id(), event);
         return event;
     }
@@ -186,8 +261,13 @@ final class SimulatorState {
         return Optional.ofNullable(events.get(eventId));
     }
 
+    /** Events waiting for a delivery (held, or whose first delivery failed), oldest first. */
+    synchronized List<WebhookEvent> waitingEvents() {
+        return events.values().stream().filter(WebhookEvent::isWaiting).toList();
+    }
+
     private void revokeTokens(String connectionId) {
-        connectionByToken.values().removeIf(connectionId::equals);
+        tokens.values().removeIf(token -> token.connectionId().equals(connectionId));
     }
 
     private static String randomToken() {

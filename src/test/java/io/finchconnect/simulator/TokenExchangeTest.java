@@ -98,8 +98,8 @@ class TokenExchangeTest {
                 .put("client_id", "sim-client-id").put("client_secret", "sim-client-secret")
                 .put("redirect_uri", "https://app.example.com/callback")).build());
 
-        assertFinchError(wrong, 401, "authentication_error", "invalid_client");
-        assertFinchError(missing, 401, "authentication_error", "invalid_client");
+        assertFinchError(wrong, 401, "invalid_client_error", null);
+        assertFinchError(missing, 401, "invalid_client_error", null);
         assertEquals(200, right.status(), right.body());
     }
 
@@ -141,7 +141,7 @@ class TokenExchangeTest {
     }
 
     @Test
-    void reauthExchangeKeepsTheIdsAndRevokesTheOldToken() {
+    void reauthExchangeKeepsTheIdsAndEveryTokenStaysValidUntilDisconnect() {
         JsonObject first = client.connect(SimulatorClient.uniqueCustomerId());
         String connectionId = first.getString("connection_id");
         client.controlPost("/_control/connections/" + connectionId + "/status", new JsonObject().put("status", "reauth"));
@@ -156,9 +156,109 @@ class TokenExchangeTest {
         assertEquals(first.getString("account_id"), second.getString("account_id"));
         assertEquals(first.getJsonArray("entity_ids"), second.getJsonArray("entity_ids"));
         assertNotEquals(first.getString("access_token"), second.getString("access_token"));
-        assertFinchError(client.bearerGet("/introspect", first.getString("access_token")), 401, "authentication_error", "invalid_token");
-        JsonObject introspection = client.bearerGet("/introspect", second.getString("access_token")).json();
-        assertEquals("connected", introspection.getJsonObject("connection_status").getString("status"));
+        JsonObject oldView = client.bearerGet("/introspect", first.getString("access_token")).json();
+        JsonObject newView = client.bearerGet("/introspect", second.getString("access_token")).json();
+        assertEquals("connected", newView.getJsonObject("connection_status").getString("status"));
+        assertEquals("connected", oldView.getJsonObject("connection_status").getString("status"), "the old token still works");
+        assertNotEquals(oldView.getString("id"), newView.getString("id"), "each token has its own id");
+        assertEquals(2, client.controlGet("/_control/connections/" + connectionId).json().getInteger("active_access_tokens"));
+
+        assertEquals(200, client.bearerPost("/disconnect", first.getString("access_token")).status());
+
+        assertFinchError(client.bearerGet("/introspect", first.getString("access_token")), 401, "invalid_token_error", null);
+        assertFinchError(client.bearerGet("/introspect", second.getString("access_token")), 401, "invalid_token_error", null);
+        assertEquals(0, client.controlGet("/_control/connections/" + connectionId).json().getInteger("active_access_tokens"));
+    }
+
+    @Test
+    void introspectionHasEveryFieldOfTheSdksIntrospection() {
+        String customerId = SimulatorClient.uniqueCustomerId();
+        JsonObject token = client.connect(customerId);
+
+        JsonObject body = client.bearerGet("/introspect", token.getString("access_token")).json();
+
+        assertEquals(Set.of("id", "client_id", "client_type", "connection_id", "connection_status", "connection_type",
+                "products", "provider_id", "account_id", "authentication_methods", "company_id", "customer_email",
+                "customer_id", "customer_name", "entities", "manual", "payroll_provider_id", "username"), body.fieldNames());
+        UUID.fromString(body.getString("id"));
+        assertEquals("sim-client-id", body.getString("client_id"));
+        JsonObject method = body.getJsonArray("authentication_methods").getJsonObject(0);
+        assertEquals("credential", method.getString("type"));
+        assertEquals("connected", method.getJsonObject("connection_status").getString("status"));
+        assertEquals(token.getJsonArray("products"), method.getJsonArray("products"));
+        JsonObject entity = body.getJsonArray("entities").getJsonObject(0);
+        assertEquals(Set.of("id", "name", "source_id", "status"), entity.fieldNames());
+        assertEquals(token.getJsonArray("entity_ids").getString(0), entity.getString("id"));
+        assertEquals("connected", entity.getString("status"));
+        assertEquals(false, body.getBoolean("manual"));
+        assertEquals("gusto", body.getString("payroll_provider_id"));
+    }
+
+    @Test
+    void aMultiEntityConnectionHasAnEntityIdPerEntity() {
+        String sessionId = client.basicPost("/connect/sessions", SimulatorClient.sessionBody(SimulatorClient.uniqueCustomerId()))
+                .json().getString("session_id");
+        String code = client.controlPost("/_control/sessions/" + sessionId + "/complete", new JsonObject().put("entities", 3))
+                .json().getString("code");
+
+        JsonObject token = client.exchange(code).json();
+
+        assertEquals(3, token.getJsonArray("entity_ids").size());
+        JsonObject body = client.bearerGet("/introspect", token.getString("access_token")).json();
+        assertEquals(token.getJsonArray("entity_ids"), new JsonArray(body.getJsonArray("entities").stream()
+                .map(entity -> ((JsonObject) entity).getString("id")).toList()));
+        assertEquals(400, client.controlPost("/_control/sessions/" + client.basicPost("/connect/sessions",
+                SimulatorClient.sessionBody(SimulatorClient.uniqueCustomerId())).json().getString("session_id") + "/complete",
+                new JsonObject().put("entities", 0)).status());
+    }
+
+    @Test
+    void disconnectEntityRemovesOnlyTheNamedEntities() {
+        String sessionId = client.basicPost("/connect/sessions", SimulatorClient.sessionBody(SimulatorClient.uniqueCustomerId()))
+                .json().getString("session_id");
+        JsonObject token = client.exchange(client.controlPost("/_control/sessions/" + sessionId + "/complete",
+                new JsonObject().put("entities", 2)).json().getString("code")).json();
+        String removed = token.getJsonArray("entity_ids").getString(0);
+        String kept = token.getJsonArray("entity_ids").getString(1);
+
+        assertFinchError(disconnectEntity(token, new JsonObject()), 400, "bad_request", "invalid_request");
+        assertFinchError(disconnectEntity(token, new JsonObject().put("entity_ids", new JsonArray())), 400, "bad_request", "invalid_request");
+        assertFinchError(disconnectEntity(token, new JsonObject().put("entity_ids", new JsonArray().add(removed).add("other"))),
+                400, "bad_request", "invalid_request");
+        SimulatorClient.Reply reply = disconnectEntity(token, new JsonObject().put("entity_ids", new JsonArray().add(removed)));
+
+        assertEquals(200, reply.status(), reply.body());
+        assertEquals(new JsonObject().put("status", "success"), reply.json());
+        JsonObject body = client.bearerGet("/introspect", token.getString("access_token")).json();
+        assertEquals("connected", body.getJsonObject("connection_status").getString("status"));
+        for (Object item : body.getJsonArray("entities")) {
+            JsonObject entity = (JsonObject) item;
+            assertEquals(entity.getString("id").equals(removed) ? "disconnected" : "connected", entity.getString("status"));
+        }
+        assertTrue(body.getJsonArray("entities").stream().anyMatch(e -> kept.equals(((JsonObject) e).getString("id"))));
+        assertFinchError(disconnectEntity(token, new JsonObject().put("entity_ids", new JsonArray().add(removed))),
+                400, "bad_request", "invalid_request");
+    }
+
+    @Test
+    void dataCallsOfAConnectionInReauthAnswerReauthenticateUser() {
+        JsonObject token = client.connect(SimulatorClient.uniqueCustomerId());
+        String connectionId = token.getString("connection_id");
+        String jobId = client.controlPost("/_control/connections/" + connectionId + "/jobs", new JsonObject()
+                .put("type", "data_sync_all")).json().getJsonObject("job").getString("job_id");
+        client.controlPost("/_control/connections/" + connectionId + "/status", new JsonObject().put("status", "reauth"));
+
+        assertFinchError(client.bearerGet("/employer/company", token.getString("access_token")), 401,
+                "authentication_error", "reauthenticate_user");
+        assertFinchError(client.bearerGet("/jobs/automated/" + jobId, token.getString("access_token")), 401,
+                "authentication_error", "reauthenticate_user");
+        assertEquals("reauth", client.bearerGet("/introspect", token.getString("access_token")).json()
+                .getJsonObject("connection_status").getString("status"));
+    }
+
+    private static SimulatorClient.Reply disconnectEntity(JsonObject token, JsonObject body) {
+        return client.send(client.finchPost("/disconnect-entity", body)
+                .header("Authorization", "Bearer " + token.getString("access_token")).build());
     }
 
     @Test
@@ -173,7 +273,6 @@ class TokenExchangeTest {
         assertEquals(token.getString("connection_id"), body.getString("connection_id"));
         JsonObject status = body.getJsonObject("connection_status");
         assertEquals("connected", status.getString("status"));
-        assertTrue(status.containsKey("message"));
         assertTrue(status.getString("last_successful_sync") != null);
         assertEquals(customerId, body.getString("customer_id"));
         assertEquals("Acme " + customerId, body.getString("customer_name"));
@@ -187,9 +286,9 @@ class TokenExchangeTest {
 
     @Test
     void introspectNeedsAValidBearerToken() {
-        assertFinchError(client.bearerGet("/introspect", "made-up"), 401, "authentication_error", "invalid_token");
+        assertFinchError(client.bearerGet("/introspect", "made-up"), 401, "invalid_token_error", null);
         assertFinchError(client.send(client.request("/introspect").header("Finch-API-Version", SimulatorClient.VERSION).GET().build()),
-                401, "authentication_error", "invalid_token");
+                401, "unauthorized_request_error", null);
     }
 
     @Test
@@ -200,7 +299,7 @@ class TokenExchangeTest {
 
         assertEquals(200, reply.status(), reply.body());
         assertEquals(new JsonObject().put("status", "success"), reply.json());
-        assertFinchError(client.bearerGet("/introspect", token.getString("access_token")), 401, "authentication_error", "invalid_token");
+        assertFinchError(client.bearerGet("/introspect", token.getString("access_token")), 401, "invalid_token_error", null);
         JsonObject state = client.controlGet("/_control/connections/" + token.getString("connection_id")).json();
         assertEquals("disconnected", state.getString("status"));
         assertEquals(0, state.getInteger("active_access_tokens"));

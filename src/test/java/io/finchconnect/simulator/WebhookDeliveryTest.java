@@ -91,7 +91,8 @@ class WebhookDeliveryTest {
         assertTrue(body.containsKey("entity_id"));
         assertNull(body.getValue("entity_id"));
         assertEquals("account.updated", body.getString("event_type"));
-        assertEquals(new JsonObject().put("status", "reauth").put("authentication_method", "credential"), body.getJsonObject("data"));
+        assertEquals(new JsonObject().put("status", "reauth").put("authentication_method", new JsonObject()
+                .put("type", "credential").putNull("supported_fields").putNull("benefits_support")), body.getJsonObject("data"));
         JsonObject state = client.controlGet("/_control/connections/" + connectionId).json();
         assertEquals("reauth", state.getString("status"));
         assertEquals("Password changed", state.getString("message"));
@@ -164,6 +165,196 @@ class WebhookDeliveryTest {
                 new JsonObject().put("status", "broken")).status());
         assertEquals(404, client.controlPost("/_control/connections/unknown/status",
                 new JsonObject().put("status", "reauth")).status());
+    }
+
+    @Test
+    void aHeldEventIsDeliveredLaterAfterANewerOne() throws Exception {
+        String connectionId = client.connect(SimulatorClient.uniqueCustomerId()).getString("connection_id");
+        JsonObject held = status(connectionId, "reauth", "hold");
+        assertEquals("held", held.getString("delivery_error"));
+        JsonObject newer = status(connectionId, "connected", null);
+
+        Received first = RECEIVED.poll(5, TimeUnit.SECONDS);
+        assertNotNull(first);
+        assertEquals(newer.getString("event_id"), first.eventId());
+        assertTrue(waitingIds().contains(held.getString("event_id")));
+        Thread.sleep(1100);
+        JsonObject late = client.controlPost("/_control/webhooks/" + held.getString("event_id") + "/deliver", null).json();
+
+        assertEquals(200, late.getInteger("delivery_status"));
+        Received second = RECEIVED.poll(5, TimeUnit.SECONDS);
+        assertNotNull(second);
+        assertEquals(held.getString("event_id"), second.eventId());
+        assertEquals("reauth", new JsonObject(second.body()).getJsonObject("data").getString("status"));
+        assertTrue(Long.parseLong(second.timestamp()) > Long.parseLong(first.timestamp()),
+                "the older event arrives later with a newer Finch-Timestamp");
+        assertEquals(independentSignature(second), second.signature());
+        assertTrue(!waitingIds().contains(held.getString("event_id")));
+        assertEquals(409, client.controlPost("/_control/webhooks/" + held.getString("event_id") + "/deliver", null).status());
+    }
+
+    @Test
+    void aFailedFirstDeliveryIsRetriedWithItsOwnTimestampAndSignature() throws Exception {
+        String connectionId = client.connect(SimulatorClient.uniqueCustomerId()).getString("connection_id");
+        JsonObject failed = status(connectionId, "error_permissions", "fail_first");
+        String eventId = failed.getString("event_id");
+        assertNull(failed.getValue("delivery_status"));
+        assertNull(RECEIVED.poll(300, TimeUnit.MILLISECONDS), "the failed attempt never reached the receiver");
+
+        JsonObject retried = client.controlPost("/_control/webhooks/" + eventId + "/deliver", null).json();
+
+        Received webhook = RECEIVED.poll(5, TimeUnit.SECONDS);
+        assertNotNull(webhook);
+        assertEquals(eventId, webhook.eventId());
+        assertEquals(independentSignature(webhook), webhook.signature());
+        JsonObject shown = client.controlGet("/_control/webhooks/" + eventId).json();
+        assertEquals(2, shown.getJsonArray("attempts").size());
+        long firstTimestamp = shown.getJsonArray("attempts").getJsonObject(0).getLong("finch_timestamp");
+        long secondTimestamp = shown.getJsonArray("attempts").getJsonObject(1).getLong("finch_timestamp");
+        assertTrue(secondTimestamp > firstTimestamp, "each attempt is signed anew, with its own timestamp");
+        assertEquals(secondTimestamp, Long.parseLong(webhook.timestamp()));
+        assertEquals(retried.getLong("finch_timestamp"), secondTimestamp);
+        assertTrue(shown.getBoolean("delivered"));
+    }
+
+    @Test
+    void aDroppedEventIsNeverDelivered() throws Exception {
+        String connectionId = client.connect(SimulatorClient.uniqueCustomerId()).getString("connection_id");
+        String eventId = status(connectionId, "reauth", "drop").getString("event_id");
+
+        assertNull(RECEIVED.poll(500, TimeUnit.MILLISECONDS));
+        assertEquals(409, client.controlPost("/_control/webhooks/" + eventId + "/deliver", null).status());
+        assertEquals(409, client.controlPost("/_control/webhooks/" + eventId + "/redeliver", null).status());
+        assertTrue(!waitingIds().contains(eventId));
+        assertNull(RECEIVED.poll(300, TimeUnit.MILLISECONDS));
+        assertEquals("reauth", client.controlGet("/_control/connections/" + connectionId).json().getString("status"),
+                "the state changed at Finch even though its webhook was lost");
+    }
+
+    @Test
+    void waitingEventsAreDeliveredInTheOrderAskedFor() throws Exception {
+        String connectionId = client.connect(SimulatorClient.uniqueCustomerId()).getString("connection_id");
+        String a = status(connectionId, "processing", "hold").getString("event_id");
+        String b = status(connectionId, "reauth", "hold").getString("event_id");
+        String c = status(connectionId, "connected", "fail_first").getString("event_id");
+
+        client.controlPost("/_control/webhooks/waiting/deliver", new JsonObject().put("event_ids",
+                new io.vertx.core.json.JsonArray().add(b))).json();
+        JsonObject rest = client.controlPost("/_control/webhooks/waiting/deliver", new JsonObject().put("event_ids",
+                new io.vertx.core.json.JsonArray().add(c).add(a))).json();
+
+        assertEquals(2, rest.getJsonArray("deliveries").size());
+        assertEquals(java.util.List.of(b, c, a), java.util.List.of(RECEIVED.poll(5, TimeUnit.SECONDS).eventId(),
+                RECEIVED.poll(5, TimeUnit.SECONDS).eventId(), RECEIVED.poll(5, TimeUnit.SECONDS).eventId()));
+        assertTrue(!waitingIds().contains(a) && !waitingIds().contains(b) && !waitingIds().contains(c));
+    }
+
+    @Test
+    void theDefaultDeliveryModeAppliesToEventsTheFinchApiFires() throws Exception {
+        JsonObject token = client.connect(SimulatorClient.uniqueCustomerId());
+        JsonObject mode = client.send(client.request("/_control/webhooks/delivery").header("Content-Type", "application/json")
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(new JsonObject().put("delivery", "hold").encode())).build()).json();
+        assertEquals("now", mode.getString("previous"));
+        try {
+            assertEquals(200, client.bearerPost("/disconnect", token.getString("access_token")).status());
+            assertNull(RECEIVED.poll(300, TimeUnit.MILLISECONDS), "held");
+        } finally {
+            client.send(client.request("/_control/webhooks/delivery").header("Content-Type", "application/json")
+                    .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(new JsonObject().put("delivery", "now").encode())).build());
+        }
+        JsonObject waiting = client.controlGet("/_control/webhooks/waiting").json().getJsonArray("events").stream()
+                .map(JsonObject.class::cast)
+                .filter(event -> token.getString("connection_id").equals(event.getJsonObject("body").getString("connection_id")))
+                .findFirst().orElseThrow();
+        assertEquals("account.updated", waiting.getString("event_type"));
+        assertEquals("disconnected", waiting.getJsonObject("body").getJsonObject("data").getString("status"));
+        client.controlPost("/_control/webhooks/" + waiting.getString("event_id") + "/deliver", null);
+        assertEquals(waiting.getString("event_id"), RECEIVED.poll(5, TimeUnit.SECONDS).eventId());
+    }
+
+    @Test
+    void anEntityStatusChangeNamesTheEntity() throws Exception {
+        JsonObject token = connectWithEntities(3);
+        String connectionId = token.getString("connection_id");
+        String entityId = token.getJsonArray("entity_ids").getString(1);
+
+        client.controlPost("/_control/connections/" + connectionId + "/entities/" + entityId + "/status",
+                new JsonObject().put("status", "reauth"));
+
+        JsonObject body = new JsonObject(RECEIVED.poll(5, TimeUnit.SECONDS).body());
+        assertEquals(entityId, body.getString("entity_id"));
+        assertEquals("account.updated", body.getString("event_type"));
+        assertEquals("reauth", body.getJsonObject("data").getString("status"));
+        JsonObject introspection = client.bearerGet("/introspect", token.getString("access_token")).json();
+        assertEquals("connected", introspection.getJsonObject("connection_status").getString("status"));
+        assertEquals(java.util.List.of("connected", "reauth", "connected"), introspection.getJsonArray("entities").stream()
+                .map(entity -> ((JsonObject) entity).getString("status")).toList());
+        assertEquals(404, client.controlPost("/_control/connections/" + connectionId + "/entities/nope/status",
+                new JsonObject().put("status", "reauth")).status());
+    }
+
+    @Test
+    void disconnectingAnEntityFiresAccountUpdatedForIt() throws Exception {
+        JsonObject token = connectWithEntities(2);
+        String removed = token.getJsonArray("entity_ids").getString(0);
+
+        SimulatorClient.Reply reply = client.send(client.finchPost("/disconnect-entity", new JsonObject()
+                .put("entity_ids", new io.vertx.core.json.JsonArray().add(removed)))
+                .header("Authorization", "Bearer " + token.getString("access_token")).build());
+
+        assertEquals(200, reply.status(), reply.body());
+        JsonObject body = new JsonObject(RECEIVED.poll(5, TimeUnit.SECONDS).body());
+        assertEquals(removed, body.getString("entity_id"));
+        assertEquals("disconnected", body.getJsonObject("data").getString("status"));
+    }
+
+    @Test
+    void aJobWebhookCarriesTheJobWhoseStatusFinchServes() throws Exception {
+        JsonObject token = client.connect(SimulatorClient.uniqueCustomerId());
+        String connectionId = token.getString("connection_id");
+
+        JsonObject reply = client.controlPost("/_control/connections/" + connectionId + "/jobs",
+                new JsonObject().put("type", "data_sync_all").put("status", "reauth_error")).json();
+        client.controlPost("/_control/connections/" + connectionId + "/jobs", new JsonObject().put("type", "initial_data_sync_org"));
+
+        JsonObject completed = new JsonObject(RECEIVED.poll(5, TimeUnit.SECONDS).body());
+        JsonObject succeeded = new JsonObject(RECEIVED.poll(5, TimeUnit.SECONDS).body());
+        assertEquals("job.data_sync_all.completed", completed.getString("event_type"));
+        assertEquals("job.initial_data_sync_org.succeeded", succeeded.getString("event_type"));
+        String jobId = completed.getJsonObject("data").getString("job_id");
+        assertEquals(reply.getJsonObject("job").getString("job_id"), jobId);
+        assertEquals(simulator.baseUrl() + "/jobs/automated/" + jobId, completed.getJsonObject("data").getString("job_url"));
+        JsonObject job = client.bearerGet("/jobs/automated/" + jobId, token.getString("access_token")).json();
+        assertEquals("reauth_error", job.getString("status"));
+        assertEquals("data_sync_all", job.getString("type"));
+        assertNotNull(job.getString("completed_at"));
+        assertEquals(404, client.bearerGet("/jobs/automated/" + jobId, client.connect(SimulatorClient.uniqueCustomerId())
+                .getString("access_token")).status(), "another connection's job");
+        assertEquals(400, client.controlPost("/_control/connections/" + connectionId + "/jobs",
+                new JsonObject().put("type", "payroll_magic")).status());
+    }
+
+    private static JsonObject connectWithEntities(int entities) {
+        String sessionId = client.basicPost("/connect/sessions", SimulatorClient.sessionBody(SimulatorClient.uniqueCustomerId()))
+                .json().getString("session_id");
+        String code = client.controlPost("/_control/sessions/" + sessionId + "/complete",
+                new JsonObject().put("entities", entities)).json().getString("code");
+        return client.exchange(code).json();
+    }
+
+    private static JsonObject status(String connectionId, String status, String delivery) {
+        JsonObject body = new JsonObject().put("status", status);
+        if (delivery != null) {
+            body.put("delivery", delivery);
+        }
+        SimulatorClient.Reply reply = client.controlPost("/_control/connections/" + connectionId + "/status", body);
+        assertEquals(200, reply.status(), reply.body());
+        return reply.json();
+    }
+
+    private static java.util.List<String> waitingIds() {
+        return client.controlGet("/_control/webhooks/waiting").json().getJsonArray("events").stream()
+                .map(event -> ((JsonObject) event).getString("event_id")).toList();
     }
 
     /** Verifies as a receiver would, without the simulator's signer: HMAC-SHA256 over id.timestamp.body. */

@@ -32,7 +32,7 @@ public final class SimulatedConnections {
                 .basic(config.get("finch.client-id"), config.get("finch.client-secret"))
                 .header("Finch-API-Version", "2020-09-17").contentType("application/json")
                 .body(Map.of("customer_id", customerId, "customer_name", "Acme " + customerId, "products", new String[] { "company", "directory" }))
-                .post("/connect/sessions").then().statusCode(200).extract().path("session_id");
+                .post("/connect/sessions").then().statusCode(201).extract().path("session_id");
         return given().baseUri(stack.finchBaseUrl()).contentType("application/json").body("{}")
                 .post("/_control/sessions/" + sessionId + "/complete").then().statusCode(200).extract().path("code");
     }

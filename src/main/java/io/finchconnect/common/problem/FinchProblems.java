@@ -29,7 +29,11 @@ public final class FinchProblems {
                 "Finch is rate limiting this service; retry later", extensions);
     }
 
-    /** Finch refused the request (4xx); its own error fields travel along so callers can act on them. */
+    /**
+     * Finch refused the request (4xx, or 501); its own error fields ({@code name}, {@code finch_code},
+     * {@code message}) travel along as {@code finch_name}, {@code finch_code} and {@code finch_message}, so callers
+     * can act on them.
+     */
     public static Problem rejected(int status, int finchStatus, String finchName, String finchCode, String message) {
         Map<String, Object> extensions = new LinkedHashMap<>();
         extensions.put("finch_status", finchStatus);
@@ -38,6 +42,9 @@ public final class FinchProblems {
         }
         if (finchCode != null) {
             extensions.put("finch_code", finchCode);
+        }
+        if (message != null) {
+            extensions.put("finch_message", message);
         }
         return Problem.of("finch-rejected", "Finch rejected the request", status,
                 message == null ? "Finch rejected the request" : message, extensions);

@@ -1,5 +1,7 @@
 package io.finchconnect.common.validation;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import java.util.List;
 
 import io.finchconnect.common.problem.ProblemException;
@@ -45,11 +47,22 @@ public final class RequestChecks {
         return value;
     }
 
-    public static int minutesToExpire(Integer value, int defaultMinutes) {
-        int minutes = value == null ? defaultMinutes : value;
-        if (minutes < 1 || minutes > 525_600) {
-            throw ProblemException.badRequest("minutes_to_expire", "minutes_to_expire must be between 1 and 525600");
+    /** Finch's bound of {@code minutes_to_expire} (API reference, new-session): 90 days. */
+    public static final int MAX_MINUTES_TO_EXPIRE = 129_600;
+
+    /**
+     * {@code minutes_to_expire} as Finch takes it: an integer from 1 to 129,600. Read from the raw JSON so that a
+     * fraction ({@code 90.5}, even {@code 60.0}) or a string is refused instead of being coerced.
+     */
+    public static int minutesToExpire(JsonNode value, int defaultMinutes) {
+        if (value == null || value.isNull()) {
+            return defaultMinutes;
         }
-        return minutes;
+        if (!value.isIntegralNumber() || !value.canConvertToInt() || value.intValue() < 1
+                || value.intValue() > MAX_MINUTES_TO_EXPIRE) {
+            throw ProblemException.badRequest("minutes_to_expire",
+                    "minutes_to_expire must be an integer from 1 to " + MAX_MINUTES_TO_EXPIRE);
+        }
+        return value.intValue();
     }
 }

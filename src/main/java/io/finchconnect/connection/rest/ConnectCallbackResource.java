@@ -24,6 +24,7 @@ import org.jboss.resteasy.reactive.RestQuery;
 
 import io.finchconnect.common.problem.ProblemException;
 import io.finchconnect.connection.CodeExchange;
+import io.finchconnect.connection.CustomerMismatchException;
 import io.finchconnect.finch.client.FinchRejectedException;
 import io.finchconnect.session.SessionRedirectUris;
 import io.finchconnect.session.SessionRedirectUris.SessionRedirect;
@@ -83,6 +84,8 @@ public class ConnectCallbackResource {
         return states.consume(claims)
                 .chain(consumed -> sessions.of(consumed.sessionId()))
                 .chain(session -> exchangeFor(code, claims, session))
+                .onFailure(CustomerMismatchException.class).recoverWithItem(e ->
+                        outcome(409, "error", "customer_mismatch", claims, null, null))
                 .onFailure(InvalidStateException.class).recoverWithItem(e ->
                         outcome(400, "error", ((InvalidStateException) e).reason(), claims, null, null))
                 // Finch refused the code (unknown, used, expired): what the browser brought was bad, Finch is fine.

@@ -13,7 +13,13 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ConnectSessionRequest(String customerId, String customerName, String customerEmail, List<String> products,
                                     String redirectUri, Integration integration, String sandbox, Boolean manual,
-                                    Integer minutesToExpire) {
+                                    Integer minutesToExpire, Recordkeeping recordkeeping) {
+
+    /** Only with the recordkeeping product (SDK 10.8). */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Recordkeeping(String recordkeeper, String planId) {
+    }
 
     /** Skips Finch's provider selection screen. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

@@ -29,6 +29,8 @@ final class FinchBackoff implements CustomBackoffStrategy {
         long jittered = backoff.next().toMillis();
         long retryAfter = cause instanceof FinchTransientException transientFailure
                 ? transientFailure.retryAfter().map(Duration::toMillis).orElse(0L)
+                : cause instanceof FinchRejectedException rejected
+                ? rejected.retryAfter().map(Duration::toMillis).orElse(0L)
                 : 0L;
         return Math.max(jittered, retryAfter);
     }

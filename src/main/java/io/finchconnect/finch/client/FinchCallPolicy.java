@@ -63,12 +63,19 @@ public class FinchCallPolicy {
                 .transform(failure -> FinchUnavailableException.connectionFailed());
     }
 
+    /** Finch's retry rules (see {@link FinchResponses}), and no in-request wait longer than we allow. */
     private boolean isRetryable(Throwable failure) {
         if (failure instanceof TimeoutException) {
             return true;
         }
-        return failure instanceof FinchTransientException transientFailure
-                && transientFailure.retryAfter().map(delay -> delay.toMillis() <= maxRetryAfterMillis).orElse(true);
+        if (failure instanceof FinchTransientException transientFailure) {
+            return transientFailure.shouldRetry() && waitable(transientFailure.retryAfter());
+        }
+        return failure instanceof FinchRejectedException rejected && rejected.shouldRetry() && waitable(rejected.retryAfter());
+    }
+
+    private boolean waitable(java.util.Optional<java.time.Duration> retryAfter) {
+        return retryAfter.map(delay -> delay.toMillis() <= maxRetryAfterMillis).orElse(true);
     }
 
     private static boolean isConnectionFailure(Throwable failure) {

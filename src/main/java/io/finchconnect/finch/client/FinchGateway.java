@@ -46,8 +46,8 @@ public class FinchGateway {
 
     /**
      * Stages a Connect session, or refreshes the customer's staged one (Finch keeps the session id per
-     * customer id, which makes this safe to retry). A customer that already connected fails with
-     * {@link FinchRejectedException#isConnectionAlreadyExists()}.
+     * customer id, which makes this safe to retry). Finch refuses a customer that already connected with an
+     * undocumented body: a {@link FinchRejectedException} carrying Finch's fields.
      */
     public Uni<ConnectSession> createConnectSession(ConnectSessionRequest request) {
         Objects.requireNonNull(request, "request");

@@ -11,8 +11,13 @@ import io.finchconnect.common.problem.FinchProblems;
 public class FinchRateLimitedException extends FinchTransientException {
 
     FinchRateLimitedException(Duration retryAfter) {
+        this(retryAfter, true);
+    }
+
+    FinchRateLimitedException(Duration retryAfter, boolean shouldRetry) {
         super(FinchProblems.rateLimited(retryAfter == null ? null : seconds(retryAfter)),
-                retryAfter == null ? Map.of() : Map.of("Retry-After", String.valueOf(seconds(retryAfter))), retryAfter);
+                retryAfter == null ? Map.of() : Map.of("Retry-After", String.valueOf(seconds(retryAfter))), retryAfter,
+                shouldRetry);
     }
 
     private static long seconds(Duration duration) {

@@ -1,11 +1,15 @@
 package io.finchconnect.finch.client;
 
+import java.time.Duration;
 import java.time.Instant;
 
 import jakarta.ws.rs.core.Response;
 
 /**
- * Turns Finch's error answers into the typed failures callers and the retry policy act on.
+ * Turns Finch's error answers into the typed failures callers and the retry policy act on, with Finch's retry
+ * rules as the official SDK applies them ({@code shouldRetry} in its {@code client.ts}): {@code x-should-retry}
+ * decides when present; else 408, 409, 429 and 5xx are retried, except 501 {@code not_implemented_error}, which
+ * finch-api.md calls permanent.
  */
 final class FinchResponses {
 
@@ -14,14 +18,26 @@ final class FinchResponses {
 
     static RuntimeException failureOf(Response response) {
         int status = response.getStatus();
+        Duration retryAfter = RetryAfterHeader.delay(response.getHeaderString("retry-after-ms"),
+                response.getHeaderString("Retry-After"), Instant.now());
+        boolean shouldRetry = shouldRetry(status, response.getHeaderString("x-should-retry"));
         if (status == 429) {
-            return new FinchRateLimitedException(RetryAfterHeader.parse(response.getHeaderString("Retry-After"), Instant.now()));
+            return new FinchRateLimitedException(retryAfter, shouldRetry);
         }
-        if (status >= 500) {
-            return FinchUnavailableException.serverError(status,
-                    RetryAfterHeader.parse(response.getHeaderString("Retry-After"), Instant.now()));
+        if (status >= 500 && status != 501) {
+            return FinchUnavailableException.serverError(status, retryAfter, shouldRetry);
         }
-        return new FinchRejectedException(status, errorBody(response));
+        return new FinchRejectedException(status, errorBody(response), shouldRetry, retryAfter);
+    }
+
+    static boolean shouldRetry(int status, String shouldRetryHeader) {
+        if ("true".equals(shouldRetryHeader)) {
+            return true;
+        }
+        if ("false".equals(shouldRetryHeader)) {
+            return false;
+        }
+        return status == 408 || status == 409 || status == 429 || (status >= 500 && status != 501);
     }
 
     /** Null when the body is not Finch's JSON error shape (a proxy's HTML page, say). */

@@ -13,10 +13,21 @@ import io.finchconnect.common.problem.ProblemException;
 public abstract class FinchTransientException extends ProblemException {
 
     private final Duration retryAfter;
+    private final boolean shouldRetry;
 
     FinchTransientException(Problem problem, Map<String, String> headers, Duration retryAfter) {
+        this(problem, headers, retryAfter, true);
+    }
+
+    FinchTransientException(Problem problem, Map<String, String> headers, Duration retryAfter, boolean shouldRetry) {
         super(problem, headers);
         this.retryAfter = retryAfter;
+        this.shouldRetry = shouldRetry;
+    }
+
+    /** False when Finch answered {@code x-should-retry: false}: the call is not made again. */
+    public boolean shouldRetry() {
+        return shouldRetry;
     }
 
     /** Finch's {@code Retry-After}, when it sent one. */

@@ -10,12 +10,16 @@ import io.finchconnect.common.problem.FinchProblems;
  */
 public class FinchUnavailableException extends FinchTransientException {
 
-    private FinchUnavailableException(int status, String detail, Duration retryAfter) {
-        super(FinchProblems.unavailable(status, detail), Map.of(), retryAfter);
+    private FinchUnavailableException(int status, String detail, Duration retryAfter, boolean shouldRetry) {
+        super(FinchProblems.unavailable(status, detail), Map.of(), retryAfter, shouldRetry);
     }
 
-    static FinchUnavailableException serverError(int finchStatus, Duration retryAfter) {
-        return new FinchUnavailableException(502, "Finch answered HTTP " + finchStatus, retryAfter);
+    private FinchUnavailableException(int status, String detail, Duration retryAfter) {
+        this(status, detail, retryAfter, true);
+    }
+
+    static FinchUnavailableException serverError(int finchStatus, Duration retryAfter, boolean shouldRetry) {
+        return new FinchUnavailableException(502, "Finch answered HTTP " + finchStatus, retryAfter, shouldRetry);
     }
 
     static FinchUnavailableException connectionFailed() {

@@ -51,7 +51,7 @@ public class ReauthenticateResource {
         this.reauthConfig = reauthConfig;
     }
 
-    public record ReauthenticateRequest(String connectionId, JsonNode products, String redirectUri, Integer minutesToExpire,
+    public record ReauthenticateRequest(String connectionId, JsonNode products, String redirectUri, JsonNode minutesToExpire,
                                         String state) {
     }
 

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 public record SessionRequest(String customerId, String customerName, String customerEmail, JsonNode products,
                              String redirectUri, Integration integration, String sandbox, Boolean manual,
-                             Integer minutesToExpire, String state) {
+                             JsonNode minutesToExpire, String state, JsonNode recordkeeping) {
 
     public record Integration(String provider, String authMethod) {
     }

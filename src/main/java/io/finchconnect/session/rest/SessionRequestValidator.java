@@ -21,6 +21,7 @@ public final class SessionRequestValidator {
             "recordkeeping", "ssn");
     private static final Set<String> AUTH_METHODS = Set.of("assisted", "credential", "oauth", "api_token");
     private static final Set<String> SANDBOXES = Set.of("finch", "provider");
+    private static final Set<String> RECORDKEEPERS = Set.of("voya", "empower", "fidelity", "transamerica");
 
     private SessionRequestValidator() {
     }
@@ -47,9 +48,41 @@ public final class SessionRequestValidator {
             throw ProblemException.badRequest("sandbox", "sandbox must be finch or provider");
         }
         int minutes = RequestChecks.minutesToExpire(request.minutesToExpire(), defaultMinutes);
+        StagedSessionRequest.Recordkeeping recordkeeping = recordkeepingOf(request.recordkeeping(), products);
         String state = RequestChecks.optional("state", request.state(), 1024);
         return new StagedSessionRequest(customerId, customerName, customerEmail, products, redirectUri, provider, authMethod,
-                request.sandbox(), request.manual(), minutes, state);
+                request.sandbox(), request.manual(), minutes, state, recordkeeping);
+    }
+
+    /** Finch's rule (SDK 10.8): {@code {recordkeeper, plan_id?}}, and only with the recordkeeping product. */
+    static StagedSessionRequest.Recordkeeping recordkeepingOf(JsonNode node, List<String> products) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw ProblemException.badRequest("recordkeeping", "recordkeeping must be an object");
+        }
+        if (!products.contains("recordkeeping")) {
+            throw ProblemException.badRequest("recordkeeping", "recordkeeping needs the recordkeeping product");
+        }
+        var fields = node.fieldNames();
+        while (fields.hasNext()) {
+            String field = fields.next();
+            if (!field.equals("recordkeeper") && !field.equals("plan_id")) {
+                throw ProblemException.badRequest("recordkeeping." + truncate(field), "recordkeeping has no such field");
+            }
+        }
+        JsonNode recordkeeper = node.get("recordkeeper");
+        if (recordkeeper == null || !recordkeeper.isTextual() || !RECORDKEEPERS.contains(recordkeeper.asText())) {
+            throw ProblemException.badRequest("recordkeeping.recordkeeper", "recordkeeper must be one of " + RECORDKEEPERS);
+        }
+        JsonNode planId = node.get("plan_id");
+        if (planId != null && !planId.isNull() && !planId.isTextual()) {
+            throw ProblemException.badRequest("recordkeeping.plan_id", "plan_id must be a string");
+        }
+        String plan = planId == null || planId.isNull() ? null
+                : RequestChecks.required("recordkeeping.plan_id", planId.asText(), RequestChecks.MAX_ID);
+        return new StagedSessionRequest.Recordkeeping(recordkeeper.asText(), plan);
     }
 
     /** Products as Finch takes them, from an array or a space-separated string. */

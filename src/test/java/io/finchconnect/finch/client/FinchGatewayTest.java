@@ -62,7 +62,7 @@ class FinchGatewayTest {
         ConnectSession first = await(finch.createConnectSession(sessionRequest(customerId)));
         ConnectSession again = await(finch.createConnectSession(new ConnectSessionRequest(customerId, "Acme renamed",
                 "hr@acme.example", List.of("company"), TestStack.REDIRECT_URI,
-                new ConnectSessionRequest.Integration("gusto", "oauth"), "finch", false, 60)));
+                new ConnectSessionRequest.Integration("gusto", "oauth"), "finch", false, 60, null)));
 
         assertThat(again.sessionId()).isEqualTo(first.sessionId());
     }
@@ -119,7 +119,7 @@ class FinchGatewayTest {
     }
 
     @Test
-    void aConnectedCustomerIsToldApartAndNotRetried() {
+    void aConnectedCustomerIsRefusedWithFinchsOwnFieldsAndNotRetried() {
         String customerId = uniqueCustomerId();
         connect(customerId);
         SimulatorControl.reset();
@@ -127,11 +127,12 @@ class FinchGatewayTest {
         FinchRejectedException rejected = failure(finch.createConnectSession(sessionRequest(customerId)),
                 FinchRejectedException.class);
 
-        assertThat(rejected.isConnectionAlreadyExists()).isTrue();
         assertThat(rejected.requiresReauthentication()).isFalse();
+        assertThat(rejected.shouldRetry()).isFalse();
         assertThat(rejected.finchStatus()).isEqualTo(400);
         assertThat(rejected.problem().type()).endsWith("/finch-rejected");
-        assertThat(rejected.problem().extensions()).containsEntry("finch_code", "connection_already_exists");
+        assertThat(rejected.problem().extensions()).containsEntry("finch_name", "bad_request")
+                .containsEntry("finch_code", "invalid_request").containsKey("finch_message");
         assertThat(requests("connect.sessions")).isEqualTo(1);
     }
 
@@ -160,7 +161,6 @@ class FinchGatewayTest {
                 new FinchErrorBody(401, "authentication_error", "reauthenticate_user", "Please reauthenticate user"));
 
         assertThat(rejected.requiresReauthentication()).isTrue();
-        assertThat(rejected.isConnectionAlreadyExists()).isFalse();
     }
 
     @Test

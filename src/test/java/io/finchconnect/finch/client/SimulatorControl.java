@@ -42,7 +42,7 @@ final class SimulatorControl {
 
     static ConnectSessionRequest sessionRequest(String customerId) {
         return new ConnectSessionRequest(customerId, "Acme " + customerId, null, List.of("company", "directory"),
-                TestStack.REDIRECT_URI, null, null, null, null);
+                TestStack.REDIRECT_URI, null, null, null, null, null);
     }
 
     private static RequestSpecification control() {
