@@ -58,7 +58,8 @@ class ProductionConfigurationIT {
                     HttpRequest.newBuilder(URI.create(service.url("/q/health/ready"))).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(ready.statusCode()).isEqualTo(200);
-            assertThat(ready.body()).contains("\"status\": \"UP\"", "outbox");
+            // Readiness is the database's only: neither Kafka nor the outbox backlog takes the API out of the Service.
+            assertThat(ready.body()).contains("\"status\": \"UP\"").doesNotContainIgnoringCase("kafka");
         }
     }
 }
