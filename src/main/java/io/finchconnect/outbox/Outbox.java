@@ -25,14 +25,16 @@ public class Outbox {
 
     /*
      * One statement: the per-key advisory lock serialises writers of one key until they commit, so for one
-     * key id order is commit order and the relay can publish by id. pg_notify wakes the relay at commit;
-     * identical notifications of one transaction are folded into one by PostgreSQL. JSON goes in as text:
+     * key id order is commit order and the relay can publish by id. pg_notify wakes the relay at commit; its
+     * payload is the row's partition (the same hash as the table's generated column), so only the relay that
+     * owns it queries, and identical notifications of one transaction are folded into one. JSON goes in as text:
      * bound straight to a jsonb parameter, the client would store a Java String as a JSON string.
      */
     public static final String INSERT_SQL = """
             INSERT INTO outbox (event_id, message_key, event_type, payload, headers)
             SELECT CAST($1 AS uuid), $2, $3, CAST(CAST($4 AS text) AS jsonb), CAST(CAST($5 AS text) AS jsonb)
-            FROM (SELECT pg_advisory_xact_lock(hashtextextended($2, 0)), pg_notify('%s', '')) AS serialised_per_key
+            FROM (SELECT pg_advisory_xact_lock(hashtextextended($2, 0)),
+                  pg_notify('%s', (hashtextextended($2, 0) & 63)::text)) AS serialised_per_key
             """.formatted(CHANNEL);
     /** The same statement with Hibernate's ordinal parameters. */
     private static final String INSERT = INSERT_SQL.replace("$", "?");

@@ -11,8 +11,8 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 
 /**
- * Periodic outbox housekeeping on every instance: reads the backlog for metrics and readiness, and deletes
- * sent rows past retention in small batches so no statement holds long locks on this high-churn table.
+ * Periodic outbox housekeeping on every instance: reads the backlog for the metrics (never for readiness:
+ * a backlog is an alert, not a reason to take the API out of the Service), and deletes sent rows past retention in small batches so no statement holds long locks on this high-churn table.
  */
 @ApplicationScoped
 public class OutboxMonitor {
@@ -53,7 +53,7 @@ public class OutboxMonitor {
     public Uni<Long> deleteExpiredRows() {
         int batch = config.cleanupBatchSize();
         return Multi.createBy().repeating()
-                .uni(() -> OutboxStore.deleteSentBefore(pool, config.retention(), batch))
+                .uni(() -> OutboxStore.deleteSentBefore(pool, config.retention(), config.skippedRetention(), batch))
                 .whilst(deleted -> deleted == batch)
                 .collect().in(() -> new long[1], (sum, deleted) -> sum[0] += deleted)
                 .map(sum -> sum[0]);

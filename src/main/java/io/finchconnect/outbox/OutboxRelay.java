@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -17,60 +18,101 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Context;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.pgclient.PgConnection;
-import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.mutiny.sqlclient.Pool;
 
 /**
- * Moves committed outbox rows to Kafka. One relay leads at a time, holding a session-level advisory lock on
- * its own connection; the others stand by and take over when that connection goes. The leader claims pending
- * rows in id order, publishes them, and marks them sent only after the broker acknowledged them.
+ * Moves committed outbox rows to Kafka. Every instance relays its share of the outbox's partitions, held by
+ * lease ({@link PartitionLeases}, renewed by a heartbeat of its own so a slow Kafka send never lets a lease
+ * run out). The relay claims pending rows of its partitions in id order, publishes them, and settles each row
+ * once the broker acknowledged it: one fenced statement per batch, refused for partitions it no longer owns.
+ * It LISTENs on a connection of the application's pool, so it connects with the datasource's settings (TLS
+ * included), and wakes only for notifications of partitions it owns.
  */
 public final class OutboxRelay {
 
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
-    /** Two-int advisory key ("FNCH", 1): a different key space from the bigint per-key locks of the writer. */
-    private static final String TRY_LEAD = "SELECT pg_try_advisory_lock(1179534152, 1) AS leader";
 
     private final Vertx vertx;
-    private final PgConnectOptions connectOptions;
+    private final Pool pool;
     private final OutboxPublisher publisher;
     private final Settings settings;
     private final RelayListener listener;
     private final ExponentialBackoff backoff;
+    private final PartitionLeases leases;
 
     private Context context;
     private PgConnection connection;
-    private boolean leader;
     private volatile boolean running;
+    private volatile int ownedPartitions;
     private boolean busy;
     private boolean wakeRequested;
     private long timerId = -1;
+    private long heartbeatTimerId = -1;
     private CompletableFuture<Void> currentStep = CompletableFuture.completedFuture(null);
     private InFlight inFlight;
     private Set<String> carriedKeys = Set.of();
 
-    public OutboxRelay(Vertx vertx, PgConnectOptions connectOptions, OutboxPublisher publisher, Settings settings,
-                       RelayListener listener) {
+    public OutboxRelay(Vertx vertx, Pool pool, OutboxPublisher publisher, Settings settings, RelayListener listener) {
         this.vertx = vertx;
-        this.connectOptions = connectOptions;
+        this.pool = pool;
         this.publisher = publisher;
         this.settings = settings;
         this.listener = listener;
         this.backoff = new ExponentialBackoff(settings.backoffInitial(), settings.backoffMax());
+        this.leases = new PartitionLeases(memberName(), settings.leaseDuration());
+    }
+
+    /** Unique per relay and readable in the lease table: the process and a random suffix. */
+    private static String memberName() {
+        return "relay-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     public void start() {
         running = true;
         context = vertx.getOrCreateContext();
-        context.runOnContext(() -> runStep());
+        context.runOnContext(() -> {
+            heartbeat();
+            runStep();
+        });
     }
 
-    public boolean isLeader() {
-        return leader;
+    /** How many of the outbox's partitions this relay owns now (read from any thread). */
+    public int ownedPartitions() {
+        return ownedPartitions;
+    }
+
+    public String member() {
+        return leases.member();
+    }
+
+    private void heartbeat() {
+        if (!running) {
+            return;
+        }
+        leases.heartbeat(pool).subscribe().with(ignored -> {
+            afterHeartbeat();
+            wake();
+        }, failure -> {
+            LOG.warnf("Outbox relay heartbeat failed (%s); the leases run out after %s unless it recovers",
+                    failure.toString(), settings.leaseDuration());
+            afterHeartbeat();
+        });
+    }
+
+    private void afterHeartbeat() {
+        ownedPartitions = leases.owned();
+        listener.ownership(ownedPartitions, leases.liveMembers());
+        if (running) {
+            heartbeatTimerId = vertx.setTimer(settings.heartbeatInterval().toMillis(), id -> {
+                heartbeatTimerId = -1;
+                heartbeat();
+            });
+        }
     }
 
     /**
      * Stops taking new batches and lets the one in flight finish (sent rows marked) within the timeout; a batch
-     * cut off by the timeout stays unmarked and is published again by the next leader, never half-marked.
+     * cut off by the timeout stays unmarked and is published again by the next owner of its partitions, never half-marked.
      */
     public void stop(Duration timeout) {
         running = false;
@@ -79,6 +121,10 @@ public final class OutboxRelay {
             if (timerId >= 0) {
                 vertx.cancelTimer(timerId);
                 timerId = -1;
+            }
+            if (heartbeatTimerId >= 0) {
+                vertx.cancelTimer(heartbeatTimerId);
+                heartbeatTimerId = -1;
             }
             currentStep.whenComplete((ignored, failure) -> context.runOnContext(() -> settleLastBatch()
                     .subscribe().with(done -> drained.complete(null), error -> drained.complete(null))));
@@ -92,14 +138,16 @@ public final class OutboxRelay {
             LOG.debug("Outbox relay stop interrupted", e);
         }
         CompletableFuture<Void> closed = new CompletableFuture<>();
-        context.runOnContext(() -> closeConnection().subscribe().with(ignored -> closed.complete(null),
-                failure -> closed.complete(null)));
+        // Leaving hands the partitions back at once, so the others need not wait for the leases to run out.
+        context.runOnContext(() -> leases.leave(pool).onFailure().recoverWithNull()
+                .chain(() -> closeConnection())
+                .subscribe().with(ignored -> closed.complete(null), failure -> closed.complete(null)));
         closed.completeOnTimeout(null, 5, TimeUnit.SECONDS).join();
         publisher.close(Duration.ofSeconds(5));
     }
 
     private Uni<Void> settleLastBatch() {
-        if (connection == null || !leader || inFlight == null) {
+        if (connection == null || inFlight == null) {
             return Uni.createFrom().voidItem();
         }
         return drain().replaceWithVoid();
@@ -132,7 +180,7 @@ public final class OutboxRelay {
             schedule(wakeRequested ? Duration.ZERO : delay);
         }, failure -> {
             busy = false;
-            // Whatever was in flight stays unmarked: the next leader publishes it again with the same ce_id.
+            // Whatever was in flight stays unmarked: the owner of its partitions publishes it again with the same ce_id.
             InFlight abandoned = inFlight;
             inFlight = null;
             carriedKeys = Set.of();
@@ -154,7 +202,16 @@ public final class OutboxRelay {
         if (connection == null) {
             return connect().replaceWith(Duration.ZERO);
         }
-        return leader ? relayOnce() : tryToLead();
+        if (leases.isHandingBack()) {
+            // Nothing of a partition may be in flight when another instance takes it.
+            return inFlight != null || !carriedKeys.isEmpty() ? drain()
+                    : leases.handBack(connection).invoke(() -> ownedPartitions = leases.owned()).replaceWith(Duration.ZERO);
+        }
+        if (inFlight == null && carriedKeys.isEmpty() && leases.claimable().isEmpty()) {
+            // A relay without partitions does not query: it waits for the heartbeat to give it some.
+            return Uni.createFrom().item(settings.pollInterval());
+        }
+        return relayOnce();
     }
 
     private void schedule(Duration delay) {
@@ -172,35 +229,38 @@ public final class OutboxRelay {
     }
 
     private Uni<Void> connect() {
-        return PgConnection.connect(vertx, connectOptions)
+        return pool.getConnection()
+                .map(PgConnection::cast)
                 .invoke(opened -> {
                     connection = opened;
-                    opened.notificationHandler(notification -> context.runOnContext(() -> wake()));
+                    opened.notificationHandler(notification -> context.runOnContext(() -> {
+                        if (concernsUs(notification.getPayload())) {
+                            wake();
+                        }
+                    }));
                     opened.closeHandler(() -> context.runOnContext(() -> onConnectionLost(opened)));
                 })
                 .chain(opened -> opened.query("LISTEN " + Outbox.CHANNEL).execute())
                 .replaceWithVoid();
     }
 
-    private void onConnectionLost(PgConnection lost) {
-        if (connection == lost) {
-            if (leader) {
-                LOG.warn("Outbox relay lost its database connection and with it the lead");
-            }
-            connection = null;
-            leader = false;
+    /** The writer names the row's partition in the notification; an empty payload wakes every relay. */
+    private boolean concernsUs(String payload) {
+        if (payload == null || payload.isEmpty()) {
+            return true;
+        }
+        try {
+            return leases.owns(Integer.parseInt(payload));
+        } catch (NumberFormatException e) {
+            return true;
         }
     }
 
-    private Uni<Duration> tryToLead() {
-        return connection.query(TRY_LEAD).execute().map(rows -> {
-            leader = rows.iterator().next().getBoolean("leader");
-            if (leader) {
-                LOG.info("Outbox relay is now the leader");
-                return Duration.ZERO;
-            }
-            return settings.pollInterval();
-        });
+    private void onConnectionLost(PgConnection lost) {
+        if (connection == lost) {
+            LOG.warn("Outbox relay lost its database connection; it reconnects (its leases are the heartbeat's)");
+            connection = null;
+        }
     }
 
     /**
@@ -215,8 +275,9 @@ public final class OutboxRelay {
         }
         InFlight previous = inFlight;
         List<Long> excluded = previous == null ? List.of() : previous.ids();
-        return OutboxStore.claim(connection, settings.batchSize(), excluded)
-                .chain(this::parkExhaustedAndSend)
+        long[] tokens = leases.tokens();
+        return OutboxStore.claim(connection, settings.batchSize(), excluded, leases.claimable(), leases.member(), tokens)
+                .map(claimed -> claimed.isEmpty() ? null : new InFlight(claimed, publisher.send(claimed), tokens))
                 .chain(sent -> {
                     inFlight = sent;
                     return previous == null ? Uni.createFrom().item(Settled.NOTHING) : settle(previous, Set.of());
@@ -267,47 +328,32 @@ public final class OutboxRelay {
         return settled.rowFaults() ? settings.backoffInitial() : settings.pollInterval();
     }
 
-    private Uni<InFlight> parkExhaustedAndSend(List<OutboxMessage> claimed) {
-        if (claimed.isEmpty()) {
-            return Uni.createFrom().nullItem();
-        }
-        List<Long> exhausted = new ArrayList<>();
-        Set<String> exhaustedKeys = new HashSet<>();
-        List<Long> behindExhausted = new ArrayList<>();
-        List<OutboxMessage> batch = new ArrayList<>(claimed.size());
-        for (OutboxMessage message : claimed) {
-            if (exhaustedKeys.contains(message.key())) {
-                // Parked with it by the claim's own rule from the next claim on; not sent now either.
-                behindExhausted.add(message.id());
-            } else if (message.attempts() > settings.maxAttempts()) {
-                exhausted.add(message.id());
-                exhaustedKeys.add(message.key());
-            } else {
-                batch.add(message);
-            }
-        }
-        return OutboxStore.parkExhausted(connection, exhausted)
-                .invoke(parked -> listener.parked(parked))
-                .chain(() -> OutboxStore.release(connection, behindExhausted, null))
-                .map(ignored -> new InFlight(batch, publisher.send(batch)));
-    }
-
     private Uni<Settled> settle(InFlight batch, Set<String> carried) {
         return Uni.createFrom().completionStage(batch.outcomes())
                 .emitOn(command -> context.runOnContext(command))
-                .chain(outcomes -> record(BatchResult.of(outcomes, carried)));
+                .chain(outcomes -> record(BatchResult.of(outcomes, carried), batch.tokens()));
     }
 
-    private Uni<Settled> record(BatchResult result) {
+    /**
+     * Rows that Kafka failed or that were held back are not written at all: they are still pending, with
+     * their attempts untouched, since only a failure of the row itself counts.
+     */
+    private Uni<Settled> record(BatchResult result, long[] tokens) {
         listener.published(result.sent());
         listener.failed(result.failed());
-        Uni<Void> recorded = OutboxStore.markSent(connection, result.sentIds())
-                .chain(() -> OutboxStore.release(connection, result.failedByKafka(), result.kafkaError()))
-                .chain(() -> OutboxStore.release(connection, result.heldBack(), null))
+        List<Long> sentIds = result.sentIds();
+        Uni<Void> recorded = OutboxStore.settleSent(connection, sentIds, leases.member(), tokens, settings.deleteOnAck())
+                .invoke(settled -> {
+                    if (settled < sentIds.size()) {
+                        LOG.warnf("Outbox relay %s no longer owns the partitions of %d sent rows: their settling was "
+                                + "refused, the new owner sends them again", leases.member(), sentIds.size() - settled);
+                        listener.fenced(sentIds.size() - settled);
+                    }
+                })
                 .replaceWithVoid();
         for (SendOutcome fault : result.rowFaults()) {
-            recorded = recorded.chain(() -> OutboxStore.recordFailure(connection, fault.message().id(),
-                    fault.errorSummary(), settings.maxAttempts())
+            recorded = recorded.chain(() -> OutboxStore.recordFailure(connection, fault.message(), fault.errorSummary(),
+                    settings.maxAttempts(), leases.member(), tokens)
                     .invoke(parked -> {
                         if (parked) {
                             LOG.errorf("Outbox row %d (event %s, type %s) parked: %s", fault.message().id(),
@@ -325,11 +371,13 @@ public final class OutboxRelay {
                 !result.rowFaults().isEmpty()));
     }
 
+    /** Back to the pool, without its LISTEN, so no other user of that connection hears the notifications. */
     private Uni<Void> closeConnection() {
         PgConnection closing = connection;
         connection = null;
-        leader = false;
-        return closing == null ? Uni.createFrom().voidItem() : closing.close().onFailure().recoverWithNull();
+        return closing == null ? Uni.createFrom().voidItem()
+                : closing.query("UNLISTEN *").execute().onFailure().recoverWithNull()
+                        .chain(() -> closing.close()).onFailure().recoverWithNull();
     }
 
     /**
@@ -381,8 +429,8 @@ public final class OutboxRelay {
         }
     }
 
-    /** A batch whose sends have started; its outcomes arrive with the broker's acks. */
-    record InFlight(List<OutboxMessage> batch, CompletableFuture<List<SendOutcome>> outcomes) {
+    /** A batch whose sends have started, with the fencing tokens it was claimed under; outcomes come with the acks. */
+    record InFlight(List<OutboxMessage> batch, CompletableFuture<List<SendOutcome>> outcomes, long[] tokens) {
         List<Long> ids() {
             return batch.stream().map(OutboxMessage::id).toList();
         }
@@ -395,7 +443,20 @@ public final class OutboxRelay {
 
     /** Relay settings, taken from {@code OutboxConfig} in the service and set directly in tests. */
     public record Settings(int batchSize, Duration pollInterval, int maxAttempts, Duration backoffInitial,
-                           Duration backoffMax) {
+                           Duration backoffMax, Duration leaseDuration, Duration heartbeatInterval, boolean deleteOnAck) {
+
+        public Settings {
+            if (heartbeatInterval.multipliedBy(2).compareTo(leaseDuration) > 0) {
+                throw new IllegalArgumentException("outbox.heartbeat-interval must be at most half of outbox.lease-duration");
+            }
+        }
+
+        /** Test and benchmark settings: the given batch and pauses, leases of 10 s renewed every 2 s, rows deleted on ack. */
+        public static Settings of(int batchSize, Duration pollInterval, int maxAttempts, Duration backoffInitial,
+                                  Duration backoffMax) {
+            return new Settings(batchSize, pollInterval, maxAttempts, backoffInitial, backoffMax, Duration.ofSeconds(10),
+                    Duration.ofSeconds(2), true);
+        }
     }
 
     /** Receives what the relay did, for metrics. */
@@ -405,5 +466,13 @@ public final class OutboxRelay {
         void failed(int rows);
 
         void parked(int rows);
+
+        /** Sent rows whose settling was refused because their partition had passed to another owner. */
+        default void fenced(int rows) {
+        }
+
+        /** After each heartbeat: the partitions this relay owns and the live relays. */
+        default void ownership(int ownedPartitions, int liveMembers) {
+        }
     }
 }

@@ -15,6 +15,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.pgclient.PgConnectOptions;
 
 /**
@@ -34,12 +35,8 @@ public class OutboxRelayLifecycle {
     @Inject
     @Identifier("default-kafka-broker")
     Map<String, Object> kafkaConfig;
-    @ConfigProperty(name = "quarkus.datasource.reactive.url")
-    String databaseUrl;
-    @ConfigProperty(name = "quarkus.datasource.username")
-    String databaseUser;
-    @ConfigProperty(name = "quarkus.datasource.password")
-    String databasePassword;
+    @Inject
+    Pool pool;
     @ConfigProperty(name = "quarkus.shutdown.timeout")
     java.time.Duration shutdownTimeout;
 
@@ -50,8 +47,8 @@ public class OutboxRelayLifecycle {
             LOG.info("Outbox relay disabled on this instance (outbox.relay-enabled=false)");
             return;
         }
-        relay = new OutboxRelay(vertx, connectOptions(databaseUrl, databaseUser, databasePassword),
-                new OutboxPublisher(kafkaConfig, config.topic(), config.sendTimeout()), settings(config), metrics);
+        relay = new OutboxRelay(vertx, pool, new OutboxPublisher(kafkaConfig, config.topic(), config.sendTimeout()),
+                settings(config), metrics);
         relay.start();
     }
 
@@ -61,23 +58,21 @@ public class OutboxRelayLifecycle {
         }
     }
 
-    public boolean isLeader() {
-        return relay != null && relay.isLeader();
-    }
-
     public static OutboxRelay.Settings settings(OutboxConfig config) {
         return new OutboxRelay.Settings(config.batchSize(), config.pollInterval(), config.maxAttempts(),
-                config.backoffInitial(), config.backoffMax());
+                config.backoffInitial(), config.backoffMax(), config.leaseDuration(), config.heartbeatInterval(),
+                config.retention().isZero());
     }
 
-    /** The relay's own connection (it holds the leader lock and LISTENs), with the datasource's settings. */
+    /**
+     * Connection options from a URL, user and password, for tools and benchmarks that have no datasource; the
+     * service's relay uses the application's pool, so it connects with all of the datasource's settings.
+     */
     public static PgConnectOptions connectOptions(String reactiveUrl, String user, String password) {
         String url = reactiveUrl.startsWith("vertx-reactive:") ? reactiveUrl.substring("vertx-reactive:".length())
                 : reactiveUrl;
         PgConnectOptions options = PgConnectOptions.fromUri(URI.create(url).toString());
         options.setUser(user).setPassword(password).setConnectTimeout(5_000).setReconnectAttempts(0);
-        // Names the instance in pg_stat_activity, so an operator sees which process leads the relay.
-        options.getProperties().put("application_name", "finch-connect-outbox-relay:" + ProcessHandle.current().pid());
         return options;
     }
 }

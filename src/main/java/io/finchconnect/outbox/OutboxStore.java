@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 
 import io.smallrye.mutiny.Uni;
@@ -17,48 +18,58 @@ import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * The relay's and the operators' SQL on the outbox table. Each method is one autocommit statement: the
- * relay never holds a transaction open across a Kafka send.
+ * relay never holds a transaction open across a Kafka send. The relay's writes are fenced by the tokens of
+ * the partition leases it claimed under.
  */
 public final class OutboxStore {
 
     /**
-     * Counts the attempt when the row is claimed, so a relay that crashes on a row still reaches the limit.
-     * A parked row holds back the later rows of its key until it is re-queued or skipped.
+     * Reads the oldest pending rows of the partitions this relay owns, under the tokens it owns them with (an
+     * owner that lost a partition claims nothing more of it). No write: with one owner per partition nobody
+     * else claims these rows, and only a failure of the row itself counts as an attempt. A parked row holds
+     * back the later rows of its key until it is re-queued or skipped.
      */
     private static final String CLAIM = """
-            UPDATE outbox SET attempts = attempts + 1
-            WHERE id IN (SELECT o.id FROM outbox o
-                         WHERE o.sent_at IS NULL AND o.parked_at IS NULL AND NOT (o.id = ANY($2))
-                           AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.parked_at IS NOT NULL
-                                           AND p.message_key = o.message_key AND p.id < o.id)
-                         ORDER BY o.id LIMIT $1)
-            RETURNING id, event_id, message_key, event_type, payload::text AS payload, headers::text AS headers, created_at, attempts
+            SELECT o.id, o.event_id, o.message_key, o.event_type, o.payload::text AS payload, o.headers::text AS headers,
+                   o.created_at, o.attempts, o.partition
+            FROM outbox o JOIN outbox_partition p ON p.partition = o.partition
+            WHERE o.sent_at IS NULL AND o.parked_at IS NULL AND o.partition = ANY($3) AND NOT (o.id = ANY($2))
+              AND p.owner = $4 AND p.token = ($5::bigint[])[o.partition + 1] AND p.lease_until > now()
+              AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.parked_at IS NOT NULL
+                              AND b.message_key = o.message_key AND b.id < o.id)
+            ORDER BY o.id LIMIT $1
             """;
-    private static final String MARK_SENT = "UPDATE outbox SET sent_at = now() WHERE id = ANY($1)";
-    /**
-     * The failure was Kafka's, or the row was held back behind a failed row of its key, not the row's own:
-     * give the claim back so an outage never parks rows. A held-back row keeps its last error.
-     */
-    private static final String RELEASE = """
-            UPDATE outbox SET attempts = attempts - 1, last_error = coalesce($2, last_error) WHERE id = ANY($1)
+    /** One statement per batch, fenced: refused for rows of partitions whose token changed since the claim. */
+    private static final String DELETE_SENT_FENCED = """
+            DELETE FROM outbox o USING outbox_partition p
+            WHERE o.id = ANY($1) AND p.partition = o.partition AND p.owner = $2 AND p.token = ($3::bigint[])[o.partition + 1]
             """;
+    private static final String MARK_SENT_FENCED = """
+            UPDATE outbox o SET sent_at = now() FROM outbox_partition p
+            WHERE o.id = ANY($1) AND p.partition = o.partition AND p.owner = $2 AND p.token = ($3::bigint[])[o.partition + 1]
+            """;
+    /** Kafka refused the row itself: that is an attempt; the limit reached, it is parked. Fenced like settling. */
     private static final String RECORD_FAILURE = """
-            UPDATE outbox SET last_error = $2, parked_at = CASE WHEN attempts >= $3 THEN now() END
-            WHERE id = $1 RETURNING parked_at IS NOT NULL AS parked
+            UPDATE outbox o SET attempts = o.attempts + 1, last_error = $2,
+                parked_at = CASE WHEN o.attempts + 1 >= $3 THEN now() END
+            FROM outbox_partition p
+            WHERE o.id = $1 AND p.partition = o.partition AND p.owner = $4 AND p.token = $5
+            RETURNING o.parked_at IS NOT NULL AS parked
             """;
-    private static final String PARK_EXHAUSTED = """
-            UPDATE outbox SET parked_at = now(),
-                last_error = coalesce(last_error || '; ', '') || 'claimed ' || attempts || ' times without being sent'
-            WHERE id = ANY($1)
-            """;
+    /** Per partition (the totals are their sums), with the partitions that no live relay owns. */
     private static final String STATS = """
-            SELECT (SELECT count(*) FROM outbox WHERE sent_at IS NULL AND parked_at IS NULL) AS pending,
-                   (SELECT min(created_at) FROM outbox WHERE sent_at IS NULL AND parked_at IS NULL) AS oldest,
-                   (SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL) AS parked
+            SELECT partition, count(*) AS pending, min(created_at) AS oldest
+            FROM outbox WHERE sent_at IS NULL AND parked_at IS NULL GROUP BY partition
             """;
+    private static final String PARKED_AND_UNOWNED = """
+            SELECT (SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL) AS parked,
+                   (SELECT count(*) FROM outbox_partition WHERE owner IS NULL OR lease_until < now()) AS unowned
+            """;
+    /** Skipped rows are the audit of a deliberate gap: kept for their own, longer retention. */
     private static final String DELETE_SENT = """
             DELETE FROM outbox WHERE id IN (
-                SELECT id FROM outbox WHERE sent_at IS NOT NULL AND sent_at < now() - make_interval(secs => $1) LIMIT $2)
+                SELECT id FROM outbox WHERE sent_at IS NOT NULL AND sent_at < now() - make_interval(secs => $1)
+                  AND (skipped_at IS NULL OR skipped_at < now() - make_interval(secs => $3)) LIMIT $2)
             """;
     private static final String LIST_PARKED = """
             SELECT id, event_id, message_key, event_type, attempts, last_error, created_at, parked_at
@@ -77,43 +88,54 @@ public final class OutboxStore {
     private OutboxStore() {
     }
 
-    /** Claims the oldest pending rows, leaving out those of the batch still in flight. */
-    public static Uni<List<OutboxMessage>> claim(SqlClient client, int batchSize, List<Long> inFlight) {
-        return client.preparedQuery(CLAIM).execute(Tuple.of(batchSize, inFlight.toArray(Long[]::new)))
+    /** Reads the oldest pending rows of the given partitions, leaving out those of the batch still in flight. */
+    public static Uni<List<OutboxMessage>> claim(SqlClient client, int batchSize, List<Long> inFlight,
+                                                 List<Integer> partitions, String owner, long[] tokens) {
+        if (partitions.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        return client.preparedQuery(CLAIM).execute(Tuple.of(batchSize, inFlight.toArray(Long[]::new),
+                        partitions.toArray(Integer[]::new), owner, PartitionLeases.boxed(tokens)))
                 .map(OutboxStore::toMessages);
     }
 
-    public static Uni<Integer> markSent(SqlClient client, List<Long> ids) {
+    /** Deletes (or marks sent) the acknowledged rows still owned under the tokens; returns how many that was. */
+    public static Uni<Integer> settleSent(SqlClient client, List<Long> ids, String owner, long[] tokens, boolean delete) {
         return ids.isEmpty() ? Uni.createFrom().item(0)
-                : client.preparedQuery(MARK_SENT).execute(Tuple.of(ids.toArray(Long[]::new))).map(RowSet::rowCount);
+                : client.preparedQuery(delete ? DELETE_SENT_FENCED : MARK_SENT_FENCED)
+                        .execute(Tuple.of(ids.toArray(Long[]::new), owner, PartitionLeases.boxed(tokens)))
+                        .map(RowSet::rowCount);
     }
 
-    public static Uni<Integer> release(SqlClient client, List<Long> ids, String error) {
-        return ids.isEmpty() ? Uni.createFrom().item(0)
-                : client.preparedQuery(RELEASE).execute(Tuple.of(ids.toArray(Long[]::new), error)).map(RowSet::rowCount);
-    }
-
-    /** Records a failure of the row itself; returns whether the row is now parked. */
-    public static Uni<Boolean> recordFailure(SqlClient client, long id, String error, int maxAttempts) {
-        return client.preparedQuery(RECORD_FAILURE).execute(Tuple.of(id, error, maxAttempts))
+    /** Records a failure of the row itself; returns whether the row is now parked (false if the write was refused). */
+    public static Uni<Boolean> recordFailure(SqlClient client, OutboxMessage message, String error, int maxAttempts,
+                                             String owner, long[] tokens) {
+        return client.preparedQuery(RECORD_FAILURE)
+                .execute(Tuple.of(message.id(), error, maxAttempts, owner, tokens[message.partition()]))
                 .map(rows -> rows.iterator().hasNext() && rows.iterator().next().getBoolean("parked"));
     }
 
-    public static Uni<Integer> parkExhausted(SqlClient client, List<Long> ids) {
-        return ids.isEmpty() ? Uni.createFrom().item(0)
-                : client.preparedQuery(PARK_EXHAUSTED).execute(Tuple.of(ids.toArray(Long[]::new))).map(RowSet::rowCount);
-    }
-
     public static Uni<OutboxStats> stats(SqlClient client) {
-        return client.query(STATS).execute().map(rows -> {
-            Row row = rows.iterator().next();
-            return new OutboxStats(row.getLong("pending"), row.getOffsetDateTime("oldest"), row.getLong("parked"));
-        });
+        return client.query(STATS).execute().chain(partitions -> client.query(PARKED_AND_UNOWNED).execute().map(rest -> {
+            long pending = 0;
+            OffsetDateTime oldest = null;
+            Map<Integer, Long> perPartition = new TreeMap<>();
+            for (Row row : partitions) {
+                long rows = row.getLong("pending");
+                OffsetDateTime oldestHere = row.getOffsetDateTime("oldest");
+                pending += rows;
+                perPartition.put((int) row.getShort("partition"), rows);
+                oldest = oldest == null || oldestHere.isBefore(oldest) ? oldestHere : oldest;
+            }
+            Row row = rest.iterator().next();
+            return new OutboxStats(pending, oldest, row.getLong("parked"), perPartition, row.getLong("unowned"));
+        }));
     }
 
-    public static Uni<Integer> deleteSentBefore(SqlClient client, Duration retention, int batchSize) {
+    public static Uni<Integer> deleteSentBefore(SqlClient client, Duration retention, Duration skippedRetention,
+                                                int batchSize) {
         return client.preparedQuery(DELETE_SENT)
-                .execute(Tuple.of(retention.toMillis() / 1000.0, batchSize))
+                .execute(Tuple.of(retention.toMillis() / 1000.0, batchSize, skippedRetention.toMillis() / 1000.0))
                 .map(RowSet::rowCount);
     }
 
@@ -144,10 +166,8 @@ public final class OutboxStore {
         for (Row row : rows) {
             messages.add(new OutboxMessage(row.getLong("id"), row.getUUID("event_id"), row.getString("message_key"),
                     row.getString("event_type"), row.getString("payload"), headers(row.getString("headers")),
-                    row.getOffsetDateTime("created_at"), row.getInteger("attempts")));
+                    row.getOffsetDateTime("created_at"), row.getInteger("attempts"), row.getShort("partition")));
         }
-        // RETURNING gives no order guarantee; per-key order depends on publishing by id.
-        messages.sort((a, b) -> Long.compare(a.id(), b.id()));
         return messages;
     }
 
@@ -159,7 +179,10 @@ public final class OutboxStore {
         return headers;
     }
 
-    public record OutboxStats(long pending, OffsetDateTime oldestPending, long parked) {
+    public record OutboxStats(long pending, OffsetDateTime oldestPending, long parked, Map<Integer, Long> pendingPerPartition,
+                              long unownedPartitions) {
+
+        public static final OutboxStats NONE = new OutboxStats(0, null, 0, Map.of(), 0);
     }
 
     public record ParkedMessage(long id, UUID eventId, String key, String type, int attempts, String lastError,

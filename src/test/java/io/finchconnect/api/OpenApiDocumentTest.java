@@ -32,6 +32,7 @@ class OpenApiDocumentTest {
             new String[] { "post", "/v1/connections/{connection_id}/reauth-required" },
             new String[] { "get", "/v1/admin/outbox/parked" },
             new String[] { "post", "/v1/admin/outbox/parked/{event_id}/requeue" },
+            new String[] { "post", "/v1/admin/outbox/parked/{event_id}/skip" },
             new String[] { "post", "/v1/admin/outbox/parked/requeue" });
 
     @Test

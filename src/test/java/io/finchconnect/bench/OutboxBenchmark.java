@@ -99,6 +99,12 @@ public final class OutboxBenchmark {
         double raw = median(raws);
         double written = median(writes);
         double relay = median(relays);
+        // One relay against two on the same backlog, committed at once with the relays already sharing the
+        // partitions; on two cores the second relay shows correctness and overhead, not speed-up.
+        Split one = drainCommittedBacklog(1, ROWS);
+        Split two = drainCommittedBacklog(2, ROWS);
+        log("committed backlog: one relay %.0f rows/s, %.3f ms CPU per row; two relays %.0f rows/s, %.3f ms CPU per row",
+                one.rowsPerSecond(), one.cpuMillisPerRow(), two.rowsPerSecond(), two.cpuMillisPerRow());
 
         // The sustainable maximum is bounded by writing as well as by relaying: half of the smaller one.
         double rate = Math.min(relay, written) / 2;
@@ -111,7 +117,7 @@ public final class OutboxBenchmark {
         double ratio = relay / raw;
         log("median relay / median raw producer = %.2f (target >= 0.50); p99 at half rate %s 100 ms", ratio,
                 p99.toMillis() < 100 ? "<" : ">=");
-        writeResults(raws, writes, relays, ratio, rate, p50, p99, latencies.size());
+        writeResults(raws, writes, relays, ratio, rate, p50, p99, latencies.size(), one, two);
     }
 
     private static double median(List<Double> values) {
@@ -195,6 +201,41 @@ public final class OutboxBenchmark {
         return throughput;
     }
 
+    /**
+     * Starts {@code relays} relays, waits until they share the partitions evenly, then commits a backlog of
+     * {@code rows} in one statement and times the relays until it is gone; with the CPU this JVM spent on it.
+     */
+    private Split drainCommittedBacklog(int relays, int rows) throws InterruptedException {
+        List<OutboxRelay> started = new ArrayList<>();
+        for (int i = 0; i < relays; i++) {
+            OutboxRelay relay = newRelay(new LatencyRecorder());
+            relay.start();
+            started.add(relay);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (started.stream().anyMatch(relay -> relay.ownedPartitions() != 64 / relays) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        double cpuBefore = ProcessCpu.seconds(ProcessHandle.current().pid());
+        long start = System.nanoTime();
+        pool.preparedQuery("""
+                INSERT INTO outbox (event_id, message_key, event_type, payload)
+                SELECT gen_random_uuid(), 'conn-' || (g % $2), 'finch.connection.established', CAST($1 AS jsonb)
+                FROM generate_series(0, $3 - 1) AS g
+                """).execute(Tuple.of(payload, KEYS, rows)).await().atMost(Duration.ofMinutes(2));
+        pool.query("NOTIFY finch_outbox").execute().await().atMost(Duration.ofSeconds(30));
+        while (pending() > 0) {
+            Thread.sleep(20);
+        }
+        double elapsed = seconds(System.nanoTime() - start);
+        double cpu = ProcessCpu.seconds(ProcessHandle.current().pid()) - cpuBefore;
+        started.forEach(relay -> relay.stop(Duration.ofSeconds(10)));
+        return new Split(rows / elapsed, cpu * 1000 / rows);
+    }
+
+    record Split(double rowsPerSecond, double cpuMillisPerRow) {
+    }
+
     /** Writes at a steady rate while the relay runs; commit-to-ack latency of each row. */
     private List<Duration> latencyAt(double rowsPerSecond) throws InterruptedException {
         LatencyRecorder recorder = new LatencyRecorder();
@@ -223,9 +264,9 @@ public final class OutboxBenchmark {
     }
 
     private OutboxRelay newRelay(LatencyRecorder recorder) {
-        return new OutboxRelay(vertx, connectOptions,
+        return new OutboxRelay(vertx, pool,
                 new OutboxPublisher(kafkaConfig, "finch.connection-events", Duration.ofSeconds(30)),
-                new OutboxRelay.Settings(Integer.getInteger("bench.batch", 500), Duration.ofSeconds(1), 5, Duration.ofMillis(200), Duration.ofSeconds(30)),
+                OutboxRelay.Settings.of(Integer.getInteger("bench.batch", 500), Duration.ofSeconds(1), 5, Duration.ofMillis(200), Duration.ofSeconds(30)),
                 recorder);
     }
 
@@ -235,7 +276,7 @@ public final class OutboxBenchmark {
     }
 
     private void writeResults(List<Double> raws, List<Double> writes, List<Double> relays, double ratio, double rate,
-                              Duration p50, Duration p99, int samples) throws Exception {
+                              Duration p50, Duration p99, int samples, Split one, Split two) throws Exception {
         Path file = Path.of("src", "bench", "results", "outbox-relay.md");
         String text = """
                 # Outbox relay benchmark
@@ -256,11 +297,14 @@ public final class OutboxBenchmark {
                 | **median relay / median raw producer** (target >= 0.50) | **%.2f** |
                 | commit-to-ack latency at %.0f rows/s (half the smaller of write and relay maxima), p50 | %d ms |
                 | same, **p99** (target < 100 ms) | **%d ms** (%d samples) |
+                | backlog committed at once, **one relay** (benchmark JVM CPU per row) | %.0f rows/s (%.3f ms) |
+                | same backlog, **two relays** sharing the partitions, combined (CPU per row) | %.0f rows/s (%.3f ms) |
 
                 Rounds alternate the raw producer and the relay on the same broker; the ratio compares medians.
                 """.formatted(OffsetDateTime.now().withNano(0), Machine.describe(), ROWS, WRITERS, KEYS,
                 payload.length(), figures(raws), figures(writes), figures(relays), ratio, rate, p50.toMillis(),
-                p99.toMillis(), samples);
+                p99.toMillis(), samples, one.rowsPerSecond(), one.cpuMillisPerRow(), two.rowsPerSecond(),
+                two.cpuMillisPerRow());
         Files.createDirectories(file.getParent());
         Files.writeString(file, text);
         log("results written to %s", file);

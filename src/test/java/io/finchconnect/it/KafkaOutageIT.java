@@ -2,11 +2,16 @@ package io.finchconnect.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.awaitility.Awaitility;
 import org.jboss.logging.Logger;
 import org.junit.jupiter.api.Test;
 
@@ -17,24 +22,28 @@ import io.finchconnect.testing.ServiceProcess;
 import io.finchconnect.testing.TestStack;
 
 /**
- * The Kafka broker stopped under load and started again: no request fails or slows down for it, and once the
- * broker is back every applied change's event arrives, per connection in the order of the changes.
+ * The Kafka broker stopped for 20 s under load and started again: no request fails or slows down for it, the
+ * instance stays ready throughout (readiness never depends on Kafka), the alert's metric (the age of the
+ * oldest unsent outbox row) rises while the broker is away and falls once it is back, and every applied
+ * change's event arrives, per connection in the order of the changes.
  */
 class KafkaOutageIT {
 
     private static final Logger LOG = Logger.getLogger(KafkaOutageIT.class);
     private static final int CONNECTIONS = 200;
     private static final int CLIENTS = 6;
-    private static final Duration OUTAGE = Duration.ofSeconds(10);
+    private static final Duration OUTAGE = Duration.ofSeconds(20);
 
     @Test
     void requestsSucceedWhileKafkaIsDownAndEveryEventArrivesInOrderAfter() throws Exception {
         ConnectionLedger ledger = new ConnectionLedger();
         Map<String, String> environment = new HashMap<>(ServiceProcess.environmentFor(TestStack.get()));
         environment.put("OUTBOX_BACKOFF_MAX", "2s");
+        environment.put("OUTBOX_STATS_INTERVAL", "1s");
         try (ServiceProcess service = ServiceProcess.start(environment, "kafka-outage").awaitReady()) {
             List<String> connections = ledger.insertConnected("kafka-outage", CONNECTIONS);
             List<Reply> replies;
+            double oldestAgeWhileDown = 0;
             long stoppedAt;
             long restartingAt;
             try (WebhookLoad load = WebhookLoad.start(service.url(""), TestStack.get().config().get("finch.webhook-secrets"),
@@ -45,7 +54,11 @@ class KafkaOutageIT {
                     TestStack.get().kafka().stop();
                     stoppedAt = System.nanoTime();
                     load.awaitReplies(reply -> reply.sentAtNanos() > stoppedAt && reply.applied(), 100, OUTAGE);
-                    Thread.sleep(Math.max(0, OUTAGE.minusNanos(System.nanoTime() - stoppedAt).toMillis()));
+                    while (System.nanoTime() - stoppedAt < OUTAGE.toNanos()) {
+                        assertThat(status(service, "/q/health/ready")).as("readiness with Kafka down").isEqualTo(200);
+                        oldestAgeWhileDown = Math.max(oldestAgeWhileDown, oldestPendingAge(service));
+                        Thread.sleep(500);
+                    }
                     assertThat(ledger.outbox(connections)).as("events waiting for the broker").anyMatch(row -> !row.sent());
                     restartingAt = System.nanoTime();
                     TestStack.get().kafka().restart();
@@ -71,6 +84,10 @@ class KafkaOutageIT {
                 assertThat(reply.millis()).as("%s", reply).isLessThan(10_000);
             });
 
+            assertThat(oldestAgeWhileDown).as("the alert's metric rose while Kafka was down").isGreaterThan(10);
+            Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> oldestPendingAge(service) < 5);
+            assertThat(status(service, "/q/health/ready")).isEqualTo(200);
+
             List<Change> applied = DeliveryAudit.assertNothingHalfWritten(ledger, replies);
             List<Event> events = DeliveryAudit.assertEveryEventDeliveredInOrder(ledger, connections, Duration.ofSeconds(90));
             long disconnectsWhileDown = whileDown.stream().filter(reply -> WebhookLoad.DISCONNECTED.equals(reply.change().status()))
@@ -80,5 +97,18 @@ class KafkaOutageIT {
                     .isEqualTo(applied.stream().filter(change -> WebhookLoad.DISCONNECTED.equals(change.status())).count())
                     .isGreaterThanOrEqualTo(disconnectsWhileDown);
         }
+    }
+
+    private static int status(ServiceProcess service, String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(service.managementUrl(path)))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private static double oldestPendingAge(ServiceProcess service) throws Exception {
+        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(service.managementUrl("/q/metrics")))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        return metrics.lines().filter(line -> line.startsWith("outbox_oldest_pending_age_seconds "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).findFirst()
+                .orElseThrow(() -> new AssertionError("no outbox_oldest_pending_age_seconds in /q/metrics"));
     }
 }

@@ -56,7 +56,8 @@ class ProductionConfigurationIT {
 
             HttpResponse<String> ready = get(service.managementUrl("/q/health/ready"));
             assertThat(ready.statusCode()).isEqualTo(200);
-            assertThat(ready.body()).contains("\"status\": \"UP\"", "outbox");
+            // Readiness is the database's only: neither Kafka nor the outbox backlog takes the API out of the Service.
+            assertThat(ready.body()).contains("\"status\": \"UP\"").doesNotContainIgnoringCase("kafka");
         }
     }
 

@@ -64,6 +64,6 @@ class BatchResultTest {
     }
 
     private static OutboxMessage message(long id, String key) {
-        return new OutboxMessage(id, UUID.randomUUID(), key, "finch.connection.test", "{}", Map.of(), OffsetDateTime.now(), 1);
+        return new OutboxMessage(id, UUID.randomUUID(), key, "finch.connection.test", "{}", Map.of(), OffsetDateTime.now(), 0, 7);
     }
 }

@@ -32,6 +32,8 @@ final class FailingProducer extends KafkaProducer<String, byte[]> {
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
     private final List<String> handedOver = new ArrayList<>();
     private final ScheduledExecutorService broker = Executors.newSingleThreadScheduledExecutor();
+    private final List<Runnable> heldAcks = new ArrayList<>();
+    private boolean holdingAcks;
 
     FailingProducer(Map<String, Object> kafkaConfig) {
         super(OutboxPublisher.producerConfig(kafkaConfig, Duration.ofSeconds(10)), new StringSerializer(),
@@ -41,6 +43,25 @@ final class FailingProducer extends KafkaProducer<String, byte[]> {
     /** Fails the record with this ce_id, every time it is sent, until {@link #heal(String)}. */
     void fail(String ceId, Supplier<RuntimeException> error) {
         failing.put(ceId, error);
+    }
+
+    /** From now on records go to Kafka but their acks reach the relay only at {@link #releaseAcks()}: a frozen relay. */
+    synchronized void holdAcks() {
+        holdingAcks = true;
+    }
+
+    synchronized int heldAcks() {
+        return heldAcks.size();
+    }
+
+    void releaseAcks() {
+        List<Runnable> acks;
+        synchronized (this) {
+            holdingAcks = false;
+            acks = List.copyOf(heldAcks);
+            heldAcks.clear();
+        }
+        acks.forEach(Runnable::run);
     }
 
     void heal(String ceId) {
@@ -72,7 +93,18 @@ final class FailingProducer extends KafkaProducer<String, byte[]> {
         }
         synchronized (this) {
             handedOver.add(ceId);
-            return super.send(record, callback);
+            if (!holdingAcks) {
+                return super.send(record, callback);
+            }
+            return super.send(record, (metadata, outcome) -> {
+                synchronized (this) {
+                    if (holdingAcks) {
+                        heldAcks.add(() -> callback.onCompletion(metadata, outcome));
+                        return;
+                    }
+                }
+                callback.onCompletion(metadata, outcome);
+            });
         }
     }
 

@@ -59,6 +59,8 @@ public final class ServiceProcess implements AutoCloseable {
         environment.put("TOKEN_VAULT_KEYS", config.get("token-vault.keys"));
         environment.put("TOKEN_VAULT_ACTIVE_KEY_ID", config.get("token-vault.active-key-id"));
         environment.put("CONNECT_STATE_KEY", config.get("connect.state-key"));
+        // Production deletes outbox rows on ack; the ITs read them back to audit what was sent.
+        environment.put("OUTBOX_RETENTION", "1h");
         return environment;
     }
 
@@ -128,6 +130,23 @@ public final class ServiceProcess implements AutoCloseable {
             return Files.readString(log);
         } catch (IOException e) {
             return "(no output: " + e.getMessage() + ")";
+        }
+    }
+
+    /** SIGSTOP: the process freezes as a stalled node would, holding its sockets open. */
+    public void freeze() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #freeze()}. */
+    public void thaw() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill -" + signal + " " + process.pid() + " failed");
         }
     }
 

@@ -6,7 +6,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 /**
- * Settings of the outbox relay, its retention and its health threshold (README, "Configuration").
+ * Settings of the outbox relay, its partition leases and its retention (README, "Configuration").
  */
 @ConfigMapping(prefix = "outbox")
 public interface OutboxConfig {
@@ -15,7 +15,7 @@ public interface OutboxConfig {
     @WithDefault("finch.connection-events")
     String topic();
 
-    /** Whether this instance takes part in relaying (one instance leads at a time). */
+    /** Whether this instance takes part in relaying (the live relays share the outbox's partitions). */
     @WithDefault("true")
     boolean relayEnabled();
 
@@ -23,11 +23,11 @@ public interface OutboxConfig {
     @WithDefault("500")
     int batchSize();
 
-    /** Poll interval when no notification arrives; also how often standby instances try to lead. */
+    /** Poll interval when no notification arrives. */
     @WithDefault("1s")
     Duration pollInterval();
 
-    /** Claims of a row (counted when claimed) after which a row that still fails is parked. */
+    /** Failures of the row itself (Kafka refused that record) after which it is parked; outages do not count. */
     @WithDefault("5")
     int maxAttempts();
 
@@ -42,9 +42,21 @@ public interface OutboxConfig {
     @WithDefault("30s")
     Duration sendTimeout();
 
-    /** How long sent rows are kept before deletion. */
-    @WithDefault("24h")
+    /** How long sent rows are kept; 0 deletes each row when Kafka acknowledged it (one write per row). */
+    @WithDefault("0s")
     Duration retention();
+
+    /** How long rows an operator skipped are kept, as the audit of the gap. */
+    @WithDefault("30d")
+    Duration skippedRetention();
+
+    /** How long a partition stays this instance's without a heartbeat: a frozen or dead instance loses it after. */
+    @WithDefault("15s")
+    Duration leaseDuration();
+
+    /** How often each relay renews its leases and rebalances; at most half of the lease duration. */
+    @WithDefault("5s")
+    Duration heartbeatInterval();
 
     @WithDefault("1m")
     Duration cleanupInterval();
@@ -53,11 +65,7 @@ public interface OutboxConfig {
     @WithDefault("1000")
     int cleanupBatchSize();
 
-    /** How often every instance reads the backlog for metrics and readiness. */
+    /** How often every instance reads the backlog for the metrics. */
     @WithDefault("5s")
     Duration statsInterval();
-
-    /** Readiness turns DOWN when the oldest pending row is older than this. */
-    @WithDefault("5m")
-    Duration readinessMaxPendingAge();
 }
