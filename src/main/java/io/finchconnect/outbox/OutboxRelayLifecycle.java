@@ -10,6 +10,8 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import io.finchconnect.common.database.DatabaseConfig;
+import io.finchconnect.common.database.DatabaseTls;
 import io.finchconnect.outbox.config.OutboxConfig;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -32,6 +34,8 @@ public class OutboxRelayLifecycle {
     @Inject
     OutboxMetrics metrics;
     @Inject
+    DatabaseConfig databaseConfig;
+    @Inject
     @Identifier("default-kafka-broker")
     Map<String, Object> kafkaConfig;
     @ConfigProperty(name = "quarkus.datasource.reactive.url")
@@ -50,7 +54,8 @@ public class OutboxRelayLifecycle {
             LOG.info("Outbox relay disabled on this instance (outbox.relay-enabled=false)");
             return;
         }
-        relay = new OutboxRelay(vertx, connectOptions(databaseUrl, databaseUser, databasePassword),
+        relay = new OutboxRelay(vertx, DatabaseTls.secure(connectOptions(databaseUrl, databaseUser, databasePassword),
+                        databaseConfig.sslRootCert()),
                 new OutboxPublisher(kafkaConfig, config.topic(), config.sendTimeout()), settings(config), metrics);
         relay.start();
     }

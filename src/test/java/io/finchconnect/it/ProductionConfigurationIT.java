@@ -13,6 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import io.finchconnect.testing.ServiceProcess;
+import io.finchconnect.testing.Sql;
 import io.finchconnect.testing.TestStack;
 
 class ProductionConfigurationIT {
@@ -73,6 +74,28 @@ class ProductionConfigurationIT {
             assertThat(get(service.managementUrl("/q/metrics")).body()).contains("http_server_active_requests");
             assertThat(get(service.managementUrl("/v1/connect/callback")).statusCode()).as("no API on the management port")
                     .isEqualTo(404);
+        }
+    }
+
+    @Test
+    void theJarOnlyValidatesTheSchemaAndTheMigrationJobsRunMigratesItAndExits() throws Exception {
+        Map<String, String> environment = new HashMap<>(ServiceProcess.environmentFor(TestStack.get()));
+        String database = "migration_" + System.nanoTime();
+        Sql.update("CREATE DATABASE " + database);
+        environment.replaceAll((name, value) -> name.startsWith("QUARKUS_DATASOURCE_") && name.endsWith("_URL")
+                ? value.replaceFirst("/[^/?]+(\\?.*)?$", "/" + database + "$1") : value);
+
+        ServiceProcess unmigrated = ServiceProcess.start(environment, "unmigrated");
+        assertThat(unmigrated.exitsWithin(Duration.ofSeconds(90))).as("refuses a schema with pending migrations").isTrue();
+        assertThat(unmigrated.exitCode()).isNotZero();
+        assertThat(unmigrated.output()).containsIgnoringCase("validate").contains("not applied");
+        assertThat(Sql.count("SELECT count(*) FROM pg_database WHERE datname = ?", database)).isEqualTo(1);
+
+        String migration = ServiceProcess.migrate(environment);
+        assertThat(migration).contains("Successfully applied");
+
+        try (ServiceProcess service = ServiceProcess.start(environment, "migrated")) {
+            service.awaitReady();
         }
     }
 
