@@ -23,7 +23,9 @@ class ManifestSchemaTest {
     /** The custom resources deploy/ may use, by apiVersion, with the kind each operator serves there. */
     private static final Map<String, List<String>> CUSTOM_RESOURCES = Map.of(
             "monitoring.coreos.com/v1", List.of("ServiceMonitor"),
-            "kafka.strimzi.io/v1beta2", List.of("KafkaTopic", "Kafka", "KafkaNodePool"),
+            // Strimzi 0.49+ serves v1 for all its resources; v1beta2 goes in 0.52 / 1.0, so deploy/ uses v1 only.
+            "kafka.strimzi.io/v1", List.of("KafkaTopic", "Kafka", "KafkaNodePool", "KafkaUser"),
+            "cert-manager.io/v1", List.of("Certificate"),
             "postgresql.cnpg.io/v1", List.of("Cluster"),
             "external-secrets.io/v1", List.of("ExternalSecret"));
 
@@ -63,7 +65,7 @@ class ManifestSchemaTest {
     void everyOverlayRendersTheWholeService() {
         for (Manifests manifests : rendered().toList()) {
             for (String kind : List.of("ServiceAccount", "ConfigMap", "Deployment", "Service",
-                    "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy")) {
+                    "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy", "Job", "ResourceQuota", "LimitRange")) {
                 assertThat(manifests.ofKind(kind)).as(manifests + " has a " + kind).isNotEmpty();
             }
             assertThat(manifests.ofKind("Secret")).as(manifests + ": Secrets are created out of band").isEmpty();
@@ -72,10 +74,15 @@ class ManifestSchemaTest {
 
     @Test
     void theOptionalComponentsAreUsedByTheOverlays() {
-        assertThat(Manifests.render(Kustomize.DEPLOY.resolve("overlays/production")).ofKind("ServiceMonitor")).hasSize(1);
+        Manifests production = Manifests.render(Kustomize.DEPLOY.resolve("overlays/production"));
+        assertThat(production.ofKind("ServiceMonitor")).hasSize(1);
+        assertThat(production.ofKind("HTTPRoute")).hasSize(1);
+        assertThat(production.ofKind("KafkaUser")).hasSize(1);
         Manifests local = Manifests.render(Kustomize.DEPLOY.resolve("overlays/local"));
-        assertThat(local.ofKind("KafkaTopic").map(topic -> topic.path("metadata").path("name").asText()))
-                .containsExactlyInAnyOrder("finch.connection-events", "finch.webhooks");
+        for (Manifests overlay : List.of(local, production)) {
+            assertThat(overlay.ofKind("KafkaTopic").map(topic -> topic.path("metadata").path("name").asText()))
+                    .as(overlay.source()).containsExactlyInAnyOrder("finch.connection-events", "finch.webhooks");
+        }
         assertThat(local.ofKind("Cluster")).hasSize(1);
     }
 
@@ -86,26 +93,36 @@ class ManifestSchemaTest {
         assertThat(local.ofKind("KafkaTopic").map(topic -> topic.path("metadata").path("name").asText()))
                 .contains(config.path("OUTBOX_TOPIC").asText("finch.connection-events"));
         String kafka = local.single("Kafka").path("metadata").path("name").asText();
-        assertThat(config.path("KAFKA_BOOTSTRAP_SERVERS").asText()).isEqualTo(kafka + "-kafka-bootstrap:9092");
+        assertThat(config.path("KAFKA_BOOTSTRAP_SERVERS").asText()).isEqualTo(kafka + "-kafka-bootstrap:9093");
         local.ofKind("KafkaTopic").forEach(topic -> assertThat(topic.path("metadata").path("labels")
                 .path("strimzi.io/cluster").asText()).isEqualTo(kafka));
 
         JsonNode database = local.single("Cluster");
         String host = database.path("metadata").path("name").asText() + "-rw";
         String name = database.path("spec").path("bootstrap").path("initdb").path("database").asText();
-        assertThat(config.path("QUARKUS_DATASOURCE_REACTIVE_URL").asText()).isEqualTo("postgresql://" + host + ":5432/" + name);
-        assertThat(config.path("QUARKUS_DATASOURCE_JDBC_URL").asText()).isEqualTo("jdbc:postgresql://" + host + ":5432/" + name);
-        // CloudNativePG creates the owner from the same Secret the service reads its credentials from.
+        assertThat(config.path("QUARKUS_DATASOURCE_REACTIVE_URL").asText()).startsWith("postgresql://" + host + ":5432/" + name + "?");
+        assertThat(config.path("QUARKUS_DATASOURCE_JDBC_URL").asText()).startsWith("jdbc:postgresql://" + host + ":5432/" + name + "?");
+        // CloudNativePG creates the owner, the migrator, from the Secret the migration Job reads, and keeps the
+        // service's own role in step with the Secret the Deployment reads.
         String ownerSecret = database.path("spec").path("bootstrap").path("initdb").path("secret").path("name").asText();
-        JsonNode passwordRef = null;
-        for (JsonNode env : local.single("Deployment").path("spec").path("template").path("spec").path("containers").get(0)
-                .path("env")) {
+        assertThat(passwordSecret(local.single("Job"))).isEqualTo(ownerSecret);
+        JsonNode serviceRole = database.path("spec").path("managed").path("roles").get(0);
+        assertThat(serviceRole.path("login").asBoolean()).isTrue();
+        assertThat(passwordSecret(local.single("Deployment"))).isEqualTo(serviceRole.path("passwordSecret").path("name").asText())
+                .isNotEqualTo(ownerSecret);
+        assertThat(database.path("spec").path("bootstrap").path("initdb").path("postInitApplicationSQL").toString())
+                .contains("ALTER DEFAULT PRIVILEGES FOR ROLE " + database.path("spec").path("bootstrap").path("initdb")
+                        .path("owner").asText())
+                .contains("TO " + serviceRole.path("name").asText());
+    }
+
+    private static String passwordSecret(JsonNode workload) {
+        for (JsonNode env : workload.path("spec").path("template").path("spec").path("containers").get(0).path("env")) {
             if ("QUARKUS_DATASOURCE_PASSWORD".equals(env.path("name").asText())) {
-                passwordRef = env.path("valueFrom").path("secretKeyRef");
+                return env.path("valueFrom").path("secretKeyRef").path("name").asText();
             }
         }
-        assertThat(passwordRef).isNotNull();
-        assertThat(passwordRef.path("name").asText()).isEqualTo(ownerSecret);
+        throw new AssertionError("no QUARKUS_DATASOURCE_PASSWORD in " + workload.path("kind").asText());
     }
 
     @Test

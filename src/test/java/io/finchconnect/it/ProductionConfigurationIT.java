@@ -6,6 +6,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -74,6 +77,31 @@ class ProductionConfigurationIT {
             assertThat(get(service.managementUrl("/q/metrics")).body()).contains("http_server_active_requests");
             assertThat(get(service.managementUrl("/v1/connect/callback")).statusCode()).as("no API on the management port")
                     .isEqualTo(404);
+        }
+    }
+
+    @Test
+    void theJarOnlyValidatesTheSchemaAndTheMigrationJobsRunMigratesItAndExits() throws Exception {
+        Map<String, String> environment = new HashMap<>(ServiceProcess.environmentFor(TestStack.get()));
+        String database = "migration_" + System.nanoTime();
+        try (Connection connection = DriverManager.getConnection(environment.get("QUARKUS_DATASOURCE_JDBC_URL"),
+                environment.get("QUARKUS_DATASOURCE_USERNAME"), environment.get("QUARKUS_DATASOURCE_PASSWORD"));
+             Statement statement = connection.createStatement()) {
+            statement.execute("CREATE DATABASE " + database);
+        }
+        environment.replaceAll((name, value) -> name.startsWith("QUARKUS_DATASOURCE_") && name.endsWith("_URL")
+                ? value.replaceFirst("/[^/?]+(\\?.*)?$", "/" + database + "$1") : value);
+
+        ServiceProcess unmigrated = ServiceProcess.start(environment, "unmigrated");
+        assertThat(unmigrated.exitsWithin(Duration.ofSeconds(90))).as("refuses a schema with pending migrations").isTrue();
+        assertThat(unmigrated.exitCode()).isNotZero();
+        assertThat(unmigrated.output()).containsIgnoringCase("validate").contains("not applied");
+
+        String migration = ServiceProcess.migrate(environment);
+        assertThat(migration).contains("Successfully applied");
+
+        try (ServiceProcess service = ServiceProcess.start(environment, "migrated")) {
+            service.awaitReady();
         }
     }
 

@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import org.awaitility.Awaitility;
@@ -40,8 +42,57 @@ public final class ServiceProcess implements AutoCloseable {
         this.managementPort = managementPort;
     }
 
-    /** The production environment for the shared test stack, keyed by environment variable. */
+    /**
+     * What the migration Job (deploy/base/migration-job.yaml) adds to the service's environment: migrate instead
+     * of validating, then exit. ManifestMigrationTest checks the Job sets exactly these.
+     */
+    public static final Map<String, String> MIGRATION_JOB = Map.of("DB_MIGRATE_AT_START", "true",
+            "DB_VALIDATE_AT_START", "false", "QUARKUS_INIT_AND_EXIT", "true");
+
+    private static final Set<String> MIGRATED = ConcurrentHashMap.newKeySet();
+
+    /**
+     * The production environment for the shared test stack, keyed by environment variable. The production jar
+     * only validates the schema, so the stack's database is first migrated as the migration Job does it.
+     */
     public static Map<String, String> environmentFor(TestStack stack) {
+        Map<String, String> environment = documentedEnvironmentFor(stack);
+        if (!MIGRATED.contains(environment.get("QUARKUS_DATASOURCE_JDBC_URL"))) {
+            synchronized (MIGRATED) {
+                if (MIGRATED.add(environment.get("QUARKUS_DATASOURCE_JDBC_URL"))) {
+                    migrate(environment);
+                }
+            }
+        }
+        return environment;
+    }
+
+    /**
+     * Runs the jar as the migration Job does, with this environment (the jar validates every setting at start-up,
+     * init-and-exit too, so the Job has the service's settings); fails unless it migrates and exits 0.
+     */
+    public static String migrate(Map<String, String> environment) {
+        Map<String, String> job = new LinkedHashMap<>(environment);
+        job.putAll(MIGRATION_JOB);
+        try {
+            ServiceProcess migration = start(job, "migration");
+            if (!migration.exitsWithin(Duration.ofSeconds(120))) {
+                migration.kill9();
+                throw new AssertionError("the migration did not exit within 120 s:\n" + migration.output());
+            }
+            if (migration.exitCode() != 0) {
+                throw new AssertionError("the migration failed (exit " + migration.exitCode() + "):\n" + migration.output());
+            }
+            return migration.output();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Map<String, String> documentedEnvironmentFor(TestStack stack) {
         Map<String, String> config = stack.config();
         Map<String, String> environment = new LinkedHashMap<>();
         environment.put("QUARKUS_DATASOURCE_REACTIVE_URL", config.get("quarkus.datasource.reactive.url"));

@@ -34,7 +34,8 @@ public class FailFastPgPool implements PgPoolCreator {
         PoolOptions pool = input.poolOptions()
                 .setConnectionTimeout(Math.toIntExact(config.poolWaitTimeout().toMillis()))
                 .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS);
-        input.pgConnectOptionsList().forEach(options -> options.setConnectTimeout(Math.toIntExact(config.connectTimeout().toMillis())));
+        input.pgConnectOptionsList().forEach(options -> DatabaseTls.secure(options, config.sslRootCert())
+                .setConnectTimeout(Math.toIntExact(config.connectTimeout().toMillis())));
         LOG.infof("PostgreSQL pool of %d connections: connect timeout %s, pool wait %s", pool.getMaxSize(),
                 config.connectTimeout(), config.poolWaitTimeout());
         return PgPool.pool(input.vertx(), input.pgConnectOptionsList(), pool);

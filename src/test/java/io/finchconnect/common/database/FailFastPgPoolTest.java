@@ -57,6 +57,11 @@ class FailFastPgPoolTest {
             public Duration poolWaitTimeout() {
                 return poolWaitTimeout;
             }
+
+            @Override
+            public java.util.Optional<String> sslRootCert() {
+                return java.util.Optional.empty();
+            }
         };
     }
 

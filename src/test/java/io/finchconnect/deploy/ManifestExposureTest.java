@@ -1,0 +1,161 @@
+package io.finchconnect.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteMatch;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteRule;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.ReferenceGrant;
+import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the internet reaches: exactly Finch's webhooks and the browser's return from Finch Connect, over TLS,
+ * on the API port. Every other path (the rest of the API, /v1/admin/*, /q/openapi; health and metrics are
+ * on another port anyway) is not routed, by the Gateway API route of the production overlay and by the
+ * Ingress alternative alike.
+ */
+class ManifestExposureTest {
+
+    /** The only unauthenticated endpoints (Finch's signature; our signed state), by method and exact path. */
+    static final Set<String> PUBLIC = Set.of("POST /v1/webhooks/finch", "GET /v1/connect/callback");
+
+    /** Kinds that would route traffic from outside: only the HTTPRoute (or the Ingress alternative) may. */
+    private static final List<String> ROUTES = List.of("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute",
+            "Ingress");
+
+    @Test
+    void productionRoutesExactlyThePublicPathsOverTlsToTheApiPort() {
+        Manifests production = Manifests.render(Kustomize.DEPLOY.resolve("overlays/production"));
+        assertThat(ROUTES.stream().flatMap(production::ofKind).map(o -> o.path("kind").asText()))
+                .containsExactly("HTTPRoute");
+        HTTPRoute route = (HTTPRoute) StrictKubernetesModel.readStrictly(production.single("HTTPRoute"));
+
+        Set<String> routed = new HashSet<>();
+        for (HTTPRouteRule rule : route.getSpec().getRules()) {
+            assertThat(rule.getMatches()).as("a rule without matches routes every path").isNotEmpty();
+            for (HTTPRouteMatch match : rule.getMatches()) {
+                assertThat(match.getPath().getType()).as("prefix or regex paths reach more than one endpoint")
+                        .isEqualTo("Exact");
+                assertThat(match.getMethod()).as("method of " + match.getPath().getValue()).isNotBlank();
+                assertThat(match.getHeaders()).as("header matches would not narrow, but hide intent").isNullOrEmpty();
+                routed.add(match.getMethod() + " " + match.getPath().getValue());
+            }
+            assertThat(rule.getBackendRefs()).isNotEmpty().allSatisfy(backend -> {
+                assertThat(backend.getKind()).isEqualTo("Service");
+                assertThat(backend.getName()).isEqualTo(production.single("Service").path("metadata").path("name").asText());
+                assertThat(backend.getPort()).isEqualTo(apiServicePort(production));
+            });
+            assertThat(rule.getFilters()).as("no rewrite may turn a public path into another one").isNullOrEmpty();
+        }
+        assertThat(routed).isEqualTo(PUBLIC);
+
+        // TLS: the route attaches to one named listener of the Gateway (its HTTPS one), never to every listener.
+        assertThat(route.getSpec().getParentRefs()).isNotEmpty().allSatisfy(parent -> {
+            assertThat(parent.getKind()).isEqualTo("Gateway");
+            assertThat(parent.getSectionName()).as("the HTTPS listener").isNotBlank().startsWith("https");
+            assertThat(parent.getNamespace()).isNotBlank();
+        });
+        List<String> hostnames = route.getSpec().getHostnames();
+        assertThat(hostnames).isNotEmpty();
+        JsonNode certificate = production.single("Certificate");
+        assertThat(strings(certificate.path("spec").path("dnsNames"))).containsAll(hostnames);
+        String tlsSecret = certificate.path("spec").path("secretName").asText();
+        ReferenceGrant grant = (ReferenceGrant) StrictKubernetesModel.readStrictly(production.single("ReferenceGrant"));
+        assertThat(grant.getSpec().getFrom()).anySatisfy(from -> {
+            assertThat(from.getKind()).isEqualTo("Gateway");
+            assertThat(from.getNamespace()).isEqualTo(route.getSpec().getParentRefs().get(0).getNamespace());
+        });
+        assertThat(grant.getSpec().getTo()).singleElement().satisfies(to -> {
+            assertThat(to.getKind()).isEqualTo("Secret");
+            assertThat(to.getName()).as("the grant lets the Gateway read the certificate only").isEqualTo(tlsSecret);
+        });
+
+        // The browser comes back to the callback Finch redirects to: it must be the routed, public one.
+        String redirectUris = production.single("ConfigMap").path("data").path("FINCH_REDIRECT_URIS").asText();
+        for (String uri : redirectUris.split(",")) {
+            assertThat(hostnames.stream().map(host -> "https://" + host + "/v1/connect/callback")).contains(uri.trim());
+        }
+    }
+
+    @Test
+    void theLocalOverlayAndTheBaseRouteNothing() {
+        for (Path kustomization : List.of(Kustomize.DEPLOY.resolve("base"), Kustomize.DEPLOY.resolve("overlays/local"))) {
+            Manifests manifests = Manifests.render(kustomization);
+            assertThat(ROUTES.stream().flatMap(manifests::ofKind)).as(kustomization.toString()).isEmpty();
+        }
+    }
+
+    /** The production overlay with components/ingress in place of components/gateway-route (deploy/README.md). */
+    @Test
+    void theIngressAlternativeRoutesExactlyThePublicPathsOverTls() throws IOException {
+        Manifests manifests = Manifests.render(productionWith("components/gateway-route", "components/ingress"));
+        assertThat(ROUTES.stream().flatMap(manifests::ofKind).map(o -> o.path("kind").asText())).containsExactly("Ingress");
+        Ingress ingress = (Ingress) StrictKubernetesModel.readStrictly(manifests.single("Ingress"));
+        assertThat(ingress.getSpec().getDefaultBackend()).as("a default backend routes every other path").isNull();
+
+        Set<String> paths = new HashSet<>();
+        Set<String> hosts = new HashSet<>();
+        for (IngressRule rule : ingress.getSpec().getRules()) {
+            assertThat(rule.getHost()).as("a rule without host answers for any name").isNotBlank();
+            hosts.add(rule.getHost());
+            for (HTTPIngressPath path : rule.getHttp().getPaths()) {
+                assertThat(path.getPathType()).isEqualTo("Exact");
+                assertThat(path.getBackend().getService().getName())
+                        .isEqualTo(manifests.single("Service").path("metadata").path("name").asText());
+                assertThat(path.getBackend().getService().getPort().getName()).isEqualTo("http");
+                paths.add(path.getPath());
+            }
+        }
+        // An Ingress cannot match methods: the paths are the public ones, whatever the method.
+        assertThat(paths).isEqualTo(PUBLIC.stream().map(endpoint -> endpoint.split(" ")[1]).collect(java.util.stream.Collectors.toSet()));
+        assertThat(ingress.getSpec().getTls()).singleElement().satisfies(tls -> {
+            assertThat(tls.getHosts()).containsExactlyInAnyOrderElementsOf(hosts);
+            assertThat(tls.getSecretName()).isEqualTo(manifests.single("Certificate").path("spec").path("secretName").asText());
+        });
+        assertThat(strings(manifests.single("Certificate").path("spec").path("dnsNames"))).containsAll(hosts);
+        assertThat(manifests.ofKind("NetworkPolicy").map(p -> p.path("metadata").path("name").asText()))
+                .contains("finch-connect-service-from-ingress").doesNotContain("finch-connect-service-from-gateway");
+    }
+
+    /** Writes a copy of the production kustomization with one component replaced, under target/, and renders it. */
+    static Path productionWith(String component, String replacement) throws IOException {
+        String production = Files.readString(Kustomize.DEPLOY.resolve("overlays/production/kustomization.yaml"));
+        assertThat(production).contains("../../" + component);
+        Path dir = Path.of("target", "deploy-variants", replacement.replace('/', '-'));
+        Files.createDirectories(dir);
+        try (Stream<Path> files = Files.list(Kustomize.DEPLOY.resolve("overlays/production"))) {
+            for (Path file : files.toList()) {
+                Files.copy(file, dir.resolve(file.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        // target/deploy-variants/<name>/ is as deep as deploy/overlays/production/: ../../ becomes ../../../deploy/
+        String variant = production.replace("../../" + component, "../../" + replacement).replace("../../", "../../../deploy/");
+        Files.writeString(dir.resolve("kustomization.yaml"), variant);
+        return dir;
+    }
+
+    private static int apiServicePort(Manifests manifests) {
+        Service service = (Service) StrictKubernetesModel.readStrictly(manifests.single("Service"));
+        return service.getSpec().getPorts().stream().filter(p -> "http".equals(p.getName())).findFirst().orElseThrow()
+                .getPort();
+    }
+
+    static List<String> strings(JsonNode array) {
+        List<String> values = new ArrayList<>();
+        array.forEach(node -> values.add(node.asText()));
+        return values;
+    }
+}
