@@ -33,11 +33,13 @@ public class CodeExchange {
     private final FinchGateway finch;
     private final TokenVault vault;
     private final Outbox outbox;
+    private final ConnectionMetrics metrics;
 
-    CodeExchange(FinchGateway finch, TokenVault vault, Outbox outbox) {
+    CodeExchange(FinchGateway finch, TokenVault vault, Outbox outbox, ConnectionMetrics metrics) {
         this.finch = finch;
         this.vault = vault;
         this.outbox = outbox;
+        this.metrics = metrics;
     }
 
     public enum Kind { ESTABLISHED, REAUTHENTICATED, REFRESHED }
@@ -83,9 +85,11 @@ public class CodeExchange {
         OffsetDateTime now = OffsetDateTime.now();
         apply(connection, grant, token);
         connection.updatedAt = now;
-        if (connection.status != ConnectionStatus.REAUTH) {
+        if (!connection.status.needsEmployer()) {
             return Uni.createFrom().item(new Outcome(Kind.REFRESHED, connection.connectionId, connection.customerId));
         }
+        metrics.transitioned(StatusTransition.decide(connection.status, ConnectionStatus.CONNECTED),
+                connection.reauthDetectedAt == null ? null : java.time.Duration.between(connection.reauthDetectedAt, now));
         connection.status = ConnectionStatus.CONNECTED;
         connection.statusChangedAt = now;
         LOG.infof("Connection %s reauthenticated", connection.connectionId);

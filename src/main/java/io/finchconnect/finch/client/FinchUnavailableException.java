@@ -10,19 +10,29 @@ import io.finchconnect.common.problem.FinchProblems;
  */
 public class FinchUnavailableException extends FinchTransientException {
 
-    private FinchUnavailableException(int status, String detail, Duration retryAfter) {
+    private final boolean mayHaveBeenProcessed;
+
+    private FinchUnavailableException(int status, String detail, Duration retryAfter, boolean mayHaveBeenProcessed) {
         super(FinchProblems.unavailable(status, detail), Map.of(), retryAfter);
+        this.mayHaveBeenProcessed = mayHaveBeenProcessed;
     }
 
+    /** A 503 says the request was not served; other 5xx leave it open whether Finch acted before failing. */
     static FinchUnavailableException serverError(int finchStatus, Duration retryAfter) {
-        return new FinchUnavailableException(502, "Finch answered HTTP " + finchStatus, retryAfter);
+        return new FinchUnavailableException(502, "Finch answered HTTP " + finchStatus, retryAfter, finchStatus != 503);
     }
 
+    /** The request may have been sent before the connection dropped. */
     static FinchUnavailableException connectionFailed() {
-        return new FinchUnavailableException(502, "The connection to Finch failed", null);
+        return new FinchUnavailableException(502, "The connection to Finch failed", null, true);
     }
 
     static FinchUnavailableException circuitOpen() {
-        return new FinchUnavailableException(503, "Finch is failing; calls are paused for a while", null);
+        return new FinchUnavailableException(503, "Finch is failing; calls are paused for a while", null, false);
+    }
+
+    /** Whether Finch may have acted on the request: matters for calls that are not idempotent. */
+    public boolean mayHaveBeenProcessed() {
+        return mayHaveBeenProcessed;
     }
 }
