@@ -44,12 +44,14 @@ public class CodeExchange {
     private final TokenVault vault;
     private final Outbox outbox;
     private final Pool pool;
+    private final ConnectionMetrics metrics;
 
-    CodeExchange(FinchGateway finch, TokenVault vault, Outbox outbox, Pool pool) {
+    CodeExchange(FinchGateway finch, TokenVault vault, Outbox outbox, Pool pool, ConnectionMetrics metrics) {
         this.finch = finch;
         this.vault = vault;
         this.outbox = outbox;
         this.pool = pool;
+        this.metrics = metrics;
     }
 
     public enum Kind { ESTABLISHED, REAUTHENTICATED, REFRESHED }
@@ -134,9 +136,11 @@ public class CodeExchange {
         OffsetDateTime now = OffsetDateTime.now();
         apply(connection, grant, token);
         connection.updatedAt = now;
-        if (connection.status != ConnectionStatus.REAUTH) {
+        if (!connection.status.needsEmployer()) {
             return Uni.createFrom().item(new Outcome(Kind.REFRESHED, connection.connectionId, connection.customerId));
         }
+        metrics.transitioned(StatusTransition.decide(connection.status, ConnectionStatus.CONNECTED),
+                connection.reauthDetectedAt == null ? null : java.time.Duration.between(connection.reauthDetectedAt, now));
         connection.status = ConnectionStatus.CONNECTED;
         connection.statusChangedAt = now;
         LOG.infof("Connection %s reauthenticated", connection.connectionId);

@@ -29,7 +29,7 @@ public class Connection extends PanacheEntityBase {
     @Column(name = "status", nullable = false)
     public ConnectionStatus status;
 
-    /** Finch's time of the newest status applied; older events replayed later must not flip it back. */
+    /** When this service last applied a status Finch gave; recorded, never compared. */
     @Column(name = "status_changed_at", nullable = false)
     public OffsetDateTime statusChangedAt;
 
@@ -48,6 +48,10 @@ public class Connection extends PanacheEntityBase {
 
     @Column(name = "reauth_detected_at")
     public OffsetDateTime reauthDetectedAt;
+
+    /** Why the current reauth episode began: the status, or {@code reported} / {@code reconciled}. */
+    @Column(name = "reauth_reason")
+    public String reauthReason;
 
     @Column(name = "company_id")
     public String companyId;

@@ -29,6 +29,11 @@ public enum ConnectionStatus {
         return finchName;
     }
 
+    /** {@code reauth}, {@code error_permissions}, {@code error_no_account_setup}: only the employer, back in Connect, fixes it. */
+    public boolean needsEmployer() {
+        return this == REAUTH || this == ERROR_PERMISSIONS || this == ERROR_NO_ACCOUNT_SETUP;
+    }
+
     public static Optional<ConnectionStatus> fromFinch(String name) {
         return Arrays.stream(values()).filter(status -> status.finchName.equals(name)).findFirst();
     }

@@ -1,6 +1,9 @@
 package io.finchconnect.connection;
 
+import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
@@ -17,27 +20,33 @@ import io.smallrye.mutiny.Uni;
 public class ConnectionStatusService {
 
     private final Outbox outbox;
+    private final ConnectionMetrics metrics;
 
-    ConnectionStatusService(Outbox outbox) {
+    ConnectionStatusService(Outbox outbox, ConnectionMetrics metrics) {
         this.outbox = outbox;
+        this.metrics = metrics;
     }
 
     /**
      * Returns the transition applied, or {@code null} for an unknown connection. {@code observedAt} is when this
-     * service learnt the status from Finch; it is recorded, never compared.
+     * service learnt the status from Finch; it is recorded, never compared. {@code reason} is what the
+     * {@code reauth_needed} event says, should this start a reauth episode; {@code headers} (the trace of the
+     * request that brought the hint) go with the event.
      */
     public Uni<StatusTransition> apply(String connectionId, ConnectionStatus next, OffsetDateTime observedAt,
-                                       String sourceEventId) {
+                                       String sourceEventId, String reason, Map<String, String> headers) {
         return Connection.<Connection>findById(connectionId, LockModeType.PESSIMISTIC_WRITE)
-                .onItem().ifNotNull().transformToUni(connection -> apply(connection, next, observedAt, sourceEventId));
+                .onItem().ifNotNull().transformToUni(connection -> apply(connection, next, observedAt, sourceEventId, reason,
+                        headers));
     }
 
     private Uni<StatusTransition> apply(Connection connection, ConnectionStatus next, OffsetDateTime observedAt,
-                                        String sourceEventId) {
+                                        String sourceEventId, String reason, Map<String, String> headers) {
         StatusTransition transition = StatusTransition.decide(connection.status, next);
         if (transition.kind() != StatusTransition.Kind.APPLIED) {
             return Uni.createFrom().item(transition);
         }
+        OffsetDateTime detectedAt = connection.reauthDetectedAt;
         connection.status = next;
         connection.statusChangedAt = observedAt;
         connection.updatedAt = OffsetDateTime.now();
@@ -47,23 +56,30 @@ public class ConnectionStatusService {
             connection.reauthNextAttemptAt = null;
             connection.reauthSourceEventId = sourceEventId;
             connection.reauthDetectedAt = observedAt;
+            connection.reauthReason = reason;
         }
-        return publish(connection, transition, observedAt, sourceEventId).replaceWith(transition);
+        return publish(connection, transition, observedAt, sourceEventId, headers)
+                .invoke(() -> metrics.transitioned(transition, detectedAt == null ? null
+                        : Duration.between(detectedAt, observedAt)))
+                .replaceWith(transition);
     }
 
-    private Uni<?> publish(Connection connection, StatusTransition transition, OffsetDateTime at, String sourceEventId) {
+    private Uni<?> publish(Connection connection, StatusTransition transition, OffsetDateTime at, String sourceEventId,
+                           Map<String, String> headers) {
         if (transition.eventType() == null) {
             return Uni.createFrom().voidItem();
         }
+        List<String> entities = List.of(connection.entityIds);
         Object data = switch (transition.eventType()) {
             case StatusTransition.REAUTH_NEEDED -> new ConnectionEvents.ReauthNeeded(connection.connectionId,
-                    connection.customerId, connection.companyId, connection.providerId, at, sourceEventId, null);
+                    connection.customerId, connection.companyId, connection.providerId, at, sourceEventId,
+                    connection.reauthReason, entities, null);
             case StatusTransition.REAUTHENTICATED -> new ConnectionEvents.Reauthenticated(connection.connectionId,
                     connection.customerId, at);
             case StatusTransition.DISCONNECTED -> new ConnectionEvents.Disconnected(connection.connectionId,
-                    connection.customerId, at);
+                    connection.customerId, at, entities, "finch");
             default -> throw new IllegalStateException("No event data for " + transition.eventType());
         };
-        return outbox.write(connection.connectionId, transition.eventType(), data);
+        return outbox.write(connection.connectionId, transition.eventType(), data, headers);
     }
 }

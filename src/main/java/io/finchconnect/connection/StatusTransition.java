@@ -14,26 +14,37 @@ public record StatusTransition(Kind kind, ConnectionStatus from, ConnectionStatu
     public static final String DISCONNECTED = "finch.connection.disconnected";
 
     public static StatusTransition decide(ConnectionStatus current, ConnectionStatus next) {
+        // Disconnected is final: Finch has no reconnect, a new connection gets a new id.
+        if (current == ConnectionStatus.DISCONNECTED) {
+            return new StatusTransition(Kind.UNCHANGED, current, current, null);
+        }
         if (next == current) {
             return new StatusTransition(Kind.UNCHANGED, current, current, null);
         }
         return new StatusTransition(Kind.APPLIED, current, next, eventFor(current, next));
     }
 
+    /** Moving among the statuses that need the employer keeps the episode (and its session): no new event. */
     private static String eventFor(ConnectionStatus current, ConnectionStatus next) {
-        if (next == ConnectionStatus.REAUTH) {
+        if (next.needsEmployer() && !current.needsEmployer()) {
             return REAUTH_NEEDED;
         }
         if (next == ConnectionStatus.DISCONNECTED) {
             return DISCONNECTED;
         }
-        if (current == ConnectionStatus.REAUTH && next == ConnectionStatus.CONNECTED) {
+        if (current.needsEmployer() && next == ConnectionStatus.CONNECTED) {
             return REAUTHENTICATED;
         }
         return null;
     }
 
+    /** A new reauth episode begins: the connection needs the employer back and did not before. */
     public boolean entersReauth() {
-        return kind == Kind.APPLIED && to == ConnectionStatus.REAUTH;
+        return kind == Kind.APPLIED && to.needsEmployer() && !from.needsEmployer();
+    }
+
+    /** The employer came back: the episode ends. */
+    public boolean endsReauth() {
+        return kind == Kind.APPLIED && from.needsEmployer() && to == ConnectionStatus.CONNECTED;
     }
 }

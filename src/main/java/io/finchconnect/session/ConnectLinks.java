@@ -9,6 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.finchconnect.common.problem.Problem;
 import io.finchconnect.common.problem.ProblemException;
+import io.finchconnect.connection.ConnectionStatus;
 import io.finchconnect.session.state.ConnectStates;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -57,7 +58,7 @@ public class ConnectLinks {
 
     private Uni<ConnectLink> connectionLink(String customerId, Row connection) {
         String connectionId = connection.getString("connection_id");
-        if (!"reauth".equals(connection.getString("status"))) {
+        if (!ConnectionStatus.fromFinch(connection.getString("status")).map(ConnectionStatus::needsEmployer).orElse(false)) {
             throw StagedSessions.connectionExists(connectionId, connection.getString("status"));
         }
         int episode = connection.getInteger("reauth_episode");

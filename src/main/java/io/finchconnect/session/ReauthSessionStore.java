@@ -24,11 +24,13 @@ public final class ReauthSessionStore {
             UPDATE connections SET reauth_next_attempt_at = now() + make_interval(secs => $2)
             WHERE connection_id IN (
                 SELECT c.connection_id FROM connections c
-                WHERE c.status = 'reauth'
+                WHERE c.status IN ('reauth', 'error_permissions', 'error_no_account_setup')
                   AND (c.reauth_next_attempt_at IS NULL OR c.reauth_next_attempt_at <= now())
                   AND ($3::varchar IS NULL OR c.connection_id = $3)
                   AND NOT EXISTS (SELECT 1 FROM reauth_sessions r WHERE r.connection_id = c.connection_id
                                   AND r.episode = c.reauth_episode AND r.expires_at > now())
+                  AND NOT EXISTS (SELECT 1 FROM reauth_session_intents i WHERE i.connection_id = c.connection_id
+                                  AND i.episode = c.reauth_episode AND i.retry_at > now())
                 ORDER BY c.reauth_next_attempt_at NULLS FIRST
                 LIMIT $1
                 FOR UPDATE SKIP LOCKED)
@@ -45,7 +47,32 @@ public final class ReauthSessionStore {
             WHERE connection_id = $1 AND episode = $2 AND expires_at > now()
             """;
 
+    /* Taken only when no intent stands: at most one creation per episode is in flight, across instances. */
+    private static final String RECORD_INTENT = """
+            INSERT INTO reauth_session_intents (connection_id, episode, retry_at)
+            VALUES ($1, $2, now() + make_interval(secs => $3))
+            ON CONFLICT (connection_id, episode) DO UPDATE SET attempts = reauth_session_intents.attempts + 1,
+                started_at = now(), retry_at = EXCLUDED.retry_at
+            WHERE reauth_session_intents.retry_at <= now()
+            RETURNING attempts
+            """;
+    private static final String CLEAR_INTENT = "DELETE FROM reauth_session_intents WHERE connection_id = $1 AND episode = $2";
+
     private ReauthSessionStore() {
+    }
+
+    /**
+     * Records that a creation is about to be asked of Finch; the intent stands for {@code uncertainFor} unless an
+     * answer clears it. Returns the attempt number, or 0 when another intent stands (in flight, or unresolved).
+     */
+    static Uni<Integer> recordIntent(SqlClient client, Due due, Duration uncertainFor) {
+        return client.preparedQuery(RECORD_INTENT).execute(Tuple.of(due.connectionId(), due.episode(),
+                        uncertainFor.toMillis() / 1000.0))
+                .map(rows -> rows.iterator().hasNext() ? rows.iterator().next().getInteger("attempts") : 0);
+    }
+
+    static Uni<Void> clearIntent(SqlClient client, Due due) {
+        return client.preparedQuery(CLEAR_INTENT).execute(Tuple.of(due.connectionId(), due.episode())).replaceWithVoid();
     }
 
     record Due(String connectionId, int episode, int attempts) {

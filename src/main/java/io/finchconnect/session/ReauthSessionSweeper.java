@@ -19,7 +19,9 @@ import io.finchconnect.finch.config.FinchConfig;
 import io.finchconnect.session.state.ConnectStates;
 import io.finchconnect.finch.client.ConnectSession;
 import io.finchconnect.finch.client.FinchRejectedException;
+import io.finchconnect.finch.client.FinchTimeoutException;
 import io.finchconnect.finch.client.FinchTransientException;
+import io.finchconnect.finch.client.FinchUnavailableException;
 import io.finchconnect.finch.client.ReauthSessionRequest;
 import io.finchconnect.outbox.Outbox;
 import io.finchconnect.session.ReauthSessionStore.CreatedSession;
@@ -112,13 +114,50 @@ public class ReauthSessionSweeper {
                 .onFailure().recoverWithNull();
     }
 
+    /**
+     * Finch makes a new session on every call, so the intent is recorded first and a creation is asked only while
+     * none stands: one in flight per episode across instances, and none after an unclear outcome until
+     * {@code reauth.uncertain-retry-after} (Finch offers no way to look a session up; one it may have made
+     * then is never handed out and expires unused).
+     */
     private Uni<Void> createSession(Due due, Executor onContext) {
+        return ReauthSessionStore.recordIntent(pool, due, config.uncertainRetryAfter())
+                .emitOn(onContext)
+                .chain(attempt -> attempt == 0 ? Uni.createFrom().voidItem() : ask(due, attempt, onContext));
+    }
+
+    private Uni<Void> ask(Due due, int attempt, Executor onContext) {
+        if (attempt > 1) {
+            LOG.warnf("Reauthentication session for connection %s (episode %d): asking Finch again after an earlier "
+                    + "attempt whose outcome stayed unclear", due.connectionId(), due.episode());
+        }
         return finch.createReauthSession(new ReauthSessionRequest(due.connectionId(), config.minutesToExpire(), null,
                         redirectUri))
                 .emitOn(onContext)
                 .map(session -> created(session))
-                .chain(created -> Panache.withTransaction(() -> store(due, created)))
-                .onFailure().recoverWithUni(failure -> retryLater(due, failure).emitOn(onContext));
+                .onFailure().recoverWithUni(failure -> notCreated(due, failure).emitOn(onContext).replaceWith((CreatedSession) null))
+                .chain(created -> created == null ? Uni.createFrom().voidItem() : keep(due, created, onContext));
+    }
+
+    /** Finch made it: stored (retried a few times, the session exists now), then the intent is cleared. */
+    private Uni<Void> keep(Due due, CreatedSession created, Executor onContext) {
+        return Panache.withTransaction(() -> store(due, created))
+                .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5)).atMost(5)
+                .chain(() -> ReauthSessionStore.clearIntent(pool, due).emitOn(onContext))
+                .onFailure().invoke(failure -> LOG.errorf("Reauthentication session %s for connection %s was created but "
+                        + "could not be stored (%s); no other is asked for before %s", created.sessionId(), due.connectionId(),
+                        failure.toString(), config.uncertainRetryAfter()))
+                .onFailure().recoverWithNull();
+    }
+
+    private Uni<Void> notCreated(Due due, Throwable failure) {
+        if (failure instanceof FinchTimeoutException
+                || (failure instanceof FinchUnavailableException unavailable && unavailable.mayHaveBeenProcessed())) {
+            LOG.warnf("Reauthentication session for connection %s: unclear whether Finch made one (%s); not asking "
+                    + "again before %s", due.connectionId(), failure.toString(), config.uncertainRetryAfter());
+            return ReauthSessionStore.retryLater(pool, due, config.uncertainRetryAfter()).onFailure().recoverWithNull();
+        }
+        return ReauthSessionStore.clearIntent(pool, due).chain(() -> retryLater(due, failure)).onFailure().recoverWithNull();
     }
 
     private CreatedSession created(ConnectSession session) {
@@ -136,7 +175,7 @@ public class ReauthSessionSweeper {
     private Uni<Void> store(Due due, CreatedSession created) {
         return Connection.<Connection>findById(due.connectionId(), LockModeType.PESSIMISTIC_WRITE)
                 .chain(connection -> {
-                    if (connection == null || connection.status != ConnectionStatus.REAUTH
+                    if (connection == null || !connection.status.needsEmployer()
                             || connection.reauthEpisode != due.episode()) {
                         LOG.debugf("Reauth episode %d of %s ended before its session was stored", due.episode(),
                                 due.connectionId());
@@ -166,7 +205,7 @@ public class ReauthSessionSweeper {
         return outbox.write(connection.connectionId, StatusTransition.REAUTH_NEEDED,
                 new ConnectionEvents.ReauthNeeded(connection.connectionId, connection.customerId, connection.companyId,
                         connection.providerId, connection.reauthDetectedAt, connection.reauthSourceEventId,
-                        new ConnectionEvents.ReauthSession(created.sessionId(), link, created.expiresAt())))
+                        connection.reauthReason, java.util.List.of(connection.entityIds), new ConnectionEvents.ReauthSession(created.sessionId(), link, created.expiresAt())))
                 .replaceWithVoid();
     }
 

@@ -10,9 +10,27 @@ import com.fasterxml.jackson.databind.JsonNode;
 public record FinchEvent(String connectionId, String companyId, String accountId, String entityId, String eventType,
                          JsonNode data) {
 
+    /** The event type of a service's report that Finch answered it {@code reauthenticate_user}. */
+    public static final String REAUTH_REPORTED = "connection.reauth_reported";
+
     /** The connection status the event reports, if it reports one ({@code account.updated} and others). */
     public String reportedStatus() {
         JsonNode status = data == null ? null : data.get("status");
         return status != null && status.isTextual() ? status.asText() : null;
+    }
+
+    /**
+     * Whether the event says something about the connection's status, which makes the service ask Finch:
+     * {@code account.updated} (the only event that carries a status), a job that ended in {@code reauth_error},
+     * or a service's report.
+     */
+    public boolean isStatusHint() {
+        if (connectionId == null || eventType == null) {
+            return false;
+        }
+        String status = reportedStatus();
+        return ("account.updated".equals(eventType) && status != null)
+                || (eventType.startsWith("job.") && "reauth_error".equals(status))
+                || REAUTH_REPORTED.equals(eventType);
     }
 }

@@ -6,22 +6,27 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
-import io.finchconnect.webhook.IncomingEventHandler.Channel;
+import io.finchconnect.webhook.InboxIntake.Channel;
+import io.finchconnect.webhook.InboxIntake.Entry;
 import io.smallrye.mutiny.Uni;
 
 /**
  * The same Finch events from Kafka (topic {@code finch.webhooks}), published by an edge that verified Finch's
- * signature, with the event id in the {@code finch-event-id} header. A record that can never be handled is
- * logged and skipped so it does not block its partition; a database outage is waited out instead, so nothing
- * is lost.
+ * signature, with the event id in the {@code finch-event-id} header. A poll's records go into the inbox in one
+ * statement; the batch is acknowledged, and so its offsets committed, only once that statement committed. A
+ * record that can never be stored is logged and skipped so it does not block its partition; a database outage
+ * is waited out instead, so nothing is lost.
  */
 @ApplicationScoped
 public class FinchWebhookKafkaIngress {
@@ -30,30 +35,35 @@ public class FinchWebhookKafkaIngress {
     static final String EVENT_ID_HEADER = "finch-event-id";
     static final String TIMESTAMP_HEADER = "finch-timestamp";
 
-    private final IncomingEventHandler handler;
+    private final InboxIntake intake;
 
-    FinchWebhookKafkaIngress(IncomingEventHandler handler) {
-        this.handler = handler;
+    FinchWebhookKafkaIngress(InboxIntake intake) {
+        this.intake = intake;
     }
 
     @Incoming("finch-webhooks")
-    public Uni<Void> consume(ConsumerRecord<String, byte[]> record) {
-        String eventId = header(record, EVENT_ID_HEADER);
-        if (!IncomingEventHandler.isUsableEventId(eventId) || record.value() == null) {
-            LOG.warnf("Skipping Finch event record %s-%d@%d: no usable %s header or no body", record.topic(),
-                    record.partition(), record.offset(), EVENT_ID_HEADER);
-            return Uni.createFrom().voidItem();
+    public Uni<Void> consume(ConsumerRecords<String, byte[]> records) {
+        List<Entry> entries = new ArrayList<>(records.count());
+        for (ConsumerRecord<String, byte[]> record : records) {
+            String eventId = header(record, EVENT_ID_HEADER);
+            if (!InboxIntake.isUsableEventId(eventId) || record.value() == null) {
+                LOG.warnf("Skipping Finch event record %s-%d@%d: no usable %s header or no body", record.topic(),
+                        record.partition(), record.offset(), EVENT_ID_HEADER);
+                continue;
+            }
+            entries.add(intake.entryOf(eventId, Channel.KAFKA, occurredAt(record), record.value()));
         }
-        return handler.handle(eventId, Channel.KAFKA, occurredAt(record), record.value())
-                .onFailure().invoke(failure -> LOG.warnf("Finch event %s from Kafka not handled yet (%s); retrying",
-                        eventId, failure.toString()))
+        return intake.store(entries)
+                .onFailure().invoke(failure -> LOG.warnf("%d Finch events from Kafka not stored yet (%s); retrying",
+                        entries.size(), failure.toString()))
                 .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(10)).indefinitely()
                 .replaceWithVoid();
     }
 
     /**
      * Finch's timestamp from the header, else the record's; one that PostgreSQL cannot store, or from the future,
-     * is not Finch's, and would hold the partition forever as a failing insert: then the time it arrived.
+     * is not Finch's, and would hold the partition forever as a failing insert: then the time it arrived. Kept
+     * for the record only: no time decides anything.
      */
     private static OffsetDateTime occurredAt(ConsumerRecord<String, byte[]> record) {
         Instant now = Instant.now();

@@ -129,6 +129,33 @@ class ReauthSessionFlowTest {
     }
 
     @Test
+    void anUnclearOutcomeAtFinchIsNeverRetriedBlindly() {
+        SimulatedConnection connection = SimulatedConnections.connected();
+        // A 500 leaves open whether Finch made the session before failing.
+        given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json").body(Map.of("status", 500, "times", 1))
+                .put("/_control/faults/connect.sessions.reauthenticate").then().statusCode(200);
+        given().baseUri(TestStack.get().finchBaseUrl()).delete("/_control/requests").then().statusCode(204);
+
+        SimulatedConnections.setStatusAtFinch(connection.connectionId(), "reauth");
+        Awaitility.await().atMost(WAIT).until(() -> reauthenticateRequests() == 1);
+        Awaitility.await().atMost(WAIT).until(() -> Sql.count(
+                "SELECT count(*) FROM reauth_session_intents WHERE connection_id = ?", connection.connectionId()) == 1);
+
+        // Sweeps run every second and back off at most 2 s here: a blind retry would have come by now.
+        Awaitility.await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(20))
+                .until(() -> reauthenticateRequests() == 1);
+        assertThat(Sql.count("SELECT count(*) FROM reauth_sessions WHERE connection_id = ?", connection.connectionId())).isZero();
+        assertThat(Sql.single("SELECT retry_at > now() + interval '50 minutes' FROM reauth_session_intents WHERE connection_id = ?",
+                connection.connectionId())).isEqualTo(true);
+    }
+
+    private static long reauthenticateRequests() {
+        Number count = given().baseUri(TestStack.get().finchBaseUrl()).get("/_control/requests").then().statusCode(200)
+                .extract().jsonPath().get("'connect.sessions.reauthenticate'");
+        return count == null ? 0 : count.longValue();
+    }
+
+    @Test
     void whileFinchIsDownTheLinkWaitsAndArrivesOnceFinchIsBack() throws Exception {
         SimulatedConnection connection = SimulatedConnections.connected();
         given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json").body(Map.of("status", 503))

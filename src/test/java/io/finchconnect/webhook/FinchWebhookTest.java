@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -62,9 +63,9 @@ class FinchWebhookTest {
         String eventId = delivery.getString("event_id");
         assertThat(SimulatedConnections.redeliver(eventId).getInt("delivery_status")).isEqualTo(200);
 
+        awaitOutcome(eventId, "applied");
         assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connection.connectionId())).isEqualTo("reauth");
         assertThat(Sql.single("SELECT reauth_episode FROM connections WHERE connection_id = ?", connection.connectionId())).isEqualTo(1);
-        assertThat(Sql.single("SELECT outcome FROM incoming_events WHERE event_id = ?", eventId)).isEqualTo("applied");
         topic.eventsWithKey(WAIT, connection.connectionId(), 1);
         List<Event> transitions = transitionsOf(connection.connectionId(), Duration.ofSeconds(1));
         assertThat(transitions).as("one transition event for two deliveries").hasSize(1);
@@ -95,7 +96,7 @@ class FinchWebhookTest {
                 .peek(response -> assertThat(response.statusCode()).isEqualTo(200))
                 .map(response -> response.jsonPath().getString("outcome")).toList();
 
-        assertThat(outcomes).containsOnlyOnce("applied").filteredOn("duplicate"::equals).hasSize(9);
+        assertThat(outcomes).containsOnlyOnce("accepted").filteredOn("duplicate"::equals).hasSize(9);
         List<Event> events = topic.eventsWithKey(WAIT, connection.connectionId(), 1);
         assertThat(events).extracting(e -> e.headers().get("ce_type")).containsExactly("finch.connection.disconnected");
         assertThat(topic.drain(Duration.ofMillis(500)).stream().filter(e -> connection.connectionId().equals(e.key()))).hasSize(1);
@@ -110,7 +111,8 @@ class FinchWebhookTest {
         String eventId = SimulatedConnections.setStatusAtFinchUndelivered(connectionId, "reauth");
 
         // Finch-Timestamp is whole seconds: a webhook signed in the same second reads as older than the connection.
-        deliver(eventId, Instant.ofEpochSecond(establishedAt.getEpochSecond()), accountUpdated(connectionId, "reauth"), "applied");
+        deliver(eventId, Instant.ofEpochSecond(establishedAt.getEpochSecond()), accountUpdated(connectionId, "reauth"), "accepted");
+        awaitOutcome(eventId, "applied");
 
         assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connectionId)).isEqualTo("reauth");
         topic.awaitEvents(WAIT, seen -> seen.stream().anyMatch(e -> connectionId.equals(e.key()) && e.carriesReauthSession()));
@@ -129,7 +131,7 @@ class FinchWebhookTest {
         // Finch retries the failed first delivery, signed anew: newer by its timestamp, older in truth.
         assertThat(SimulatedConnections.redeliver(old).getInt("delivery_status")).isEqualTo(200);
 
-        assertThat(Sql.single("SELECT outcome FROM incoming_events WHERE event_id = ?", old)).isEqualTo("unchanged");
+        awaitOutcome(old, "unchanged");
         assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connection.connectionId())).isEqualTo("connected");
         assertThat(Sql.single("SELECT reauth_episode FROM connections WHERE connection_id = ?", connection.connectionId())).isEqualTo(0);
         assertThat(topic.drain(Duration.ofSeconds(3)).stream().filter(e -> connection.connectionId().equals(e.key())))
@@ -140,7 +142,9 @@ class FinchWebhookTest {
     void connectedAtFinchAfterReauthIsAReauthentication() {
         SimulatedConnection connection = SimulatedConnections.connected();
         assertThat(SimulatedConnections.setStatusAtFinch(connection.connectionId(), "reauth").getInt("delivery_status")).isEqualTo(200);
+        awaitStatus(connection.connectionId(), "reauth");
         assertThat(SimulatedConnections.setStatusAtFinch(connection.connectionId(), "connected").getInt("delivery_status")).isEqualTo(200);
+        awaitStatus(connection.connectionId(), "connected");
 
         assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connection.connectionId())).isEqualTo("connected");
         topic.awaitEvents(WAIT, seen -> seen.stream().anyMatch(e -> connection.connectionId().equals(e.key())
@@ -153,10 +157,12 @@ class FinchWebhookTest {
     void aReportedStatusFinchDoesNotConfirmChangesNothing() {
         SimulatedConnection connection = SimulatedConnections.connected();
         String eventId = "msg_" + UUID.randomUUID();
-        deliver(eventId, Instant.now(), accountUpdated(connection.connectionId(), "reauth"), "unchanged");
-        given().auth().oauth2(TestStack.get().jwt().token("connections:report"))
+        deliver(eventId, Instant.now(), accountUpdated(connection.connectionId(), "reauth"), "accepted");
+        String reportId = given().auth().oauth2(TestStack.get().jwt().token("connections:report"))
                 .post("/v1/connections/" + connection.connectionId() + "/reauth-required").then().statusCode(200)
-                .body("outcome", equalTo("unchanged"));
+                .body("outcome", equalTo("accepted")).extract().path("report_id");
+        awaitOutcome(eventId, "unchanged");
+        awaitOutcome(reportId, "unchanged");
 
         assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connection.connectionId())).isEqualTo("connected");
         assertThat(topic.drain(Duration.ofSeconds(2)).stream().filter(e -> connection.connectionId().equals(e.key()))).isEmpty();
@@ -166,14 +172,14 @@ class FinchWebhookTest {
     void unknownConnectionsAndIrrelevantEventsAreRecordedWithoutAnEvent() {
         String unknown = "conn-" + UUID.randomUUID();
         String first = "msg_" + UUID.randomUUID();
-        deliver(first, Instant.now(), accountUpdated(unknown, "reauth"), "unknown_connection");
+        deliver(first, Instant.now(), accountUpdated(unknown, "reauth"), "accepted");
         SimulatedConnection connection = SimulatedConnections.connected();
         String second = "msg_" + UUID.randomUUID();
         deliver(second, Instant.now(), """
                 {"connection_id":"%s","event_type":"job.benefit_create.completed","data":{"job_id":"j1"}}"""
-                .formatted(connection.connectionId()), "ignored");
+                .formatted(connection.connectionId()), "accepted");
 
-        assertThat(Sql.single("SELECT outcome FROM incoming_events WHERE event_id = ?", first)).isEqualTo("unknown_connection");
+        awaitOutcome(first, "unknown_connection");
         assertThat(Sql.single("SELECT outcome FROM incoming_events WHERE event_id = ?", second)).isEqualTo("ignored");
         assertThat(topic.drain(Duration.ofSeconds(1)).stream().filter(e -> unknown.equals(e.key())
                 || connection.connectionId().equals(e.key()))).isEmpty();
@@ -227,12 +233,22 @@ class FinchWebhookTest {
 
         SimulatedConnections.setStatusAtFinchUndelivered(connection.connectionId(), "reauth");
         given().auth().oauth2(TestStack.get().jwt().token("connections:report")).post(path).then().statusCode(200)
-                .body("status", equalTo("reauth")).body("outcome", equalTo("applied"));
+                .body("status", equalTo("reauth")).body("outcome", equalTo("accepted"));
 
-        assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connection.connectionId())).isEqualTo("reauth");
+        awaitStatus(connection.connectionId(), "reauth");
         topic.eventsWithKey(WAIT, connection.connectionId(), 1);
         assertThat(transitionsOf(connection.connectionId(), Duration.ofMillis(500))).extracting(Event::type)
                 .containsExactly("finch.connection.reauth_needed");
+    }
+
+    private static void awaitOutcome(String eventId, String outcome) {
+        Awaitility.await().atMost(WAIT).until(() -> outcome.equals(Sql.single(
+                "SELECT outcome FROM incoming_events WHERE event_id = ?", eventId)));
+    }
+
+    private static void awaitStatus(String connectionId, String status) {
+        Awaitility.await().atMost(WAIT).until(() -> status.equals(Sql.single(
+                "SELECT status FROM connections WHERE connection_id = ?", connectionId)));
     }
 
     /** The events of a connection's transitions, leaving out the follow-ups that carry a reauth session. */

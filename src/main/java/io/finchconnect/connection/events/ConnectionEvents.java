@@ -1,6 +1,7 @@
 package io.finchconnect.connection.events;
 
 import java.time.OffsetDateTime;
+import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
@@ -17,7 +18,8 @@ public final class ConnectionEvents {
     /** A connection entered reauth; {@code reauth_session} is absent here and present in the follow-up event. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record ReauthNeeded(String connectionId, String customerId, String companyId, String providerId,
-                               OffsetDateTime detectedAt, String sourceEventId, ReauthSession reauthSession) {
+                               OffsetDateTime detectedAt, String sourceEventId, String reason, List<String> entityIds,
+                               ReauthSession reauthSession) {
     }
 
     public record ReauthSession(String sessionId, String connectUrl, OffsetDateTime expiresAt) {
@@ -26,6 +28,8 @@ public final class ConnectionEvents {
     public record Reauthenticated(String connectionId, String customerId, OffsetDateTime reauthenticatedAt) {
     }
 
-    public record Disconnected(String connectionId, String customerId, OffsetDateTime disconnectedAt) {
+    /** {@code by}: {@code finch} (Finch said so) or {@code operator}. */
+    public record Disconnected(String connectionId, String customerId, OffsetDateTime disconnectedAt,
+                               List<String> entityIds, String by) {
     }
 }

@@ -75,7 +75,7 @@ public class ConnectionResource {
              "reauth_session": {"session_id": "1b2c...", "connect_url": "https://connect.tryfinch.com/authorize?session=1b2c...&state=...",
                                 "expires_at": "2026-12-29T11:00:00Z"}}""")))
     public Uni<ConnectionView> get(@PathParam("connection_id") String connectionId) {
-        return find(connectionId).chain(connection -> (connection.status == ConnectionStatus.REAUTH
+        return find(connectionId).chain(connection -> (connection.status.needsEmployer()
                 ? ReauthSessionStore.currentSession(pool, connection.connectionId, connection.reauthEpisode)
                 : Uni.createFrom().<CreatedSession>nullItem())
                 .map(session -> view(connection, session == null ? null

@@ -54,10 +54,13 @@ public class FinchGateway {
         return policy.idempotent(FinchEndpoint.CONNECT_SESSIONS, () -> client.createSession(basicAuthorization, request));
     }
 
-    /** A session in which the employer reauthenticates (or changes) an existing connection. */
+    /**
+     * A session in which the employer reauthenticates (or changes) an existing connection. Sent at most once:
+     * each call makes a new session at Finch, so a retry after an unclear outcome is the caller's decision.
+     */
     public Uni<ConnectSession> createReauthSession(ReauthSessionRequest request) {
         Objects.requireNonNull(request, "request");
-        return policy.idempotent(FinchEndpoint.REAUTHENTICATE, () -> client.createReauthSession(basicAuthorization, request));
+        return policy.once(FinchEndpoint.REAUTHENTICATE, () -> client.createReauthSession(basicAuthorization, request));
     }
 
     /** Exchanges an authorization code for the connection's access token. Sent at most once: codes are single-use. */

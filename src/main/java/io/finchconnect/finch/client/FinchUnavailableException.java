@@ -10,23 +10,31 @@ import io.finchconnect.common.problem.FinchProblems;
  */
 public class FinchUnavailableException extends FinchTransientException {
 
-    private FinchUnavailableException(int status, String detail, Duration retryAfter, boolean shouldRetry) {
+    private final boolean mayHaveBeenProcessed;
+
+    private FinchUnavailableException(int status, String detail, Duration retryAfter, boolean shouldRetry,
+                                      boolean mayHaveBeenProcessed) {
         super(FinchProblems.unavailable(status, detail), Map.of(), retryAfter, shouldRetry);
+        this.mayHaveBeenProcessed = mayHaveBeenProcessed;
     }
 
-    private FinchUnavailableException(int status, String detail, Duration retryAfter) {
-        this(status, detail, retryAfter, true);
-    }
-
+    /** A 503 says the request was not served; other 5xx leave it open whether Finch acted before failing. */
     static FinchUnavailableException serverError(int finchStatus, Duration retryAfter, boolean shouldRetry) {
-        return new FinchUnavailableException(502, "Finch answered HTTP " + finchStatus, retryAfter, shouldRetry);
+        return new FinchUnavailableException(502, "Finch answered HTTP " + finchStatus, retryAfter, shouldRetry,
+                finchStatus != 503);
     }
 
+    /** The request may have been sent before the connection dropped. */
     static FinchUnavailableException connectionFailed() {
-        return new FinchUnavailableException(502, "The connection to Finch failed", null);
+        return new FinchUnavailableException(502, "The connection to Finch failed", null, true, true);
     }
 
     static FinchUnavailableException circuitOpen() {
-        return new FinchUnavailableException(503, "Finch is failing; calls are paused for a while", null);
+        return new FinchUnavailableException(503, "Finch is failing; calls are paused for a while", null, true, false);
+    }
+
+    /** Whether Finch may have acted on the request: matters for calls that are not idempotent. */
+    public boolean mayHaveBeenProcessed() {
+        return mayHaveBeenProcessed;
     }
 }

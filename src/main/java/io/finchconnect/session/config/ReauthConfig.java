@@ -30,6 +30,13 @@ public interface ReauthConfig {
     @WithDefault("5m")
     Duration backoffMax();
 
+    /**
+     * After an outcome that leaves open whether Finch made a session (a timeout, a 5xx other than 503, a dropped
+     * connection, a crash mid-call), how long before one is asked for again for the same episode.
+     */
+    @WithDefault("1h")
+    Duration uncertainRetryAfter();
+
     /** Lifetime of a reauthentication session (Finch's default is 43,200 minutes, 30 days). */
     @WithDefault("43200")
     int minutesToExpire();

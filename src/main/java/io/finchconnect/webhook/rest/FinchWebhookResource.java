@@ -26,26 +26,27 @@ import io.finchconnect.common.problem.Problem;
 import io.finchconnect.finch.config.FinchConfig;
 import io.finchconnect.webhook.FinchSignatureVerifier;
 import io.finchconnect.webhook.FinchSignatureVerifier.InvalidSignatureException;
-import io.finchconnect.webhook.IncomingEventHandler;
-import io.finchconnect.webhook.IncomingEventHandler.Channel;
+import io.finchconnect.webhook.InboxIntake;
+import io.finchconnect.webhook.InboxIntake.Channel;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Finch's webhook receiver. Authenticated by Finch's signature over the raw body, not by a bearer token.
- * Every authentic delivery is answered 200 with what became of it, so Finch never retries an event that
- * cannot get better: an unreadable body is recorded as rejected rather than refused.
+ * Finch's webhook receiver. Authenticated by Finch's signature over the raw body, not by a bearer token. An
+ * authentic delivery is stored in the inbox in one statement and answered 200 ({@code accepted}, or
+ * {@code duplicate} for an event id seen before); the inbox processor does the rest. An unreadable body is
+ * stored as {@code rejected} rather than refused, since Finch would retry a refusal forever.
  */
 @Path("/v1/webhooks/finch")
 @Tag(name = "Incoming Finch events")
 public class FinchWebhookResource {
 
     private final FinchSignatureVerifier verifier;
-    private final IncomingEventHandler handler;
+    private final InboxIntake intake;
     private final Clock clock;
 
-    FinchWebhookResource(FinchConfig config, IncomingEventHandler handler) {
+    FinchWebhookResource(FinchConfig config, InboxIntake intake) {
         this.verifier = new FinchSignatureVerifier(config.webhookSecrets());
-        this.handler = handler;
+        this.intake = intake;
         this.clock = Clock.systemUTC();
     }
 
@@ -56,16 +57,17 @@ public class FinchWebhookResource {
     @RequestBody(content = @Content(examples = @ExampleObject(name = "account.updated", value = """
             {"connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "company_id": null, "account_id": null,
              "entity_id": null, "event_type": "account.updated", "data": {"status": "reauth", "authentication_method": "credential"}}""")))
-    @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "applied", value = """
-            {"event_id": "msg_2SFMDibF3lmRw8DzX4t1JjiEZQl", "outcome": "applied"}""")))
+    @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "accepted", value = """
+            {"event_id": "msg_2SFMDibF3lmRw8DzX4t1JjiEZQl", "outcome": "accepted"}""")))
     public Uni<Map<String, String>> receive(@RestHeader("Finch-Event-Id") String eventId,
                                             @RestHeader("Finch-Timestamp") String timestamp,
                                             @RestHeader("Finch-Signature") String signature, byte[] body) {
-        if (eventId != null && !eventId.isBlank() && !IncomingEventHandler.isUsableEventId(eventId)) {
+        if (eventId != null && !eventId.isBlank() && !InboxIntake.isUsableEventId(eventId)) {
             throw new InvalidSignatureException("Finch-Event-Id is not a Finch event id");
         }
         Instant sentAt = verifier.verify(eventId, timestamp, signature, body == null ? new byte[0] : body, clock.instant());
-        return handler.handle(eventId, Channel.HTTP, OffsetDateTime.ofInstant(sentAt, ZoneOffset.UTC), body)
+        return intake.store(intake.entryOf(eventId, Channel.HTTP, OffsetDateTime.ofInstant(sentAt, ZoneOffset.UTC),
+                        body == null ? new byte[0] : body))
                 .map(outcome -> Map.of("event_id", eventId, "outcome", outcome.label()));
     }
 

@@ -25,15 +25,16 @@ import io.finchconnect.common.problem.ProblemException;
 import io.finchconnect.common.validation.RequestChecks;
 import io.finchconnect.connection.Connection;
 import io.finchconnect.webhook.FinchEvent;
-import io.finchconnect.webhook.IncomingEventHandler;
-import io.finchconnect.webhook.IncomingEventHandler.Channel;
+import io.finchconnect.webhook.InboxIntake;
+import io.finchconnect.webhook.InboxIntake.Channel;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 
 /**
- * For services that called Finch with a connection's token and got {@code 401 reauthenticate_user}: the same
- * transition to {@code reauth} as Finch's own event, recorded like one.
+ * For services that called Finch with a connection's token and got {@code 401 reauthenticate_user}: a hint
+ * like Finch's own event, stored in the inbox; the processor asks Finch and applies what Finch says (the
+ * {@code reauth_needed} event then has reason {@code reported}).
  */
 @Path("/v1/connections/{connection_id}/reauth-required")
 @Tag(name = "Connections")
@@ -41,11 +42,11 @@ public class ReauthReportResource {
 
     private static final Logger LOG = Logger.getLogger(ReauthReportResource.class);
 
-    private final IncomingEventHandler handler;
+    private final InboxIntake intake;
     private final SecurityIdentity identity;
 
-    ReauthReportResource(IncomingEventHandler handler, SecurityIdentity identity) {
-        this.handler = handler;
+    ReauthReportResource(InboxIntake intake, SecurityIdentity identity) {
+        this.intake = intake;
         this.identity = identity;
     }
 
@@ -53,16 +54,15 @@ public class ReauthReportResource {
     @RolesAllowed("connections:report")
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Report that Finch answered reauthenticate_user for this connection's token")
-    @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "applied", value = """
-            {"connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "status": "reauth", "outcome": "applied",
+    @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "accepted", value = """
+            {"connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "status": "reauth", "outcome": "accepted",
              "report_id": "report_0d6f..."}""")))
     public Uni<ReportResult> report(@PathParam("connection_id") String connectionId) {
         RequestChecks.id("connection_id", connectionId);
         String reportId = "report_" + UUID.randomUUID();
-        FinchEvent event = new FinchEvent(connectionId, null, null, null, "account.updated",
+        FinchEvent event = new FinchEvent(connectionId, null, null, null, FinchEvent.REAUTH_REPORTED,
                 JsonNodeFactory.instance.objectNode().put("status", "reauth"));
-        // Checked first, so a refused report is not recorded as an event; read in a session of its own, not
-        // loaded into the handler's, which locks the connection itself. By id: no query text for Hibernate to
+        // Checked first, so a refused report is not recorded as an event. By id: no query text for Hibernate to
         // parse on the event loop.
         return Panache.withSession(() -> Connection.findById(connectionId))
                 .invoke(found -> {
@@ -70,7 +70,7 @@ public class ReauthReportResource {
                         throw ProblemException.notFound("No connection " + connectionId);
                     }
                 })
-                .chain(() -> handler.handle(reportId, Channel.REPORT, OffsetDateTime.now(ZoneOffset.UTC), event))
+                .chain(() -> intake.store(intake.entryOf(reportId, Channel.REPORT, OffsetDateTime.now(ZoneOffset.UTC), event)))
                 .map(outcome -> {
                     LOG.infof("Connection %s reported as needing reauthentication by %s (%s)", connectionId,
                             identity.getPrincipal().getName(), outcome.label());

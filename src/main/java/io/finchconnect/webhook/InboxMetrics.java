@@ -1,0 +1,76 @@
+package io.finchconnect.webhook;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+
+/**
+ * What operators watch of incoming events: the inbox backlog and its oldest age (read from the table on every
+ * instance), introspections by outcome, and the reconciliation's progress.
+ */
+@ApplicationScoped
+public class InboxMetrics {
+
+    private static final String STATS = """
+            SELECT (SELECT count(*) FROM incoming_events WHERE state = 'pending') AS pending,
+                   (SELECT min(received_at) FROM incoming_events WHERE state = 'pending') AS oldest,
+                   (SELECT count(*) FROM connections WHERE status <> 'disconnected'
+                       AND reconcile_due_at IS NOT NULL AND reconcile_due_at <= now()) AS overdue
+            """;
+
+    private final MeterRegistry registry;
+    private final Pool pool;
+    private final AtomicLong pending = new AtomicLong();
+    private final AtomicReference<OffsetDateTime> oldest = new AtomicReference<>();
+    private final AtomicLong reconcileDue = new AtomicLong();
+    private final Counter reconcileEnqueued;
+
+    InboxMetrics(MeterRegistry registry, Pool pool) {
+        this.registry = registry;
+        this.pool = pool;
+        Gauge.builder("inbox.pending", pending, AtomicLong::get).description("Incoming events waiting to be processed")
+                .register(registry);
+        Gauge.builder("inbox.oldest.pending.age", oldest, InboxMetrics::ageSeconds).baseUnit("seconds")
+                .description("Age in seconds of the oldest incoming event waiting to be processed").register(registry);
+        Gauge.builder("reconcile.due", reconcileDue, AtomicLong::get)
+                .description("Live connections whose reconciliation is due and not yet handed to the inbox").register(registry);
+        reconcileEnqueued = Counter.builder("reconcile.enqueued")
+                .description("Connections handed to the inbox for a reconciliation introspection").register(registry);
+    }
+
+    /** {@code outcome}: status, unknown_connection, unverified, failed. */
+    void introspected(String outcome) {
+        Counter.builder("inbox.introspections").description("Introspections asked of Finch by the inbox processor")
+                .tag("outcome", outcome).register(registry).increment();
+    }
+
+    void reconcileEnqueued(int count) {
+        reconcileEnqueued.increment(count);
+    }
+
+    @Scheduled(every = "${inbox.stats-interval:5s}", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> refresh() {
+        return pool.query(STATS).execute().invoke(rows -> {
+            Row row = rows.iterator().next();
+            pending.set(row.getLong("pending"));
+            oldest.set(row.getOffsetDateTime("oldest"));
+            reconcileDue.set(row.getLong("overdue"));
+        }).replaceWithVoid().onFailure().recoverWithNull();
+    }
+
+    private static double ageSeconds(AtomicReference<OffsetDateTime> oldest) {
+        OffsetDateTime at = oldest.get();
+        return at == null ? 0 : Math.max(0, Duration.between(at, OffsetDateTime.now()).toMillis() / 1000.0);
+    }
+}

@@ -1,0 +1,305 @@
+package io.finchconnect.webhook;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import io.finchconnect.common.backoff.ExponentialBackoff;
+import io.finchconnect.connection.ConnectionStatusService;
+import io.finchconnect.connection.FinchStatusCheck;
+import io.finchconnect.connection.FinchStatusCheck.Verdict;
+import io.finchconnect.connection.StatusTransition;
+import io.finchconnect.finch.client.FinchRateLimitedException;
+import io.finchconnect.finch.client.FinchTransientException;
+import io.finchconnect.session.ReauthSessionSweeper;
+import io.finchconnect.webhook.config.InboxConfig;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.scheduler.Scheduled;
+import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
+import io.smallrye.common.vertx.VertxContext;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * Works off the inbox on every instance. A round leases connections with pending events (one lease row per
+ * connection, so no two instances work one connection at once), asks Finch once per connection however many
+ * events wait, and applies what Finch says with the transition's outbox event, the inbox rows marked done and
+ * the lease given up, all in one transaction. Finch unreachable: the events stay pending with a backoff.
+ * Neither delivery order nor Finch-Timestamp takes part.
+ */
+@ApplicationScoped
+public class InboxProcessor {
+
+    private static final Logger LOG = Logger.getLogger(InboxProcessor.class);
+
+    /*
+     * One statement: a lease row is inserted, or taken over once it ran out; ON CONFLICT waits for a concurrent
+     * taker and then finds the lease held, so each connection goes to one instance.
+     */
+    private static final String LEASE = """
+            WITH candidates AS (
+                SELECT e.connection_id FROM incoming_events e
+                WHERE e.state = 'pending' AND e.next_attempt_at <= now()
+                  AND NOT EXISTS (SELECT 1 FROM inbox_leases l WHERE l.connection_id = e.connection_id
+                                  AND l.leased_until >= now())
+                GROUP BY e.connection_id ORDER BY min(e.received_at) LIMIT $1)
+            INSERT INTO inbox_leases (connection_id, owner, leased_until)
+            SELECT connection_id, $2, now() + make_interval(secs => $3) FROM candidates
+            ON CONFLICT (connection_id) DO UPDATE SET owner = EXCLUDED.owner, leased_until = EXCLUDED.leased_until
+                WHERE inbox_leases.leased_until < now()
+            RETURNING connection_id
+            """;
+    /* Every waiting event of a leased connection, due or backing off: one answer from Finch covers them all. */
+    private static final String PENDING = """
+            SELECT event_id, channel, received_at, attempts, traceparent FROM incoming_events
+            WHERE connection_id = $1 AND state = 'pending'
+            ORDER BY received_at LIMIT $2
+            """;
+    private static final String RETRY_LATER = """
+            WITH released AS (DELETE FROM inbox_leases WHERE connection_id = $1 AND owner = $2)
+            UPDATE incoming_events SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $4)
+            WHERE event_id = ANY($3) AND state = 'pending'
+            """;
+    private static final String RELEASE = "DELETE FROM inbox_leases WHERE connection_id = $1 AND owner = $2";
+    private static final String FENCE = "DELETE FROM inbox_leases WHERE connection_id = :connection AND owner = :owner";
+    private static final String MARK_DONE = """
+            UPDATE incoming_events SET state = 'done', outcome = :outcome, detail = :detail, processed_at = now()
+            WHERE event_id IN (:ids) AND state = 'pending'
+            """;
+
+    private final String owner = "inbox-" + UUID.randomUUID();
+    private final Pool pool;
+    private final FinchStatusCheck finch;
+    private final ConnectionStatusService statuses;
+    private final ReauthSessionSweeper reauthSessions;
+    private final InboxMetrics metrics;
+    private final InboxConfig config;
+    private final Vertx vertx;
+    private final AtomicBoolean running = new AtomicBoolean();
+    private final AtomicBoolean again = new AtomicBoolean();
+    private volatile Consumer<Duration> pause = null;
+
+    InboxProcessor(Pool pool, FinchStatusCheck finch, ConnectionStatusService statuses, ReauthSessionSweeper reauthSessions,
+                   InboxMetrics metrics, InboxConfig config, Vertx vertx) {
+        this.pool = pool;
+        this.finch = finch;
+        this.statuses = statuses;
+        this.reauthSessions = reauthSessions;
+        this.metrics = metrics;
+        this.config = config;
+        this.vertx = vertx;
+    }
+
+    record Pending(String eventId, String channel, OffsetDateTime receivedAt, int attempts, String traceparent) {
+    }
+
+    /** Told when Finch rate-limits an introspection: the reconciler holds back for the Retry-After. */
+    void onRateLimit(Consumer<Duration> listener) {
+        this.pause = listener;
+    }
+
+    @Scheduled(every = "${inbox.poll-interval:1s}", delayed = "1s")
+    void scheduled() {
+        wake();
+    }
+
+    /** Starts a run now, or right after the one under way: an intake calls it after storing a hint. */
+    public void wake() {
+        if (!running.compareAndSet(false, true)) {
+            again.set(true);
+            return;
+        }
+        again.set(false);
+        drain().subscribe().with(ignored -> finished(), failure -> {
+            LOG.warnf("Inbox round failed: %s", failure.toString());
+            finished();
+        });
+    }
+
+    private void finished() {
+        running.set(false);
+        if (again.getAndSet(false)) {
+            wake();
+        }
+    }
+
+    /** Rounds until one leases fewer connections than it may: the backlog is then worked off. */
+    public Uni<Void> drain() {
+        return Multi.createBy().repeating().uni(this::round)
+                .whilst(leased -> leased >= config.connectionsPerRound())
+                .collect().last()
+                .replaceWithVoid();
+    }
+
+    /**
+     * A safe sub-context of its own for each connection's work: Hibernate Reactive keeps its session on the
+     * context, so connections worked at the same time must not share one; the Finch client may complete on
+     * another context, so every step after it is brought back here.
+     */
+    private Executor newContext() {
+        Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext().getDelegate());
+        VertxContextSafetyToggle.setContextSafe(context, true);
+        return command -> context.runOnContext(ignored -> command.run());
+    }
+
+    private Uni<Integer> round() {
+        return pool.preparedQuery(LEASE)
+                .execute(Tuple.of(config.connectionsPerRound(), owner, config.lease().toMillis() / 1000.0))
+                .map(rows -> {
+                    List<String> leased = new ArrayList<>();
+                    for (Row row : rows) {
+                        leased.add(row.getString(0));
+                    }
+                    return leased;
+                })
+                .chain(leased -> Multi.createFrom().iterable(leased)
+                        .onItem().transformToUni(connectionId -> process(connectionId, newContext())
+                                .onFailure().invoke(failure -> LOG.warnf("Inbox: connection %s not processed yet (%s)",
+                                        connectionId, failure.toString()))
+                                .onFailure().recoverWithNull())
+                        .merge(config.concurrency())
+                        .collect().asList()
+                        .replaceWith(leased.size()));
+    }
+
+    private Uni<Void> process(String connectionId, Executor onContext) {
+        return Uni.createFrom().voidItem().emitOn(onContext)
+                .chain(() -> pool.preparedQuery(PENDING).execute(Tuple.of(connectionId, config.eventsPerConnection())))
+                .map(rows -> {
+                    List<Pending> pending = new ArrayList<>();
+                    for (Row row : rows) {
+                        pending.add(new Pending(row.getString("event_id"), row.getString("channel"),
+                                row.getOffsetDateTime("received_at"), row.getInteger("attempts"), row.getString("traceparent")));
+                    }
+                    return pending;
+                })
+                .chain(pending -> pending.isEmpty() ? release(connectionId)
+                        : finch.check(connectionId)
+                                .emitOn(onContext)
+                                .invoke(verdict -> metrics.introspected(verdict.kind().name().toLowerCase()))
+                                .chain(verdict -> settle(connectionId, pending, verdict))
+                                .onFailure(LeaseLost.class).recoverWithNull()
+                                .onFailure().recoverWithUni(failure -> retryLater(connectionId, pending, failure)
+                                        .emitOn(onContext)));
+    }
+
+    private Uni<Void> settle(String connectionId, List<Pending> pending, Verdict verdict) {
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MICROS);
+        if (verdict.kind() == Verdict.Kind.UNKNOWN_CONNECTION
+                && pending.get(0).receivedAt().isAfter(now.minus(config.unknownConnectionRetry()))) {
+            // A webhook can race the callback that stores its connection: wait for it, for a while.
+            return retryLater(connectionId, pending, null);
+        }
+        List<String> ids = pending.stream().map(Pending::eventId).toList();
+        return Panache.withTransaction(() -> fence(connectionId)
+                        .chain(() -> apply(connectionId, pending, verdict, now))
+                        .call(outcome -> markDone(ids, outcome.outcome(), verdict.detail())))
+                .invoke(outcome -> {
+                    if (outcome.transition() != null && outcome.transition().entersReauth()) {
+                        // The session is asked of Finch after this commit; the sweeper retries it.
+                        reauthSessions.sweepSoon();
+                    }
+                })
+                .replaceWithVoid();
+    }
+
+    private record Settled(IncomingOutcome outcome, StatusTransition transition) {
+    }
+
+    private Uni<Settled> apply(String connectionId, List<Pending> pending, Verdict verdict, OffsetDateTime now) {
+        return switch (verdict.kind()) {
+            case UNKNOWN_CONNECTION -> Uni.createFrom().item(new Settled(IncomingOutcome.UNKNOWN_CONNECTION, null));
+            case UNVERIFIED -> Uni.createFrom().item(new Settled(IncomingOutcome.UNVERIFIED, null));
+            case STATUS -> statuses.apply(connectionId, verdict.status(), now, pending.get(0).eventId(),
+                            reasonFor(pending, verdict), traceOf(pending))
+                    .map(transition -> new Settled(transition == null ? IncomingOutcome.UNKNOWN_CONNECTION
+                            : transition.kind() == StatusTransition.Kind.APPLIED ? IncomingOutcome.APPLIED
+                            : IncomingOutcome.UNCHANGED, transition));
+        };
+    }
+
+    /** The trace of the first request that brought an event of the batch, for the events the batch publishes. */
+    private static Map<String, String> traceOf(List<Pending> pending) {
+        return pending.stream().map(Pending::traceparent).filter(trace -> trace != null).findFirst()
+                .map(trace -> Map.of("traceparent", trace)).orElse(Map.of());
+    }
+
+    /** The status Finch gave when Finch itself hinted; else who asked: a service's report, or reconciliation. */
+    private static String reasonFor(List<Pending> pending, Verdict verdict) {
+        if (pending.stream().anyMatch(p -> "http".equals(p.channel()) || "kafka".equals(p.channel()))) {
+            return verdict.status().finchName();
+        }
+        return pending.stream().anyMatch(p -> "report".equals(p.channel())) ? "reported" : "reconciled";
+    }
+
+    private Uni<Void> fence(String connectionId) {
+        return Panache.getSession().chain(session -> session.createNativeQuery(FENCE)
+                        .setParameter("connection", connectionId)
+                        .setParameter("owner", owner)
+                        .executeUpdate())
+                .invoke(deleted -> {
+                    if (deleted != 1) {
+                        LOG.debugf("Inbox: lease on %s ran out; another instance has it", connectionId);
+                        throw new LeaseLost();
+                    }
+                })
+                .replaceWithVoid();
+    }
+
+    private Uni<Void> markDone(List<String> ids, IncomingOutcome outcome, String detail) {
+        return Panache.getSession().chain(session -> session.createNativeQuery(MARK_DONE)
+                        .setParameter("outcome", outcome.label())
+                        .setParameter("detail", detail)
+                        .setParameter("ids", ids)
+                        .executeUpdate())
+                .replaceWithVoid();
+    }
+
+    private Uni<Void> release(String connectionId) {
+        return pool.preparedQuery(RELEASE).execute(Tuple.of(connectionId, owner)).replaceWithVoid();
+    }
+
+    private Uni<Void> retryLater(String connectionId, List<Pending> pending, Throwable failure) {
+        int attempts = pending.stream().mapToInt(Pending::attempts).max().orElse(0);
+        Duration delay = ExponentialBackoff.forAttempt(config.backoffInitial(), config.backoffMax(), attempts);
+        if (failure != null) {
+            metrics.introspected("failed");
+            if (failure instanceof FinchTransientException transientFailure && transientFailure.retryAfter().isPresent()
+                    && transientFailure.retryAfter().get().compareTo(delay) > 0) {
+                delay = transientFailure.retryAfter().get();
+            }
+            if (failure instanceof FinchRateLimitedException && pause != null) {
+                pause.accept(delay);
+            }
+            LOG.warnf("Inbox: Finch could not be asked about connection %s (%s); %d events wait %d ms", connectionId,
+                    failure.toString(), pending.size(), delay.toMillis());
+        }
+        String[] ids = pending.stream().map(Pending::eventId).toArray(String[]::new);
+        return pool.preparedQuery(RETRY_LATER).execute(Tuple.of(connectionId, owner, ids, delay.toMillis() / 1000.0))
+                .replaceWithVoid();
+    }
+
+    /** This instance's lease ran out before its commit: the transaction is rolled back, another instance redoes it. */
+    static final class LeaseLost extends RuntimeException {
+        LeaseLost() {
+            super("inbox lease lost", null, false, false);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.finchconnect.webhook;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import io.finchconnect.webhook.config.ReconcileConfig;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * Finch has no webhook replay, so a lost webhook is caught by asking Finch about every live connection at least
+ * once per {@code reconcile.interval}. Due connections are handed to the inbox as events of their own (channel
+ * {@code reconcile}), so they take the same path as a webhook: leased, one introspection per connection, the
+ * same transitions and events (reason {@code reconciled}). Each is moved one interval ahead in the statement
+ * that hands it over, so across instances it is done once; a connection seen for the first time gets a due
+ * time at random within the interval, which spreads them evenly. At most {@code max-per-second} per instance,
+ * held back while Finch answers 429 (Retry-After).
+ */
+@ApplicationScoped
+public class Reconciler {
+
+    private static final Logger LOG = Logger.getLogger(Reconciler.class);
+
+    private static final String SPREAD = """
+            UPDATE connections SET reconcile_due_at = now() + random() * make_interval(secs => $1)
+            WHERE connection_id IN (SELECT connection_id FROM connections
+                                    WHERE reconcile_due_at IS NULL AND status <> 'disconnected'
+                                    LIMIT 1000 FOR UPDATE SKIP LOCKED)
+            """;
+    /* One statement, its own transaction: SKIP LOCKED and the move of the due time make it once per interval. */
+    private static final String HAND_OVER = """
+            WITH due AS (
+                SELECT connection_id FROM connections
+                WHERE status <> 'disconnected' AND reconcile_due_at <= now()
+                ORDER BY reconcile_due_at LIMIT $1 FOR UPDATE SKIP LOCKED),
+            moved AS (
+                UPDATE connections c SET reconcile_due_at = now() + make_interval(secs => $2)
+                FROM due WHERE c.connection_id = due.connection_id RETURNING c.connection_id)
+            INSERT INTO incoming_events (event_id, channel, event_type, connection_id, state, outcome)
+            SELECT 'reconcile_' || md5(random()::text || clock_timestamp()::text || connection_id), 'reconcile',
+                   'connection.reconcile', connection_id, 'pending', 'accepted'
+            FROM moved
+            ON CONFLICT (event_id) DO NOTHING
+            """;
+
+    private final Pool pool;
+    private final ReconcileConfig config;
+    private final InboxProcessor processor;
+    private final InboxMetrics metrics;
+    private volatile Instant pausedUntil = Instant.EPOCH;
+    private double budget;
+    private Instant lastTick = Instant.now();
+
+    Reconciler(Pool pool, ReconcileConfig config, InboxProcessor processor, InboxMetrics metrics) {
+        this.pool = pool;
+        this.config = config;
+        this.processor = processor;
+        this.metrics = metrics;
+        processor.onRateLimit(this::pauseFor);
+    }
+
+    /** Told by the processor when Finch rate-limits it. */
+    void pauseFor(Duration duration) {
+        Instant until = Instant.now().plus(duration);
+        if (until.isAfter(pausedUntil)) {
+            pausedUntil = until;
+            LOG.infof("Reconciliation held back for %d ms: Finch rate-limits us", duration.toMillis());
+        }
+    }
+
+    @Scheduled(every = "${reconcile.tick:1s}", delayed = "3s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> tick() {
+        if (!config.enabled()) {
+            return Uni.createFrom().voidItem();
+        }
+        Instant now = Instant.now();
+        double elapsed = Duration.between(lastTick, now).toMillis() / 1000.0;
+        lastTick = now;
+        if (now.isBefore(pausedUntil)) {
+            budget = 0;
+            return Uni.createFrom().voidItem();
+        }
+        // A token bucket holding at most one second's worth, so a pause or a slow tick does not turn into a burst.
+        budget = Math.min(config.maxPerSecond(), budget + elapsed * config.maxPerSecond());
+        int count = (int) Math.floor(budget);
+        if (count < 1) {
+            return Uni.createFrom().voidItem();
+        }
+        double interval = config.interval().toMillis() / 1000.0;
+        return pool.preparedQuery(SPREAD).execute(Tuple.of(interval))
+                .chain(() -> pool.preparedQuery(HAND_OVER).execute(Tuple.of(count, interval)))
+                .invoke(rows -> {
+                    budget -= rows.rowCount();
+                    if (rows.rowCount() > 0) {
+                        metrics.reconcileEnqueued(rows.rowCount());
+                        processor.wake();
+                    }
+                })
+                .replaceWithVoid()
+                .onFailure().invoke(failure -> LOG.warnf("Reconciliation tick failed: %s", failure.toString()))
+                .onFailure().recoverWithNull();
+    }
+}
