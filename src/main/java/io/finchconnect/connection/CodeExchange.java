@@ -66,8 +66,21 @@ public class CodeExchange {
     public Uni<Outcome> complete(String code, String customerId, String redirectUri) {
         return finch.exchangeCode(code, redirectUri)
                 .invoke(grant -> requireFlowsCustomer(grant, customerId))
-                .chain(grant -> Panache.withTransaction(() -> store(grant, customerId))
-                        .onFailure(LiveConnections::isSecondLiveConnection).recoverWithUni(() -> refuseSecondLive(grant, customerId)));
+                .chain(grant -> liveConnectionOf(customerId).chain(live ->
+                live != null && !live.getString("connection_id").equals(grant.connectionId())
+                        ? refuseSecondLive(grant, customerId)
+                        : Panache.withTransaction(() -> store(grant, customerId))
+                                .onFailure(LiveConnections::isSecondLiveConnection)
+                                .recoverWithUni(() -> refuseSecondLive(grant, customerId))));
+    }
+
+    /**
+     * Checked first with one pooled statement, so a flow that lost the race to a live connection answers without a
+     * transaction; the partial unique index decides the ones that overlap.
+     */
+    private Uni<Row> liveConnectionOf(String customerId) {
+        return pool.preparedQuery(LIVE_CONNECTION_OF_CUSTOMER).execute(Tuple.of(customerId))
+                .map(rows -> rows.iterator().hasNext() ? rows.iterator().next() : null);
     }
 
     /**
@@ -75,8 +88,7 @@ public class CodeExchange {
      * stored, its transaction rolled back whole, and the caller learns which connection is live.
      */
     private Uni<Outcome> refuseSecondLive(AccessTokenGrant grant, String customerId) {
-        return pool.preparedQuery(LIVE_CONNECTION_OF_CUSTOMER).execute(Tuple.of(customerId)).map(rows -> {
-            Row live = rows.iterator().hasNext() ? rows.iterator().next() : null;
+        return liveConnectionOf(customerId).map(live -> {
             LOG.warnf("Connection %s of customer %s not stored: the customer already has the live connection %s",
                     grant.connectionId(), customerId, live == null ? "(since gone)" : live.getString("connection_id"));
             throw live == null ? LiveConnections.connectionExists(null, "connected")

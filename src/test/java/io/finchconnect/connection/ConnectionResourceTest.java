@@ -32,7 +32,7 @@ class ConnectionResourceTest {
                 + "/access-token").then().statusCode(404).contentType("application/problem+json");
         String token = given().auth().oauth2(TestStack.get().jwt().token("tokens:read")).get(path).then().statusCode(200)
                 .body("connection_id", equalTo(connectionId)).body("token_type", equalTo("bearer"))
-                .extract().path("access_token");
+                .header("Cache-Control", equalTo("no-store")).extract().path("access_token");
 
         // Finch itself recognises the token: it is the real one, decrypted.
         given().baseUri(TestStack.get().finchBaseUrl()).header("Finch-API-Version", "2020-09-17").auth().oauth2(token)

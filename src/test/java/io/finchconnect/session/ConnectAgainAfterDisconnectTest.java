@@ -180,9 +180,13 @@ class ConnectAgainAfterDisconnectTest {
 
     /** Finch disconnects it and tells the service through the signed account.updated webhook. */
     private static void disconnectAtFinch(String connectionId) {
-        SimulatedConnections.setStatusAtFinch(connectionId, "disconnected");
-        Awaitility.await().atMost(WAIT).until(() ->
-                "disconnected".equals(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connectionId)));
+        // The simulator answers once the service answered the webhook. A webhook's time is the second it was signed
+        // in, so one signed in the second the connection was stored can be judged stale today: then Finch's next
+        // account.updated (a new event) is the one that moves it.
+        Awaitility.await().atMost(WAIT).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            SimulatedConnections.setStatusAtFinch(connectionId, "disconnected");
+            return "disconnected".equals(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connectionId));
+        });
     }
 
     private static Map<String, String> completeAtFinch(String sessionId) {

@@ -9,6 +9,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -20,16 +21,13 @@ import org.jboss.logging.Logger;
 
 import io.finchconnect.common.validation.RequestChecks;
 import io.finchconnect.common.problem.ProblemException;
-import io.finchconnect.connection.Connection;
-import io.finchconnect.connection.ConnectionStatus;
 import io.finchconnect.connection.vault.EncryptedToken;
 import io.finchconnect.connection.vault.TokenVault;
-import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.security.identity.SecurityIdentity;
-import io.finchconnect.session.ReauthSessionStore;
-import io.finchconnect.session.ReauthSessionStore.CreatedSession;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * A connection as other services see it, and its access token for the services allowed to call Finch with
@@ -41,6 +39,20 @@ import io.vertx.mutiny.sqlclient.Pool;
 public class ConnectionResource {
 
     private static final Logger AUDIT = Logger.getLogger("io.finchconnect.audit");
+
+    /** The reauth session shown is the current episode's while the connection is in reauth (one statement). */
+    private static final String CONNECTION_WITH_REAUTH_SESSION = """
+            SELECT c.connection_id, c.customer_id, c.status, c.status_changed_at, c.company_id, c.provider_id,
+                   c.connection_type, c.products, c.entity_ids, c.connected_at, r.session_id AS reauth_session_id,
+                   r.connect_url AS reauth_connect_url, r.expires_at AS reauth_expires_at
+            FROM connections c
+            LEFT JOIN reauth_sessions r ON c.status IN ('reauth', 'error_permissions', 'error_no_account_setup') AND r.connection_id = c.connection_id
+                 AND r.episode = c.reauth_episode AND r.expires_at > now()
+            WHERE c.connection_id = $1
+            """;
+    private static final String TOKEN = """
+            SELECT connection_id, customer_id, status, token_key_id, token_ciphertext FROM connections WHERE connection_id = $1
+            """;
 
     private final TokenVault vault;
     private final SecurityIdentity identity;
@@ -65,7 +77,6 @@ public class ConnectionResource {
 
     @GET
     @RolesAllowed("connections:read")
-    @WithSession
     @Operation(summary = "A connection: status, products, and its current reauthentication session if any")
     @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "in reauth", value = """
             {"connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "customer_id": "acme-1", "status": "reauth",
@@ -75,38 +86,47 @@ public class ConnectionResource {
              "reauth_session": {"session_id": "1b2c...", "connect_url": "https://connect.tryfinch.com/authorize?session=1b2c...&state=...",
                                 "expires_at": "2026-12-29T11:00:00Z"}}""")))
     public Uni<ConnectionView> get(@PathParam("connection_id") String connectionId) {
-        return find(connectionId).chain(connection -> (connection.status.needsEmployer()
-                ? ReauthSessionStore.currentSession(pool, connection.connectionId, connection.reauthEpisode)
-                : Uni.createFrom().<CreatedSession>nullItem())
-                .map(session -> view(connection, session == null ? null
-                        : new ReauthSessionView(session.sessionId(), session.connectUrl(), session.expiresAt()))));
+        return single(CONNECTION_WITH_REAUTH_SESSION, checked(connectionId)).map(row -> {
+            ReauthSessionView session = row.getString("reauth_session_id") == null ? null : new ReauthSessionView(
+                    row.getString("reauth_session_id"), row.getString("reauth_connect_url"),
+                    row.getOffsetDateTime("reauth_expires_at"));
+            return new ConnectionView(row.getString("connection_id"), row.getString("customer_id"), row.getString("status"),
+                    row.getOffsetDateTime("status_changed_at"), row.getString("company_id"), row.getString("provider_id"),
+                    row.getString("connection_type"), List.of(row.getArrayOfStrings("products")),
+                    List.of(row.getArrayOfStrings("entity_ids")), row.getOffsetDateTime("connected_at"), session);
+        });
     }
 
     @GET
     @Path("/access-token")
     @RolesAllowed("tokens:read")
-    @WithSession
     @Operation(summary = "The connection's decrypted access token; every read is audit-logged")
     @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "token", value = """
             {"connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "access_token": "<access token>", "token_type": "bearer"}""")))
-    public Uni<AccessToken> accessToken(@PathParam("connection_id") String connectionId) {
-        return find(connectionId).map(connection -> {
-            String token = vault.decrypt(new EncryptedToken(connection.tokenKeyId, connection.tokenCiphertext));
-            AUDIT.infof("access token of connection %s (customer %s, status %s) read by %s", connection.connectionId,
-                    connection.customerId, connection.status.finchName(), identity.getPrincipal().getName());
-            return new AccessToken(connection.connectionId, token, "bearer");
+    public Uni<Response> accessToken(@PathParam("connection_id") String connectionId) {
+        return single(TOKEN, checked(connectionId)).map(row -> {
+            String token = vault.decrypt(new EncryptedToken(row.getString("token_key_id"),
+                    row.getBuffer("token_ciphertext").getBytes()));
+            AUDIT.infof("access token of connection %s (customer %s, status %s) read by %s", row.getString("connection_id"),
+                    row.getString("customer_id"), row.getString("status"), identity.getPrincipal().getName());
+            // A bearer credential: no cache on the way may keep it.
+            return Response.ok(new AccessToken(row.getString("connection_id"), token, "bearer"))
+                    .header("Cache-Control", "no-store").header("Pragma", "no-cache").build();
         });
     }
 
-    private static Uni<Connection> find(String connectionId) {
-        RequestChecks.id("connection_id", connectionId);
-        return Connection.<Connection>findById(connectionId).onItem().ifNull()
-                .failWith(() -> ProblemException.notFound("No connection " + connectionId));
+    /** One statement on one pooled connection: never a second connection asked for while one is held. */
+    private Uni<Row> single(String sql, String connectionId) {
+        return pool.preparedQuery(sql).execute(Tuple.of(connectionId)).map(rows -> {
+            if (!rows.iterator().hasNext()) {
+                throw ProblemException.notFound("No connection " + connectionId);
+            }
+            return rows.iterator().next();
+        });
     }
 
-    static ConnectionView view(Connection connection, ReauthSessionView session) {
-        return new ConnectionView(connection.connectionId, connection.customerId, connection.status.finchName(),
-                connection.statusChangedAt, connection.companyId, connection.providerId, connection.connectionType,
-                List.of(connection.products), List.of(connection.entityIds), connection.connectedAt, session);
+    private static String checked(String connectionId) {
+        return RequestChecks.id("connection_id", connectionId);
     }
+
 }

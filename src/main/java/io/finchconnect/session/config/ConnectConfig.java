@@ -1,9 +1,11 @@
 package io.finchconnect.session.config;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 
 /**
  * The redirect flow: the key that signs our {@code state}, and where the callback sends the employer's
@@ -17,4 +19,12 @@ public interface ConnectConfig {
 
     /** Where the callback redirects (303) with the outcome; without it the callback answers a small page. */
     Optional<URI> returnUrl();
+
+    /** How often expired used states are deleted from {@code consumed_states}. */
+    @WithDefault("10m")
+    Duration consumedStateCleanupInterval();
+
+    /** At most this many rows per delete statement. */
+    @WithDefault("1000")
+    int consumedStateCleanupBatchSize();
 }

@@ -22,14 +22,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.finchconnect.common.validation.RequestChecks;
 import io.finchconnect.common.problem.ProblemException;
-import io.finchconnect.connection.Connection;
 import io.finchconnect.finch.client.FinchGateway;
 import io.finchconnect.finch.client.ReauthSessionRequest;
 import io.finchconnect.finch.config.FinchConfig;
 import io.finchconnect.session.config.ReauthConfig;
 import io.finchconnect.session.state.ConnectStates;
-import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * A reauthentication session for a known connection, on request: to repair it, or to change its products
@@ -39,12 +39,17 @@ import io.smallrye.mutiny.Uni;
 @Tag(name = "Connect sessions")
 public class ReauthenticateResource {
 
+    private static final String CUSTOMER_OF_CONNECTION = "SELECT customer_id FROM connections WHERE connection_id = $1";
+
     private final FinchGateway finch;
     private final ConnectStates states;
     private final FinchConfig finchConfig;
     private final ReauthConfig reauthConfig;
+    private final Pool pool;
 
-    ReauthenticateResource(FinchGateway finch, ConnectStates states, FinchConfig finchConfig, ReauthConfig reauthConfig) {
+    ReauthenticateResource(FinchGateway finch, ConnectStates states, FinchConfig finchConfig, ReauthConfig reauthConfig,
+                           Pool pool) {
+        this.pool = pool;
         this.finch = finch;
         this.states = states;
         this.finchConfig = finchConfig;
@@ -61,7 +66,6 @@ public class ReauthenticateResource {
 
     @POST
     @RolesAllowed("sessions:write")
-    @WithSession
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "A reauthentication session for a connection; 404 for an unknown connection")
@@ -82,17 +86,23 @@ public class ReauthenticateResource {
         RequestChecks.redirectUri(request.redirectUri(), finchConfig.redirectUris());
         int minutes = RequestChecks.minutesToExpire(request.minutesToExpire(), reauthConfig.minutesToExpire());
         RequestChecks.optional("state", request.state(), 1024);
-        return Connection.<Connection>findById(request.connectionId())
-                .onItem().ifNull().failWith(() -> ProblemException.notFound("No connection " + request.connectionId()))
-                .chain(connection -> finch.createReauthSession(new ReauthSessionRequest(connection.connectionId, minutes,
+        // One statement on the pool, released before Finch is called: no request holds a connection while it waits.
+        return pool.preparedQuery(CUSTOMER_OF_CONNECTION).execute(Tuple.of(request.connectionId()))
+                .map(rows -> {
+                    if (!rows.iterator().hasNext()) {
+                        throw ProblemException.notFound("No connection " + request.connectionId());
+                    }
+                    return rows.iterator().next().getString("customer_id");
+                })
+                .chain(customerId -> finch.createReauthSession(new ReauthSessionRequest(request.connectionId(), minutes,
                                 products, request.redirectUri()))
                         .map(session -> {
                             OffsetDateTime expiresAt = OffsetDateTime.now(ZoneOffset.UTC).plusMinutes(minutes);
                             String link = request.redirectUri() == null ? session.connectUrl()
-                                    : states.withState(session.connectUrl(), connection.customerId, session.sessionId(),
+                                    : states.withState(session.connectUrl(), customerId, session.sessionId(),
                                             request.state(), expiresAt.toInstant());
-                            return new ReauthenticateLink(session.sessionId(), link, connection.connectionId,
-                                    connection.customerId, expiresAt);
+                            return new ReauthenticateLink(session.sessionId(), link, request.connectionId(), customerId,
+                                    expiresAt);
                         }));
     }
 }
