@@ -22,7 +22,7 @@ class ManifestSchemaTest {
 
     /** The custom resources deploy/ may use, by apiVersion, with the kind each operator serves there. */
     private static final Map<String, List<String>> CUSTOM_RESOURCES = Map.of(
-            "monitoring.coreos.com/v1", List.of("ServiceMonitor"),
+            "monitoring.coreos.com/v1", List.of("ServiceMonitor", "PrometheusRule"),
             "kafka.strimzi.io/v1beta2", List.of("KafkaTopic", "Kafka", "KafkaNodePool"),
             "postgresql.cnpg.io/v1", List.of("Cluster"),
             "external-secrets.io/v1", List.of("ExternalSecret"));
@@ -72,7 +72,11 @@ class ManifestSchemaTest {
 
     @Test
     void theOptionalComponentsAreUsedByTheOverlays() {
-        assertThat(Manifests.render(Kustomize.DEPLOY.resolve("overlays/production")).ofKind("ServiceMonitor")).hasSize(1);
+        Manifests production = Manifests.render(Kustomize.DEPLOY.resolve("overlays/production"));
+        assertThat(production.ofKind("ServiceMonitor")).hasSize(1);
+        assertThat(production.ofKind("PrometheusRule")).hasSize(1);
+        assertThat(production.ofKind("ConfigMap").filter(map -> "1".equals(map.path("metadata").path("labels")
+                .path("grafana_dashboard").asText()))).as("the outbox dashboard").hasSize(1);
         Manifests local = Manifests.render(Kustomize.DEPLOY.resolve("overlays/local"));
         assertThat(local.ofKind("KafkaTopic").map(topic -> topic.path("metadata").path("name").asText()))
                 .containsExactlyInAnyOrder("finch.connection-events", "finch.webhooks");
