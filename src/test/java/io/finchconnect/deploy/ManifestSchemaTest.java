@@ -22,7 +22,7 @@ class ManifestSchemaTest {
 
     /** The custom resources deploy/ may use, by apiVersion, with the kind each operator serves there. */
     private static final Map<String, List<String>> CUSTOM_RESOURCES = Map.of(
-            "monitoring.coreos.com/v1", List.of("ServiceMonitor"),
+            "monitoring.coreos.com/v1", List.of("ServiceMonitor", "PrometheusRule"),
             // Strimzi 0.49+ serves v1 for all its resources; v1beta2 goes in 0.52 / 1.0, so deploy/ uses v1 only.
             "kafka.strimzi.io/v1", List.of("KafkaTopic", "Kafka", "KafkaNodePool", "KafkaUser"),
             "cert-manager.io/v1", List.of("Certificate"),
@@ -78,6 +78,9 @@ class ManifestSchemaTest {
         assertThat(production.ofKind("ServiceMonitor")).hasSize(1);
         assertThat(production.ofKind("HTTPRoute")).hasSize(1);
         assertThat(production.ofKind("KafkaUser")).hasSize(1);
+        assertThat(production.ofKind("PrometheusRule")).hasSize(1);
+        assertThat(production.ofKind("ConfigMap").filter(map -> "1".equals(map.path("metadata").path("labels")
+                .path("grafana_dashboard").asText()))).as("the outbox dashboard").hasSize(1);
         Manifests local = Manifests.render(Kustomize.DEPLOY.resolve("overlays/local"));
         for (Manifests overlay : List.of(local, production)) {
             assertThat(overlay.ofKind("KafkaTopic").map(topic -> topic.path("metadata").path("name").asText()))

@@ -143,7 +143,7 @@ public final class ServiceProcess implements AutoCloseable {
 
     public ServiceProcess awaitReady() {
         HttpClient client = HttpClient.newHttpClient();
-        Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+        Awaitility.await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
                 .until(() -> {
                     if (!process.isAlive()) {
                         throw new AssertionError("service exited:\n" + output());
