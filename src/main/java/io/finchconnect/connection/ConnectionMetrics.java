@@ -36,7 +36,7 @@ public class ConnectionMetrics {
         for (ConnectionStatus status : ConnectionStatus.values()) {
             AtomicLong count = new AtomicLong();
             perStatus.put(status, count);
-            Gauge.builder("connections", count, AtomicLong::get).tag("status", status.finchName())
+            Gauge.builder("finch.connections", count, AtomicLong::get).tag("status", status.finchName())
                     .description("Connections per status").register(registry);
         }
         opened = Counter.builder("reauth.episodes.opened").description("Connections that began to need the employer back")

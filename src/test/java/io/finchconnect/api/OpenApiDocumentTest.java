@@ -1,6 +1,5 @@
 package io.finchconnect.api;
 
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
@@ -10,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.finchconnect.testing.ManagementInterface;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
@@ -37,7 +37,7 @@ class OpenApiDocumentTest {
 
     @Test
     void everyEndpointIsDescribedWithASummaryAndAnExample() throws Exception {
-        JsonNode document = new ObjectMapper().readTree(given().queryParam("format", "json").get("/q/openapi")
+        JsonNode document = new ObjectMapper().readTree(ManagementInterface.given().queryParam("format", "json").get("/q/openapi")
                 .then().statusCode(200).extract().asString());
 
         for (String[] endpoint : ENDPOINTS) {

@@ -84,7 +84,10 @@ class ManifestExposureTest {
         });
 
         // The browser comes back to the callback Finch redirects to: it must be the routed, public one.
-        String redirectUris = production.single("ConfigMap").path("data").path("FINCH_REDIRECT_URIS").asText();
+        String redirectUris = production.ofKind("ConfigMap")
+                .filter(map -> map.path("metadata").path("name").asText().startsWith("finch-connect-config"))
+                .findFirst().orElseThrow(() -> new AssertionError("no finch-connect-config ConfigMap"))
+                .path("data").path("FINCH_REDIRECT_URIS").asText();
         for (String uri : redirectUris.split(",")) {
             assertThat(hostnames.stream().map(host -> "https://" + host + "/v1/connect/callback")).contains(uri.trim());
         }

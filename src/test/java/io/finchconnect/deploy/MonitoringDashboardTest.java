@@ -33,12 +33,6 @@ class MonitoringDashboardTest {
     /** Identifiers in PromQL that are not metric names. */
     private static final Set<String> PROMQL_WORDS = Set.of("max", "min", "sum", "by", "rate", "histogram_quantile", "le",
             "partition", "status", "job", "pod", "humanizeDuration", "value");
-    /*
-     * The webhook inbox's meters come with issue 16 (inbox table and processor), on another branch: these are
-     * the names its dashboard panels use, documented in the README. Remove them from here once it is merged.
-     */
-    private static final Set<String> FROM_THE_INBOX_BRANCH = Set.of("inbox_pending", "inbox_oldest_pending_age_seconds");
-
     @Test
     void theDashboardIsValidJsonAndEveryPanelQueriesAnExportedMetric() throws Exception {
         JsonNode dashboard = new ObjectMapper().readTree(Files.readString(COMPONENT.resolve("finch-connect-dashboard.json")));
@@ -60,7 +54,7 @@ class MonitoringDashboardTest {
 
         Set<String> exported = exportedMetrics();
         Set<String> missing = referenced.stream().filter(name -> !exported.contains(name))
-                .filter(name -> !FROM_THE_INBOX_BRANCH.contains(name)).collect(Collectors.toCollection(TreeSet::new));
+                .collect(Collectors.toCollection(TreeSet::new));
         assertThat(missing).as("metrics the dashboard queries but the service does not export").isEmpty();
     }
 

@@ -200,7 +200,7 @@ class ConnectAgainAfterDisconnectTest {
                 .basic(config.get("finch.client-id"), config.get("finch.client-secret"))
                 .header("Finch-API-Version", "2020-09-17").contentType("application/json")
                 .body(Map.of("customer_id", customerId, "customer_name", "Acme", "products", List.of("company")))
-                .post("/connect/sessions").then().statusCode(200).extract().path("session_id");
+                .post("/connect/sessions").then().statusCode(201).extract().path("session_id");
     }
 
     private static Response createSession(String customerId) {

@@ -223,7 +223,7 @@ class InboxTest {
                 .basic(TestStack.get().config().get("finch.client-id"), TestStack.get().config().get("finch.client-secret"))
                 .header("Finch-API-Version", "2020-09-17").contentType("application/json")
                 .body(Map.of("customer_id", customerId, "customer_name", "Acme", "products", new String[] { "company" }))
-                .post("/connect/sessions").then().statusCode(200).extract().as(Map.class);
+                .post("/connect/sessions").then().statusCode(201).extract().as(Map.class);
         Map<String, Object> authorized = finch().contentType("application/json").body("{}")
                 .post("/_control/sessions/" + session.get("session_id") + "/complete").then().statusCode(200).extract().as(Map.class);
         String connectionId = (String) authorized.get("connection_id");
