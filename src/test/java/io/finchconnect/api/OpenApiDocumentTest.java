@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.finchconnect.testing.ManagementInterface;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
@@ -39,7 +40,7 @@ class OpenApiDocumentTest {
 
     @Test
     void everyEndpointIsDescribedWithASummaryAndAnExample() throws Exception {
-        JsonNode document = new ObjectMapper().readTree(given().queryParam("format", "json").get("/q/openapi")
+        JsonNode document = new ObjectMapper().readTree(ManagementInterface.given().queryParam("format", "json").get("/q/openapi")
                 .then().statusCode(200).extract().asString());
 
         for (String[] endpoint : ENDPOINTS) {
