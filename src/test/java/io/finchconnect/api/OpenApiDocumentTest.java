@@ -1,6 +1,5 @@
 package io.finchconnect.api;
 
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
