@@ -83,6 +83,14 @@ public class Connection extends PanacheEntityBase {
     @Column(name = "updated_at", nullable = false)
     public OffsetDateTime updatedAt;
 
+    /** Set when an operator asked for the disconnect, before Finch was called: the event says {@code by: operator}. */
+    @Column(name = "disconnect_requested_at")
+    public OffsetDateTime disconnectRequestedAt;
+
+    /** Entities removed through Finch's {@code /disconnect-entity}; {@code entityIds} keeps those still attached. */
+    @Column(name = "disconnected_entity_ids", nullable = false)
+    public String[] disconnectedEntityIds = new String[0];
+
     @Version
     @Column(name = "version", nullable = false)
     public int version;

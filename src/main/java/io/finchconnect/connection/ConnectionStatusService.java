@@ -77,7 +77,8 @@ public class ConnectionStatusService {
             case StatusTransition.REAUTHENTICATED -> new ConnectionEvents.Reauthenticated(connection.connectionId,
                     connection.customerId, at);
             case StatusTransition.DISCONNECTED -> new ConnectionEvents.Disconnected(connection.connectionId,
-                    connection.customerId, at, entities, "finch");
+                    connection.customerId, at, entities,
+                    connection.disconnectRequestedAt == null ? "finch" : "operator");
             default -> throw new IllegalStateException("No event data for " + transition.eventType());
         };
         return outbox.write(connection.connectionId, transition.eventType(), data, headers);

@@ -30,6 +30,8 @@ class OpenApiDocumentTest {
             new String[] { "post", "/v1/connect/authorizations" },
             new String[] { "post", "/v1/webhooks/finch" },
             new String[] { "post", "/v1/connections/{connection_id}/reauth-required" },
+            new String[] { "post", "/v1/connections/{connection_id}/disconnect" },
+            new String[] { "get", "/v1/connections" },
             new String[] { "get", "/v1/admin/outbox/parked" },
             new String[] { "post", "/v1/admin/outbox/parked/{event_id}/requeue" },
             new String[] { "post", "/v1/admin/outbox/parked/{event_id}/skip" },

@@ -47,6 +47,11 @@ public interface FinchClient {
     @Path("/disconnect")
     Uni<DisconnectResult> disconnect(@HeaderParam(HttpHeaders.AUTHORIZATION) String bearerAuthorization);
 
+    @POST
+    @Path("/disconnect-entity")
+    Uni<DisconnectResult> disconnectEntity(@HeaderParam(HttpHeaders.AUTHORIZATION) String bearerAuthorization,
+                                           DisconnectEntityRequest request);
+
     @ClientExceptionMapper
     static RuntimeException toFailure(Response response) {
         return FinchResponses.failureOf(response);

@@ -8,7 +8,8 @@ public enum FinchEndpoint {
     REAUTHENTICATE("connect.sessions.reauthenticate"),
     AUTH_TOKEN("auth.token"),
     INTROSPECT("introspect"),
-    DISCONNECT("disconnect");
+    DISCONNECT("disconnect"),
+    DISCONNECT_ENTITY("disconnect.entity");
 
     private final String key;
 

@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
@@ -80,6 +81,17 @@ public class FinchGateway {
     public Uni<Void> disconnect(String accessToken) {
         Objects.requireNonNull(accessToken, "accessToken");
         return policy.once(FinchEndpoint.DISCONNECT, () -> client.disconnect(bearer(accessToken))).replaceWithVoid();
+    }
+
+    /**
+     * Removes some entities of a connection and leaves the others connected. Not retried: Finch refuses to
+     * remove an entity twice ({@code 400}), so a repeat after a lost answer could not tell success from refusal.
+     */
+    public Uni<Void> disconnectEntities(String accessToken, List<String> entityIds) {
+        Objects.requireNonNull(accessToken, "accessToken");
+        DisconnectEntityRequest request = new DisconnectEntityRequest(List.copyOf(entityIds));
+        return policy.once(FinchEndpoint.DISCONNECT_ENTITY, () -> client.disconnectEntity(bearer(accessToken), request))
+                .replaceWithVoid();
     }
 
     private static String bearer(String accessToken) {

@@ -1,0 +1,133 @@
+package io.finchconnect.connection;
+
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
+
+import io.finchconnect.common.problem.ProblemException;
+import io.finchconnect.connection.events.ConnectionEvents;
+import io.finchconnect.connection.vault.EncryptedToken;
+import io.finchconnect.connection.vault.TokenVault;
+import io.finchconnect.finch.client.FinchGateway;
+import io.finchconnect.finch.client.FinchRejectedException;
+import io.finchconnect.outbox.Outbox;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * An operator ends a connection at Finch ({@code /disconnect}) or removes some of its entities
+ * ({@code /disconnect-entity}). Three steps, none holding a database connection while Finch answers: record the
+ * intent and read the token; call Finch; record the outcome and its event. The intent makes the
+ * {@code account.updated} Finch fires meanwhile announce the disconnect as the operator's, and whichever of the
+ * two commits first emits the one {@code disconnected} event. Repeating a finished disconnect calls no one.
+ */
+@ApplicationScoped
+public class OperatorDisconnect {
+
+    private final TokenVault vault;
+    private final FinchGateway finch;
+    private final Outbox outbox;
+    private final ConnectionStatusService statuses;
+
+    OperatorDisconnect(TokenVault vault, FinchGateway finch, Outbox outbox, ConnectionStatusService statuses) {
+        this.vault = vault;
+        this.finch = finch;
+        this.outbox = outbox;
+        this.statuses = statuses;
+    }
+
+    /** The connection after the disconnect: what is still attached and what was removed. */
+    public record Outcome(String connectionId, String customerId, String status, List<String> entityIds,
+                          List<String> disconnectedEntityIds) {
+
+        static Outcome of(Connection connection) {
+            return new Outcome(connection.connectionId, connection.customerId, connection.status.finchName(),
+                    List.of(connection.entityIds), List.of(connection.disconnectedEntityIds));
+        }
+    }
+
+    /** {@code done} set: nothing left to do. {@code pending} null: the whole connection. */
+    private record Plan(Outcome done, String token, List<String> pending) {
+    }
+
+    /** {@code entityIds} null disconnects the whole connection. */
+    public Uni<Outcome> disconnect(String connectionId, List<String> entityIds) {
+        return Panache.withTransaction(() -> Connection.<Connection>findById(connectionId, LockModeType.PESSIMISTIC_WRITE)
+                        .map(connection -> plan(connectionId, connection, entityIds)))
+                .chain(plan -> plan.done() != null ? Uni.createFrom().item(plan.done())
+                        : callFinch(plan).chain(() -> Panache.withTransaction(() -> record(connectionId, plan.pending()))));
+    }
+
+    private Plan plan(String connectionId, Connection connection, List<String> requested) {
+        if (connection == null) {
+            throw ProblemException.notFound("No connection " + connectionId);
+        }
+        List<String> pending = null;
+        if (requested != null) {
+            Set<String> known = new LinkedHashSet<>(List.of(connection.entityIds));
+            known.addAll(List.of(connection.disconnectedEntityIds));
+            List<String> unknown = requested.stream().filter(id -> !known.contains(id)).toList();
+            if (!unknown.isEmpty()) {
+                throw ProblemException.badRequest("entity_ids", "Not entities of connection " + connectionId + ": "
+                        + String.join(", ", unknown));
+            }
+            List<String> attached = List.of(connection.entityIds);
+            pending = requested.stream().filter(attached::contains).toList();
+        }
+        if (connection.status == ConnectionStatus.DISCONNECTED || (pending != null && pending.isEmpty())) {
+            return new Plan(Outcome.of(connection), null, null);
+        }
+        if ((pending == null || pending.containsAll(List.of(connection.entityIds))) && connection.disconnectRequestedAt == null) {
+            connection.disconnectRequestedAt = OffsetDateTime.now();
+        }
+        String token = vault.decrypt(new EncryptedToken(connection.tokenKeyId, connection.tokenCiphertext));
+        return new Plan(null, token, pending);
+    }
+
+    private Uni<Void> callFinch(Plan plan) {
+        if (plan.pending() != null) {
+            return finch.disconnectEntities(plan.token(), plan.pending());
+        }
+        // A plain 401 means Finch no longer knows the token: an earlier attempt ended the connection and its
+        // answer was lost (a connection's tokens stay valid until it is disconnected).
+        return finch.disconnect(plan.token()).onFailure(FinchRejectedException.class)
+                .recoverWithUni(failure -> {
+                    FinchRejectedException refusal = (FinchRejectedException) failure;
+                    return refusal.finchStatus() == 401 && !refusal.requiresReauthentication()
+                            ? Uni.createFrom().voidItem() : Uni.createFrom().failure(refusal);
+                });
+    }
+
+    private Uni<Outcome> record(String connectionId, List<String> pending) {
+        OffsetDateTime now = OffsetDateTime.now();
+        if (pending == null) {
+            return statuses.apply(connectionId, ConnectionStatus.DISCONNECTED, now, null, null, Map.of())
+                    .chain(() -> Connection.<Connection>findById(connectionId)).map(Outcome::of);
+        }
+        return Connection.<Connection>findById(connectionId, LockModeType.PESSIMISTIC_WRITE).chain(connection -> {
+            List<String> removed = pending.stream().filter(List.of(connection.entityIds)::contains).toList();
+            if (removed.isEmpty()) {
+                return Uni.createFrom().item(Outcome.of(connection));
+            }
+            List<String> attached = new ArrayList<>(List.of(connection.entityIds));
+            attached.removeAll(removed);
+            List<String> gone = new ArrayList<>(List.of(connection.disconnectedEntityIds));
+            gone.addAll(removed);
+            connection.entityIds = attached.toArray(String[]::new);
+            connection.disconnectedEntityIds = gone.toArray(String[]::new);
+            connection.updatedAt = now;
+            if (attached.isEmpty() && connection.status != ConnectionStatus.DISCONNECTED) {
+                connection.status = ConnectionStatus.DISCONNECTED;
+                connection.statusChangedAt = now;
+            }
+            return outbox.write(connectionId, StatusTransition.DISCONNECTED, new ConnectionEvents.Disconnected(connectionId,
+                    connection.customerId, now, removed, "operator")).map(id -> Outcome.of(connection));
+        });
+    }
+}
