@@ -1,5 +1,7 @@
 package io.finchconnect.it;
 
+import static io.restassured.RestAssured.given;
+
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -11,38 +13,75 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
+import io.finchconnect.connection.vault.EncryptedToken;
+import io.finchconnect.connection.vault.TokenVault;
+import io.finchconnect.connection.vault.TokenVaultKeys;
+import io.finchconnect.testing.SimulatedConnections;
 import io.finchconnect.testing.TestStack;
+import io.restassured.path.json.JsonPath;
 
 /**
  * What the fault tests' connections look like in PostgreSQL, read with plain JDBC outside the service: their
- * statuses, the incoming events recorded for them and their outbox rows. Also creates them.
+ * statuses, the inbox rows of their webhooks and their outbox rows. Also creates them, at Finch (the simulator)
+ * first: the service introspects each hint with the connection's own token, so a connection needs a real one.
  */
 final class ConnectionLedger {
 
-    /** An outbox row; {@code disconnectedAt} is the epoch second of a disconnected event's data, else null. */
-    record OutboxRow(long id, String eventId, String key, String type, Long disconnectedAt, boolean sent) {
+    /** An outbox row; {@code followUp} for the reauth_needed that carries the session, after the transition's own. */
+    record OutboxRow(long id, String eventId, String key, String type, boolean followUp, boolean sent) {
+    }
+
+    /** An inbox row: {@code pending} until the processor applied what Finch said; then its outcome. */
+    record InboxRow(String eventId, String connectionId, boolean pending, String outcome) {
+    }
+
+    private record Sealed(String customerId, String connectionId, String companyId, String providerId, EncryptedToken token) {
     }
 
     private final Map<String, String> config = TestStack.get().config();
 
-    /** {@code count} connections in {@code connected} since an hour ago, each with its customer. */
-    List<String> insertConnected(String prefix, int count) throws SQLException {
+    /**
+     * {@code count} connections authorized at the simulator (a completed Connect session, its code exchanged at
+     * {@code /auth/token}) and stored here {@code connected} with their sealed access token, each with its customer.
+     */
+    List<String> insertConnected(String prefix, int count) throws Exception {
+        TokenVault vault = new TokenVault(TokenVaultKeys.parse(config.get("token-vault.keys"), config.get("token-vault.active-key-id")));
+        ExecutorService workers = Executors.newFixedThreadPool(4);
+        List<Sealed> sealed = new ArrayList<>();
+        try {
+            List<Future<Sealed>> futures = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                String customerId = prefix + "-" + UUID.randomUUID();
+                futures.add(workers.submit(() -> authorizeAtFinch(customerId, vault)));
+            }
+            for (Future<Sealed> future : futures) {
+                sealed.add(future.get());
+            }
+        } finally {
+            workers.shutdownNow();
+        }
         List<String> ids = new ArrayList<>();
         try (Connection db = connect()) {
             db.setAutoCommit(false);
             try (PreparedStatement customer = db.prepareStatement("INSERT INTO customers (customer_id, customer_name) VALUES (?, 'Load')");
                  PreparedStatement connection = db.prepareStatement("INSERT INTO connections (connection_id, customer_id, status, "
-                         + "status_changed_at, token_key_id, token_ciphertext, connected_at) "
-                         + "VALUES (?, ?, 'connected', now() - interval '1 hour', 'k', '\\x00', now())")) {
-                for (int i = 0; i < count; i++) {
-                    String id = prefix + "-" + UUID.randomUUID();
-                    customer.setString(1, id);
+                         + "status_changed_at, company_id, provider_id, products, token_key_id, token_ciphertext, connected_at) "
+                         + "VALUES (?, ?, 'connected', now() - interval '1 hour', ?, ?, '{company,directory}', ?, ?, now())")) {
+                for (Sealed one : sealed) {
+                    customer.setString(1, one.customerId());
                     customer.addBatch();
-                    connection.setString(1, id);
-                    connection.setString(2, id);
+                    connection.setString(1, one.connectionId());
+                    connection.setString(2, one.customerId());
+                    connection.setString(3, one.companyId());
+                    connection.setString(4, one.providerId());
+                    connection.setString(5, one.token().keyId());
+                    connection.setBytes(6, one.token().ciphertext());
                     connection.addBatch();
-                    ids.add(id);
+                    ids.add(one.connectionId());
                 }
                 customer.executeBatch();
                 connection.executeBatch();
@@ -50,6 +89,22 @@ final class ConnectionLedger {
             db.commit();
         }
         return ids;
+    }
+
+    private Sealed authorizeAtFinch(String customerId, TokenVault vault) {
+        JsonPath token = given().baseUri(TestStack.get().finchBaseUrl()).header("Finch-API-Version", "2020-09-17")
+                .contentType("application/json")
+                .body(Map.of("code", SimulatedConnections.codeAuthorizedAtFinch(customerId), "client_id", config.get("finch.client-id"),
+                        "client_secret", config.get("finch.client-secret")))
+                .post("/auth/token").then().statusCode(200).extract().jsonPath();
+        return new Sealed(customerId, token.getString("connection_id"), token.getString("company_id"), token.getString("provider_id"),
+                vault.encrypt(token.getString("access_token")));
+    }
+
+    /** The connection's status at Finch (the simulator). */
+    static String statusAtFinch(String connectionId) {
+        return given().baseUri(TestStack.get().finchBaseUrl()).get("/_control/connections/" + connectionId)
+                .then().statusCode(200).extract().path("status");
     }
 
     /** connection_id to status, for those of {@code ids} that exist. */
@@ -67,24 +122,35 @@ final class ConnectionLedger {
         return pairs("SELECT connection_id, customer_id FROM connections WHERE customer_id = ANY(?)", customers);
     }
 
-    /** Finch event id to the outcome recorded, for those of {@code eventIds} the service recorded. */
-    Map<String, String> incomingOutcomes(Collection<String> eventIds) throws SQLException {
-        return pairs("SELECT event_id, outcome FROM incoming_events WHERE event_id = ANY(?)", eventIds);
+    /** The inbox rows of {@code eventIds} the service stored. */
+    Map<String, InboxRow> inbox(Collection<String> eventIds) throws SQLException {
+        try (Connection db = connect(); PreparedStatement statement = db.prepareStatement("""
+                SELECT event_id, connection_id, state = 'pending', outcome FROM incoming_events WHERE event_id = ANY(?)""")) {
+            statement.setArray(1, db.createArrayOf("text", eventIds.toArray()));
+            Map<String, InboxRow> rows = new HashMap<>();
+            try (ResultSet results = statement.executeQuery()) {
+                while (results.next()) {
+                    rows.put(results.getString(1), new InboxRow(results.getString(1), results.getString(2), results.getBoolean(3),
+                            results.getString(4)));
+                }
+            }
+            return rows;
+        }
     }
 
     /** The outbox rows of {@code keys}, in id order (for one key, commit order). */
     List<OutboxRow> outbox(Collection<String> keys) throws SQLException {
         try (Connection db = connect(); PreparedStatement statement = db.prepareStatement("""
                 SELECT id, event_id::text, message_key, event_type,
-                       extract(epoch FROM (payload->>'disconnected_at')::timestamptz)::bigint, sent_at IS NOT NULL
+                       event_type = 'finch.connection.reauth_needed' AND 'object' IN (jsonb_typeof(payload->'reauth_session'), jsonb_typeof(payload->'data'->'reauth_session')),
+                       sent_at IS NOT NULL
                 FROM outbox WHERE message_key = ANY(?) ORDER BY id""")) {
             statement.setArray(1, db.createArrayOf("text", keys.toArray()));
             List<OutboxRow> rows = new ArrayList<>();
             try (ResultSet results = statement.executeQuery()) {
                 while (results.next()) {
-                    long disconnectedAt = results.getLong(5);
                     rows.add(new OutboxRow(results.getLong(1), results.getString(2), results.getString(3), results.getString(4),
-                            results.wasNull() ? null : disconnectedAt, results.getBoolean(6)));
+                            results.getBoolean(5), results.getBoolean(6)));
                 }
             }
             return rows;

@@ -5,77 +5,118 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 
 import io.finchconnect.it.ConnectionLedger.OutboxRow;
-import io.finchconnect.it.WebhookLoad.Change;
 import io.finchconnect.it.WebhookLoad.Reply;
 import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.EventTopic.Event;
 import io.finchconnect.testing.TestStack;
 
 /**
- * The checks the fault tests end with. The database against the requests: every 2xx has its state, every
- * change the database applied has its outbox row and every row its applied change, so nothing is
- * half-written. Kafka against the database: every outbox row of the keys arrives, nothing else does, a
- * redelivery repeats the same ce_id, and per key the last delivery of each event is in commit order.
+ * The checks the fault tests end with, for the inbox model: a webhook is a hint stored in the inbox, and the
+ * processor applies what Finch's introspection gives. The inbox against the requests: every webhook answered 2xx
+ * is stored, answered {@code accepted} by exactly one request, and eventually processed with Finch's answer. The
+ * database against Finch: each connection ends in the status the simulator holds. The database against itself:
+ * per connection, the outbox rows in commit order are exactly the transitions between its statuses (no state
+ * without its event, no event without its state). Kafka against the database: every outbox row of the keys
+ * arrives, nothing else does, a redelivery repeats the same ce_id, and per key the last delivery of each event
+ * is in commit order.
  */
 final class DeliveryAudit {
 
     static final String TOPIC = "finch.connection-events";
+    static final String REAUTH_NEEDED = "finch.connection.reauth_needed";
+    static final String REAUTHENTICATED = "finch.connection.reauthenticated";
     private static final Pattern OUTCOME = Pattern.compile("\"outcome\"\\s*:\\s*\"([a-z_]+)\"");
 
     private DeliveryAudit() {
     }
 
     /**
-     * Every webhook of {@code replies} (answered or not) against what PostgreSQL holds: a 2xx has its recorded
-     * outcome; the disconnects recorded as applied are exactly the outbox rows of the connections; each
-     * connection holds the status of its latest applied change; a connection's rows are in the order of its
-     * changes. Returns the applied changes.
+     * Every webhook of {@code replies} against the inbox: each 2xx answered {@code accepted} or {@code duplicate},
+     * an event id accepted by at most one request (an answer a kill cut off leaves only duplicates); each such event stored
+     * and, within {@code wait}, processed with a status from Finch ({@code applied} or {@code unchanged}: never
+     * {@code unverified}, which a token Finch refuses would give).
      */
-    static List<Change> assertNothingHalfWritten(ConnectionLedger ledger, List<Reply> replies) throws SQLException {
-        Map<String, Change> changes = replies.stream().map(Reply::change)
-                .collect(Collectors.toMap(Change::eventId, Function.identity()));
-        Map<String, String> outcomes = ledger.incomingOutcomes(changes.keySet());
+    static void assertEveryAcceptedHintProcessed(ConnectionLedger ledger, List<Reply> replies, Duration wait) throws SQLException {
+        Set<String> answered = new HashSet<>();
+        Map<String, Long> acceptedPerEvent = new HashMap<>();
         for (Reply reply : replies) {
             if (reply.ok()) {
-                assertThat(outcomes.get(reply.change().eventId())).as("stored outcome of a 2xx: %s", reply)
-                        .isEqualTo(outcomeIn(reply.body()));
+                assertThat(outcomeIn(reply.body())).as("answer to a 2xx: %s", reply).isIn("accepted", "duplicate");
+                answered.add(reply.change().eventId());
+            }
+            if (reply.accepted()) {
+                acceptedPerEvent.merge(reply.change().eventId(), 1L, Long::sum);
             }
         }
-        List<Change> applied = changes.values().stream().filter(change -> "applied".equals(outcomes.get(change.eventId())))
-                .sorted(Comparator.comparingLong(Change::finchTimestamp)).toList();
+        assertThat(acceptedPerEvent).as("an event is accepted once, its redeliveries are duplicates")
+                .allSatisfy((eventId, times) -> assertThat(times).as(eventId).isEqualTo(1L));
+        Map<String, ConnectionLedger.InboxRow> stored = ledger.inbox(answered);
+        assertThat(stored.keySet()).as("every event answered 2xx is in the inbox").containsExactlyInAnyOrderElementsOf(answered);
+        try {
+            Awaitility.await("inbox processed").atMost(wait).pollInterval(Duration.ofMillis(500))
+                    .until(() -> ledger.inbox(answered).values().stream().noneMatch(ConnectionLedger.InboxRow::pending));
+        } catch (ConditionTimeoutException e) {
+            long pending = ledger.inbox(answered).values().stream().filter(ConnectionLedger.InboxRow::pending).count();
+            throw new AssertionError("%d of %d stored hints still pending after %s".formatted(pending, answered.size(), wait), e);
+        }
+        assertThat(ledger.inbox(answered).values()).as("processed with a status Finch gave")
+                .allSatisfy(row -> assertThat(row.outcome()).as("%s", row).isIn("applied", "unchanged"));
+    }
 
-        Set<String> connections = changes.values().stream().map(Change::connectionId).collect(Collectors.toSet());
+    /** Each of {@code connections} holds in PostgreSQL the status Finch (the simulator) holds. */
+    static void assertStatusesAreFinchs(ConnectionLedger ledger, Collection<String> connections) throws SQLException {
+        Map<String, String> atFinch = new HashMap<>();
+        connections.forEach(connection -> atFinch.put(connection, ConnectionLedger.statusAtFinch(connection)));
+        assertThat(ledger.statuses(connections)).as("each connection holds Finch's status").isEqualTo(atFinch);
+    }
+
+    /**
+     * The outbox rows of the load's {@code connections} (all created {@code connected}) against their statuses:
+     * per connection, in commit order, the transitions alternate reauth_needed and reauthenticated starting with
+     * reauth_needed, and the status they lead to is the one stored; a reauth_needed follow-up (the one carrying
+     * the session) comes at most once per reauth episode, inside it. Returns the number of transitions.
+     */
+    static long assertNothingHalfWritten(ConnectionLedger ledger, Collection<String> connections) throws SQLException {
         List<OutboxRow> rows = ledger.outbox(connections);
-        assertThat(rows).extracting(OutboxRow::type).as("only the disconnects publish").containsOnly("finch.connection.disconnected");
-        List<String> published = rows.stream().map(row -> row.key() + "@" + row.disconnectedAt()).toList();
-        List<String> appliedDisconnects = applied.stream().filter(change -> WebhookLoad.DISCONNECTED.equals(change.status()))
-                .map(change -> change.connectionId() + "@" + change.finchTimestamp()).toList();
-        assertThat(published).as("outbox rows = applied disconnects (no state without its event, no event without its state)")
-                .doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(appliedDisconnects);
-
-        Map<String, String> expectedStatus = new HashMap<>();
-        connections.forEach(connection -> expectedStatus.put(connection, WebhookLoad.CONNECTED));
-        applied.forEach(change -> expectedStatus.put(change.connectionId(), change.status()));
-        assertThat(ledger.statuses(connections)).as("each connection holds its latest applied change").isEqualTo(expectedStatus);
-
-        Map<String, List<Long>> timesPerKey = rows.stream().collect(Collectors.groupingBy(OutboxRow::key,
-                Collectors.mapping(OutboxRow::disconnectedAt, Collectors.toList())));
-        timesPerKey.forEach((key, times) -> assertThat(times).as("commit order of %s follows its changes", key).isSorted());
-        return applied;
+        assertThat(rows).extracting(OutboxRow::type).as("only reauth transitions publish")
+                .containsOnly(REAUTH_NEEDED, REAUTHENTICATED);
+        Map<String, List<OutboxRow>> perKey = rows.stream().collect(Collectors.groupingBy(OutboxRow::key));
+        Map<String, String> statuses = ledger.statuses(connections);
+        long transitions = 0;
+        for (String connection : connections) {
+            String status = WebhookLoad.CONNECTED;
+            boolean followedUp = false;
+            for (OutboxRow row : perKey.getOrDefault(connection, List.of())) {
+                if (row.followUp()) {
+                    assertThat(status).as("follow-up %s of %s inside a reauth episode", row.eventId(), connection)
+                            .isEqualTo(WebhookLoad.REAUTH);
+                    assertThat(followedUp).as("one follow-up per episode of %s", connection).isFalse();
+                    followedUp = true;
+                    continue;
+                }
+                String expected = WebhookLoad.CONNECTED.equals(status) ? REAUTH_NEEDED : REAUTHENTICATED;
+                assertThat(row.type()).as("transition %d of %s (from %s)", transitions, connection, status).isEqualTo(expected);
+                status = WebhookLoad.CONNECTED.equals(status) ? WebhookLoad.REAUTH : WebhookLoad.CONNECTED;
+                followedUp = false;
+                transitions++;
+            }
+            assertThat(statuses.get(connection)).as("%s holds the status its events lead to", connection).isEqualTo(status);
+        }
+        return transitions;
     }
 
     /**

@@ -22,8 +22,11 @@ import io.finchconnect.testing.TestStack;
 /**
  * PostgreSQL stopped and restarted under load: while it is down every request is answered fast with 503
  * problem+json (never a 500, never a hang) and readiness is DOWN; once it is back the same process serves
- * 2xx again by itself, and nothing is half-written: every applied change has its event and every event its
- * change, all delivered in order.
+ * 2xx again by itself, and nothing is half-written: every webhook answered 2xx is in the inbox and processed
+ * with Finch's answer, each connection ends in Finch's status, every transition has its event and every event
+ * its transition, all delivered in order. The load changes statuses at Finch (the simulator) and sends the
+ * webhooks as hints, again until answered 2xx as Finch retries; one transition per webhook no longer holds by
+ * design (the service applies what introspection gives), one event per transition does.
  */
 class PostgresOutageIT {
 
@@ -51,7 +54,7 @@ class PostgresOutageIT {
             connections = ledger.insertConnected("pg-outage", CONNECTIONS);
             try (WebhookLoad load = WebhookLoad.start(service.url(""), TestStack.get().config().get("finch.webhook-secrets"),
                     connections, CLIENTS, Integer.MAX_VALUE)) {
-                load.awaitReplies(Reply::applied, 150, Duration.ofSeconds(60));
+                load.awaitReplies(Reply::accepted, 150, Duration.ofSeconds(60));
                 long stopping = System.nanoTime();
                 boolean down = true;
                 try {
@@ -71,15 +74,19 @@ class PostgresOutageIT {
                         TestStack.get().postgres().restart();
                     }
                 }
-                load.awaitReplies(reply -> reply.sentAtNanos() > restartedAt && reply.applied(), 1, RECOVERY);
+                load.awaitReplies(reply -> reply.sentAtNanos() > restartedAt && reply.accepted(), 1, RECOVERY);
                 LOG.infof("2xx again %d ms after PostgreSQL was back", Duration.ofNanos(System.nanoTime() - restartedAt).toMillis());
                 Awaitility.await("readiness UP again").atMost(RECOVERY).ignoreExceptions()
                         .until(() -> get(service, "/q/health/ready") == 200);
-                load.awaitReplies(reply -> reply.sentAtNanos() > restartedAt && reply.applied(), 100, Duration.ofSeconds(60));
-                replies = load.stop();
+                load.awaitReplies(reply -> reply.sentAtNanos() > restartedAt && reply.accepted(), 100, Duration.ofSeconds(60));
+                load.stop();
+                load.deliverOutstanding(service.url(""), Duration.ofSeconds(60));
+                replies = load.replies();
             }
             assertFastUnavailabilityWhileDown(replies, stoppedAt, restartingAt);
-            DeliveryAudit.assertNothingHalfWritten(ledger, replies);
+            DeliveryAudit.assertEveryAcceptedHintProcessed(ledger, replies, Duration.ofSeconds(90));
+            DeliveryAudit.assertStatusesAreFinchs(ledger, connections);
+            DeliveryAudit.assertNothingHalfWritten(ledger, connections);
             DeliveryAudit.assertEveryEventDeliveredInOrder(ledger, connections, Duration.ofSeconds(60));
         }
     }

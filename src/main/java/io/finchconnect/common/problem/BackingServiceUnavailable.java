@@ -12,6 +12,7 @@ import java.util.Set;
 import io.smallrye.mutiny.CompositeException;
 import io.vertx.core.VertxException;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.core.impl.NoStackTraceThrowable;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 
@@ -31,6 +32,12 @@ public final class BackingServiceUnavailable {
 
     /** Vert.x fails a pool acquisition that waited too long with this one shared VertxException, not a type of its own. */
     static final String POOL_WAIT_TIMEOUT = "Timeout waiting for connection";
+
+    /*
+     * A pooled connection whose socket PostgreSQL just closed fails the next statement with this bare
+     * NoStackTraceThrowable (SocketConnectionBase), not ClosedConnectionException: seen in PostgresOutageIT.
+     */
+    static final String CONNECTION_NOT_ACTIVE = "Connection is not active now";
 
     private static final int MAX_DEPTH = 32;
 
@@ -69,6 +76,9 @@ public final class BackingServiceUnavailable {
         if (cause instanceof PgException pg) {
             String state = pg.getSqlState();
             return state != null && (state.startsWith("08") || SERVER_UNAVAILABLE_STATES.contains(state));
+        }
+        if (cause.getClass() == NoStackTraceThrowable.class) {
+            return cause.getMessage() != null && cause.getMessage().startsWith(CONNECTION_NOT_ACTIVE);
         }
         return cause.getClass() == VertxException.class && POOL_WAIT_TIMEOUT.equals(cause.getMessage());
     }

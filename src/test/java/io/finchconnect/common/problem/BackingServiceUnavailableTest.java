@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import io.netty.channel.ConnectTimeoutException;
 import io.smallrye.mutiny.CompositeException;
 import io.vertx.core.VertxException;
+import io.vertx.core.impl.NoStackTraceThrowable;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
@@ -34,6 +35,9 @@ class BackingServiceUnavailableTest {
         // A reset under a running statement arrives bare, as Netty read it (seen in PostgresOutageIT).
         assertThat(BackingServiceUnavailable.explains(new SocketException("Connection reset"))).isTrue();
         assertThat(BackingServiceUnavailable.explains(new ClosedChannelException())).isTrue();
+        // A pooled connection PostgreSQL closed a moment before its next statement (seen in PostgresOutageIT).
+        assertThat(BackingServiceUnavailable.explains(new NoStackTraceThrowable("Connection is not active now, current status: CLOSED")))
+                .isTrue();
         assertThat(BackingServiceUnavailable.explains(new HibernateException(ClosedConnectionException.INSTANCE))).isTrue();
         // Hibernate Reactive fails the request with the statement's failure and the failed rollback's together.
         assertThat(BackingServiceUnavailable.explains(new CompositeException(List.of(
@@ -63,6 +67,7 @@ class BackingServiceUnavailableTest {
         assertThat(BackingServiceUnavailable.explains(new IllegalStateException("bug"))).isFalse();
         // The old heuristic took any Vert.x message with "closed" in it for an outage.
         assertThat(BackingServiceUnavailable.explains(new VertxException("Stream is closed"))).isFalse();
+        assertThat(BackingServiceUnavailable.explains(new NoStackTraceThrowable("Request timeout"))).isFalse();
     }
 
     @Test
