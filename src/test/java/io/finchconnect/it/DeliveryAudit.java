@@ -92,8 +92,9 @@ final class DeliveryAudit {
      */
     static long assertNothingHalfWritten(ConnectionLedger ledger, Collection<String> connections) throws SQLException {
         List<OutboxRow> rows = ledger.outbox(connections);
+        // A subset: a load of one change per connection (GracefulShutdownIT) never reauthenticates.
         assertThat(rows).extracting(OutboxRow::type).as("only reauth transitions publish")
-                .containsOnly(REAUTH_NEEDED, REAUTHENTICATED);
+                .isSubsetOf(REAUTH_NEEDED, REAUTHENTICATED);
         Map<String, List<OutboxRow>> perKey = rows.stream().collect(Collectors.groupingBy(OutboxRow::key));
         Map<String, String> statuses = ledger.statuses(connections);
         long transitions = 0;
