@@ -15,6 +15,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgException;
 
 /**
  * Creates or refreshes a customer's staged Connect session. Finch keeps one staged session per
@@ -103,11 +104,19 @@ public class StagedSessions {
                         request.manual(), request.minutesToExpire(), expiresAt,
                         request.recordkeeping() == null ? null : request.recordkeeping().recordkeeper(),
                         request.recordkeeping() == null ? null : request.recordkeeping().planId() }))
+                // Two first requests of one customer both insert; PostgreSQL resolves ON CONFLICT only on its arbiter
+                // (customer_id), so the loser can hit the session_id constraint instead. Again, it finds the row.
+                .onFailure(StagedSessions::isConcurrentFirstInsert).retry().atMost(2)
                 .map(rows -> {
                     boolean inserted = rows.iterator().next().getBoolean("inserted");
                     return new SessionLink(session.sessionId(), linkFor(request, session, expiresAt), request.customerId(),
                             expiresAt, !inserted);
                 });
+    }
+
+    private static boolean isConcurrentFirstInsert(Throwable failure) {
+        return failure instanceof PgException pg && "23505".equals(pg.getSqlState())
+                && "staged_sessions_session_id_key".equals(pg.getConstraint());
     }
 
     /** The redirect flow gets our signed state on the link; the embedded flow's SDK carries its own. */
