@@ -106,7 +106,9 @@ class ConnectAgainAfterDisconnectTest {
         ExecutorService pool = Executors.newFixedThreadPool(50);
         try {
             List<Response> sessions = concurrently(pool, 50, i -> createSession(customerId));
-            assertThat(sessions).extracting(Response::statusCode).containsOnly(200, 201).containsOnlyOnce(201);
+            assertThat(sessions).as("status and session of each answer").extracting(r -> r.statusCode() + " " + r.path("session_id"))
+                    .filteredOn(answer -> answer.startsWith("201")).hasSize(1);
+            assertThat(sessions).extracting(Response::statusCode).containsOnly(200, 201);
             assertThat(sessions.stream().map(r -> r.<String>path("session_id")).distinct()).hasSize(1);
             String staged = sessions.get(0).path("session_id");
 
@@ -152,8 +154,17 @@ class ConnectAgainAfterDisconnectTest {
                 }
             }
 
-            assertThat(Sql.column("SELECT connection_id FROM connections WHERE customer_id = ? AND status <> 'disconnected'",
-                    customerId)).containsExactly(live);
+            // Any of the fifty flows may win, and Finch disconnected all but the last: the winner's status is
+            // Finch's, so it stays live only if it is that last connection.
+            String lastAtFinch = finchConnections.get(finchConnections.size() - 1);
+            if (!live.equals(lastAtFinch)) {
+                // Its webhook came before it was stored and may have been given up as unknown meanwhile;
+                // reconciliation would find it in time, a new hint finds it now.
+                SimulatedConnections.setStatusAtFinch(live, "disconnected");
+            }
+            Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(Sql.column(
+                    "SELECT connection_id FROM connections WHERE customer_id = ? AND status <> 'disconnected'", customerId))
+                    .containsExactlyElementsOf(live.equals(lastAtFinch) ? List.of(live) : List.of()));
             assertThat(Sql.count("SELECT count(*) FROM connections WHERE customer_id = ?", customerId)).as("history and the live one")
                     .isEqualTo(2);
             topic.eventsWithKey(WAIT, live, 1);
