@@ -65,7 +65,7 @@ class OutboxFaultsTest {
         }
 
         for (String key : keys) {
-            List<String> delivered = lastDeliveryOrder(topic.eventsWithKey(WAIT, key, 10));
+            List<String> delivered = firstDeliveryOrder(topic.eventsWithKey(WAIT, key, 10));
             List<String> committed = Sql.column("SELECT event_id::text FROM outbox WHERE message_key = ? ORDER BY id", key)
                     .stream().map(Object::toString).toList();
             assertThat(delivered).containsExactlyElementsOf(committed);
@@ -155,11 +155,13 @@ class OutboxFaultsTest {
                 containsString("outbox_publish_latency_seconds_bucket"), containsString("outbox_parked "));
     }
 
-    /** Each key's events in the order of their last delivery: what a consumer that de-duplicates by ce_id keeps. */
-    static List<String> lastDeliveryOrder(List<Event> events) {
+    /**
+     * Each key's events in the order of their first delivery: a consumer that de-duplicates by ce_id acts on the
+     * first and drops the repeats, so that is the order the relay must keep, whatever is redelivered after.
+     */
+    static List<String> firstDeliveryOrder(List<Event> events) {
         java.util.LinkedHashSet<String> order = new java.util.LinkedHashSet<>();
         for (Event event : events) {
-            order.remove(event.ceId());
             order.add(event.ceId());
         }
         return List.copyOf(order);
