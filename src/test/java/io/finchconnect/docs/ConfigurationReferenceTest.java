@@ -53,6 +53,9 @@ class ConfigurationReferenceTest {
     private static Map<String, Documented> reference;
     private static List<String> referenceRows;
     private static Properties properties;
+    private static Map<String, List<PropertyRead>> variables;
+    private static Map<String, Optional<String>> mappingKeys;
+    private static Set<String> keysTheServiceReads;
 
     @BeforeAll
     static void read() throws IOException {
@@ -69,6 +72,11 @@ class ConfigurationReferenceTest {
         try (Reader reader = Files.newBufferedReader(PROPERTIES)) {
             properties.load(reader);
         }
+        variables = variablesOfProperties();
+        Map<Path, String> sources = mainSources();
+        mappingKeys = mappingDefaults(sources);
+        keysTheServiceReads = new TreeSet<>(mappingKeys.keySet());
+        keysTheServiceReads.addAll(configProperties(sources));
     }
 
     @Test
@@ -79,12 +87,12 @@ class ConfigurationReferenceTest {
     @Test
     void everyVariableOfApplicationPropertiesIsDocumented() {
         assertThat(reference.keySet()).as("variables documented in " + REFERENCE)
-                .containsAll(variablesOfProperties().keySet());
+                .containsAll(variables.keySet());
     }
 
     @Test
     void everyKeyTheServiceReadsIsSetByADocumentedVariable() {
-        List<String> undocumented = keysTheServiceReads().stream()
+        List<String> undocumented = keysTheServiceReads.stream()
                 .filter(key -> variablesSetting(key).stream().noneMatch(reference::containsKey)
                         && !reference.containsKey(environmentForm(key)))
                 .toList();
@@ -95,9 +103,9 @@ class ConfigurationReferenceTest {
 
     @Test
     void nothingIsDocumentedThatTheServiceDoesNotRead() {
-        Set<String> read = new TreeSet<>(variablesOfProperties().keySet());
+        Set<String> read = new TreeSet<>(variables.keySet());
         productionKeysOfProperties().forEach(key -> read.add(environmentForm(key)));
-        keysTheServiceReads().forEach(key -> read.add(environmentForm(key)));
+        keysTheServiceReads.forEach(key -> read.add(environmentForm(key)));
         assertThat(reference.keySet()).as("documented variables the service reads").allMatch(read::contains,
                 "read through application.properties or a @ConfigMapping key");
     }
@@ -144,7 +152,7 @@ class ConfigurationReferenceTest {
 
     /** The default production runs with: a %prod expression first, then one of no profile, then a literal value. */
     private static Optional<String> productionDefault(String variable) {
-        List<PropertyRead> reads = variablesOfProperties().getOrDefault(variable, List.of());
+        List<PropertyRead> reads = variables.getOrDefault(variable, List.of());
         Optional<PropertyRead> read = reads.stream().filter(r -> r.property().startsWith("%prod.")).findFirst()
                 .or(() -> reads.stream().filter(r -> !r.property().startsWith("%")).findFirst());
         if (read.isPresent()) {
@@ -156,7 +164,7 @@ class ConfigurationReferenceTest {
                 return Optional.ofNullable(properties.getProperty("%prod." + key, properties.getProperty(key)));
             }
         }
-        return mappingDefaults().entrySet().stream().filter(e -> environmentForm(e.getKey()).equals(variable))
+        return mappingKeys.entrySet().stream().filter(e -> environmentForm(e.getKey()).equals(variable))
                 .map(Map.Entry::getValue).findFirst().flatMap(d -> d);
     }
 
@@ -179,16 +187,10 @@ class ConfigurationReferenceTest {
         return VARIABLE.matcher(value).results().map(m -> m.group(1));
     }
 
-    private static Set<String> keysTheServiceReads() {
-        Set<String> keys = new TreeSet<>(mappingDefaults().keySet());
-        keys.addAll(configProperties());
-        return keys;
-    }
-
     /** Every key of the service's {@code @ConfigMapping} interfaces, with its {@code @WithDefault}. */
-    private static Map<String, Optional<String>> mappingDefaults() {
+    private static Map<String, Optional<String>> mappingDefaults(Map<Path, String> sources) {
         Map<String, Optional<String>> keys = new TreeMap<>();
-        for (Class<?> mapping : configMappings()) {
+        for (Class<?> mapping : configMappings(sources)) {
             collectKeys(mapping, mapping.getAnnotation(ConfigMapping.class).prefix(), keys);
         }
         return keys;
@@ -222,31 +224,36 @@ class ConfigurationReferenceTest {
                 ? Optional.of(c) : Optional.empty();
     }
 
-    private static List<Class<?>> configMappings() {
-        try (Stream<Path> files = Files.walk(MAIN_SOURCES)) {
-            List<Class<?>> mappings = new ArrayList<>();
-            for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
-                if (Files.readString(file).contains("@ConfigMapping")) {
-                    String name = MAIN_SOURCES.relativize(file).toString().replace(".java", "").replace('/', '.');
+    /** The service's {@code @ConfigMapping} interfaces, found in its sources by their annotation. */
+    private static List<Class<?>> configMappings(Map<Path, String> sources) {
+        List<Class<?>> mappings = new ArrayList<>();
+        sources.forEach((file, text) -> {
+            if (text.contains("@ConfigMapping")) {
+                String name = MAIN_SOURCES.relativize(file).toString().replace(".java", "").replace('/', '.');
+                try {
                     mappings.add(Class.forName(name, false, ConfigurationReferenceTest.class.getClassLoader()));
+                } catch (ClassNotFoundException e) {
+                    throw new IllegalStateException(e);
                 }
             }
-            assertThat(mappings).as("@ConfigMapping interfaces under " + MAIN_SOURCES).isNotEmpty();
-            return mappings;
-        } catch (IOException | ClassNotFoundException e) {
-            throw new IllegalStateException(e);
-        }
+        });
+        assertThat(mappings).as("@ConfigMapping interfaces under " + MAIN_SOURCES).isNotEmpty();
+        return mappings;
     }
 
-    private static Set<String> configProperties() {
+    /** The keys the service injects one by one with {@code @ConfigProperty(name = ...)}. */
+    private static Set<String> configProperties(Map<Path, String> sources) {
+        return sources.values().stream().flatMap(text -> CONFIG_PROPERTY.matcher(text).results().map(m -> m.group(1)))
+                .collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    private static Map<Path, String> mainSources() throws IOException {
         try (Stream<Path> files = Files.walk(MAIN_SOURCES)) {
-            Set<String> keys = new TreeSet<>();
+            Map<Path, String> sources = new TreeMap<>();
             for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
-                CONFIG_PROPERTY.matcher(Files.readString(file)).results().forEach(m -> keys.add(m.group(1)));
+                sources.put(file, Files.readString(file));
             }
-            return keys;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+            return sources;
         }
     }
 
