@@ -40,7 +40,7 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.PoolOptions;
 
 /**
- * Outbox relay benchmark (README, "Benchmarks"): on one embedded PostgreSQL and one KRaft broker, the raw
+ * Outbox relay benchmark (docs/benchmarks.md): on one embedded PostgreSQL and one KRaft broker, the raw
  * throughput of a plain Kafka producer with the relay's settings, the relay's sustained throughput over a
  * backlog written by concurrent transactions, and its commit-to-ack latency at half its maximum rate.
  * Prints the ratios and writes them with a description of the machine to {@code src/bench/results/}.

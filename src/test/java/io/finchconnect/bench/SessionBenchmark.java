@@ -20,7 +20,7 @@ import io.finchconnect.testing.TestStack;
 import io.vertx.core.Vertx;
 
 /**
- * Session creation under Finch latency (README, "Benchmarks"): the Finch simulator answers
+ * Session creation under Finch latency (docs/benchmarks.md): the Finch simulator answers
  * {@code POST /connect/sessions} after a fixed latency L; C closed-loop clients with distinct customers drive
  * {@code POST /v1/connect/sessions} of the production jar, so throughput is bounded by C / L (Little's law).
  * For each C the same clients first drive the simulator directly, which measures what the load generator and

@@ -14,7 +14,7 @@ import io.finchconnect.testing.TestStack;
 import io.vertx.core.Vertx;
 
 /**
- * Webhook burst and memory benchmarks (README, "Benchmarks"). On one machine: embedded PostgreSQL, a KRaft
+ * Webhook burst and memory benchmarks (docs/benchmarks.md). On one machine: embedded PostgreSQL, a KRaft
  * broker, the Finch simulator and the production jar with the Deployment's heap. Connections known to both the
  * simulator and the database receive a burst of signed {@code account.updated} webhooks (mixed statuses, late
  * deliveries, a tenth exact re-deliveries) with a fixed number in flight. Reports accepted/s, the time until the

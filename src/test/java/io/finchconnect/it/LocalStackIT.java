@@ -26,7 +26,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.finchconnect.testing.ServiceProcess;
 
 /**
- * The README's local stack, started as a developer would (in jar mode here, to keep the test short): every
+ * The local stack (docs/local-stack.md), started as a developer would (in jar mode here, to keep the test short): every
  * server comes up and answers, the printed token works, and Ctrl-C (SIGINT) stops everything.
  */
 class LocalStackIT {

@@ -21,8 +21,8 @@ import org.awaitility.Awaitility;
 
 
 /**
- * The production jar as a separate process, started with nothing but the environment variables the README
- * documents, for tests of what only a real process shows: fail-fast configuration, several instances,
+ * The production jar as a separate process, started with nothing but the environment variables that
+ * docs/configuration.md documents, for tests of what only a real process shows: fail-fast configuration, several instances,
  * {@code kill -9}.
  */
 public final class ServiceProcess implements AutoCloseable {

@@ -6,7 +6,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 /**
- * Settings of the outbox relay, its partition leases and its retention (README, "Configuration").
+ * Settings of the outbox relay, its partition leases and its retention (docs/configuration.md).
  */
 @ConfigMapping(prefix = "outbox")
 public interface OutboxConfig {
