@@ -16,8 +16,8 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
- * Issues sealed (encrypted and authenticated) states for connect URLs and takes them back exactly once: a state is recorded as used before
- * its code is exchanged, so a replayed callback stops before it reaches Finch.
+ * Issues sealed (encrypted and authenticated) states for connect URLs and takes them back exactly once: a state
+ * is recorded as used before its code is exchanged, so a replayed callback stops before it reaches Finch.
  */
 @ApplicationScoped
 public class ConnectStates {
