@@ -89,6 +89,38 @@ class TokenReencryptionTest {
         }
     }
 
+    /**
+     * A row another transaction holds (a code exchange renewing its token, another run) is passed over rather than
+     * waited for, and reported as remaining; running again finishes it: the same path as a run cut short.
+     */
+    @Test
+    void aRowHeldElsewhereIsLeftForTheNextRunWhichFinishesIt() throws Exception {
+        String held = insert(sealedUnder(KEY_1));
+        String heldToken = lastToken;
+        String free = insert(sealedUnder(KEY_1));
+        Map<String, String> config = TestStack.get().config();
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection(config.get("quarkus.datasource.jdbc.url"),
+                config.get("quarkus.datasource.username"), config.get("quarkus.datasource.password"))) {
+            db.setAutoCommit(false);
+            try (java.sql.PreparedStatement lock = db.prepareStatement("SELECT 1 FROM connections WHERE connection_id = ? FOR UPDATE")) {
+                lock.setString(1, held);
+                lock.executeQuery().close();
+            }
+            int remaining = given().auth().oauth2(admin()).post("/v1/admin/token-vault/re-encrypt").then().statusCode(200)
+                    .extract().path("remaining");
+            assertThat(remaining).isGreaterThanOrEqualTo(1);
+            assertThat(stored(free).keyId()).isEqualTo(ACTIVE_KEY_3);
+            assertThat(stored(held).keyId()).isEqualTo(KEY_1);
+            db.rollback();
+        }
+
+        given().auth().oauth2(admin()).post("/v1/admin/token-vault/re-encrypt").then().statusCode(200);
+
+        assertThat(stored(held).keyId()).isEqualTo(ACTIVE_KEY_3);
+        TokenVault onlyTheActiveKey = new TokenVault(TokenVaultKeys.parse(ACTIVE_KEY_3 + ":" + keys.get(ACTIVE_KEY_3), ACTIVE_KEY_3));
+        assertThat(onlyTheActiveKey.decrypt(held, stored(held))).isEqualTo(heldToken);
+    }
+
     @Test
     void aCiphertextCopiedIntoAnotherConnectionsRowDoesNotDecryptThere() throws Exception {
         String source = insert(sealedUnder(ACTIVE_KEY_3));
