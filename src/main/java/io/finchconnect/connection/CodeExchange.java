@@ -114,7 +114,7 @@ public class CodeExchange {
     }
 
     private Uni<Outcome> store(AccessTokenGrant grant, String customerId) {
-        EncryptedToken token = vault.encrypt(grant.accessToken());
+        EncryptedToken token = vault.encrypt(grant.connectionId(), grant.accessToken());
         return Connection.<Connection>findById(grant.connectionId(), LockModeType.PESSIMISTIC_WRITE)
                 .chain(existing -> existing == null ? establish(grant, customerId, token) : renew(existing, grant, token));
     }
@@ -164,6 +164,7 @@ public class CodeExchange {
     private static void apply(Connection connection, AccessTokenGrant grant, EncryptedToken token) {
         connection.tokenKeyId = token.keyId();
         connection.tokenCiphertext = token.ciphertext();
+        connection.tokenFormat = token.format().code();
         connection.companyId = grant.companyId();
         connection.providerId = grant.providerId();
         connection.connectionType = grant.connectionType();

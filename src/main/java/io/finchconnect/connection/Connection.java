@@ -77,6 +77,10 @@ public class Connection extends PanacheEntityBase {
     @Column(name = "token_ciphertext", nullable = false)
     public byte[] tokenCiphertext;
 
+    /** {@link io.finchconnect.connection.vault.TokenFormat#code()} of the ciphertext. */
+    @Column(name = "token_format", nullable = false)
+    public int tokenFormat;
+
     @Column(name = "connected_at", nullable = false)
     public OffsetDateTime connectedAt;
 

@@ -25,7 +25,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 public class FinchStatusCheck {
 
     private static final Logger LOG = Logger.getLogger(FinchStatusCheck.class);
-    private static final String TOKEN = "SELECT token_key_id, token_ciphertext FROM connections WHERE connection_id = $1";
+    private static final String TOKEN = "SELECT token_key_id, token_ciphertext, token_format FROM connections WHERE connection_id = $1";
 
     private final Pool pool;
     private final TokenVault vault;
@@ -67,7 +67,8 @@ public class FinchStatusCheck {
         Row row = rows.iterator().next();
         String token;
         try {
-            token = vault.decrypt(new EncryptedToken(row.getString("token_key_id"), row.getBuffer("token_ciphertext").getBytes()));
+            token = vault.decrypt(connectionId, EncryptedToken.stored(row.getString("token_key_id"),
+                    row.getBuffer("token_ciphertext").getBytes(), row.getShort("token_format")));
         } catch (TokenVaultException e) {
             LOG.errorf("Connection %s: stored token unusable (%s); its status cannot be checked with Finch", connectionId,
                     e.getMessage());

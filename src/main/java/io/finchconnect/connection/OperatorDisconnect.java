@@ -86,7 +86,8 @@ public class OperatorDisconnect {
         if ((pending == null || pending.containsAll(List.of(connection.entityIds))) && connection.disconnectRequestedAt == null) {
             connection.disconnectRequestedAt = OffsetDateTime.now();
         }
-        String token = vault.decrypt(new EncryptedToken(connection.tokenKeyId, connection.tokenCiphertext));
+        String token = vault.decrypt(connection.connectionId,
+                EncryptedToken.stored(connection.tokenKeyId, connection.tokenCiphertext, connection.tokenFormat));
         return new Plan(null, token, pending);
     }
 

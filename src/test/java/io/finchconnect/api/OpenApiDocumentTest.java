@@ -35,7 +35,9 @@ class OpenApiDocumentTest {
             new String[] { "get", "/v1/admin/outbox/parked" },
             new String[] { "post", "/v1/admin/outbox/parked/{event_id}/requeue" },
             new String[] { "post", "/v1/admin/outbox/parked/{event_id}/skip" },
-            new String[] { "post", "/v1/admin/outbox/parked/requeue" });
+            new String[] { "post", "/v1/admin/outbox/parked/requeue" },
+            new String[] { "get", "/v1/admin/token-vault" },
+            new String[] { "post", "/v1/admin/token-vault/re-encrypt" });
 
     @Test
     void everyEndpointIsDescribedWithASummaryAndAnExample() throws Exception {

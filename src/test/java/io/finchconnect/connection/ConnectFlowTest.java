@@ -89,18 +89,18 @@ class ConnectFlowTest {
         ConnectState ours = new ConnectState(Base64.getDecoder().decode(TestStack.get().config().get("connect.state-key")));
         ConnectState forger = new ConnectState(new byte[32]);
 
-        given().queryParam("code", code).queryParam("state", forger.sign(ConnectState.Claims.issue(customerId, "s", null,
+        given().queryParam("code", code).queryParam("state", forger.seal(ConnectState.Claims.issue(customerId, "s", null,
                 Instant.now().plusSeconds(600)))).get("/v1/connect/callback")
                 .then().statusCode(400).body(containsString("invalid_state"));
-        given().queryParam("code", code).queryParam("state", ours.sign(ConnectState.Claims.issue(customerId, "s", null,
+        given().queryParam("code", code).queryParam("state", ours.seal(ConnectState.Claims.issue(customerId, "s", null,
                 Instant.now().minusSeconds(1)))).get("/v1/connect/callback")
                 .then().statusCode(400).body(containsString("expired_state"));
-        given().queryParam("error", "access_denied").queryParam("state", ours.sign(ConnectState.Claims.issue(customerId, "s",
+        given().queryParam("error", "access_denied").queryParam("state", ours.seal(ConnectState.Claims.issue(customerId, "s",
                 "caller-123", Instant.now().plusSeconds(600)))).get("/v1/connect/callback")
                 .then().statusCode(400).body(containsString("finch_error"), containsString("caller-123"));
         given().get("/v1/connect/callback").then().statusCode(400).body(containsString("invalid_state"));
         // An authentic state for a session we never stored: not sent to Finch, so the code is not spent.
-        given().queryParam("code", code).queryParam("state", ours.sign(ConnectState.Claims.issue(customerId, "s", null,
+        given().queryParam("code", code).queryParam("state", ours.seal(ConnectState.Claims.issue(customerId, "s", null,
                 Instant.now().plusSeconds(600)))).get("/v1/connect/callback")
                 .then().statusCode(400).body(containsString("unknown_session"));
         // An authentic state of a real session with a code Finch does not know: Finch refuses it (400, not a 502).

@@ -406,8 +406,8 @@ class HostileInputIT {
                         Arbitraries.strings().alpha().ofMaxLength(20), Arbitraries.integers().between(-3600, 3600))
                 .as((customer, callerState, expiresIn) -> ConnectState.Claims.issue("hostile-customer-" + customer, "session",
                         callerState, Instant.now().plusSeconds(expiresIn)));
-        return Arbitraries.oneOf(claims.map(ourStates::sign), claims.map(forger::sign),
-                        Combinators.combine(claims.map(ourStates::sign), Arbitraries.integers().between(1, 20))
+        return Arbitraries.oneOf(claims.map(ourStates::seal), claims.map(forger::seal),
+                        Combinators.combine(claims.map(ourStates::seal), Arbitraries.integers().between(1, 20))
                                 .as((state, cut) -> state.substring(0, state.length() - cut)))
                 .map(HostileInputIT::encoded);
     }

@@ -69,8 +69,8 @@ final class ConnectionLedger {
             db.setAutoCommit(false);
             try (PreparedStatement customer = db.prepareStatement("INSERT INTO customers (customer_id, customer_name) VALUES (?, 'Load')");
                  PreparedStatement connection = db.prepareStatement("INSERT INTO connections (connection_id, customer_id, status, "
-                         + "status_changed_at, company_id, provider_id, products, token_key_id, token_ciphertext, connected_at) "
-                         + "VALUES (?, ?, 'connected', now() - interval '1 hour', ?, ?, '{company,directory}', ?, ?, now())")) {
+                         + "status_changed_at, company_id, provider_id, products, token_key_id, token_ciphertext, token_format, "
+                         + "connected_at) VALUES (?, ?, 'connected', now() - interval '1 hour', ?, ?, '{company,directory}', ?, ?, ?, now())")) {
                 for (Sealed one : sealed) {
                     customer.setString(1, one.customerId());
                     customer.addBatch();
@@ -80,6 +80,7 @@ final class ConnectionLedger {
                     connection.setString(4, one.providerId());
                     connection.setString(5, one.token().keyId());
                     connection.setBytes(6, one.token().ciphertext());
+                    connection.setShort(7, (short) one.token().format().code());
                     connection.addBatch();
                     ids.add(one.connectionId());
                 }
@@ -98,7 +99,7 @@ final class ConnectionLedger {
                         "client_secret", config.get("finch.client-secret")))
                 .post("/auth/token").then().statusCode(200).extract().jsonPath();
         return new Sealed(customerId, token.getString("connection_id"), token.getString("company_id"), token.getString("provider_id"),
-                vault.encrypt(token.getString("access_token")));
+                vault.encrypt(token.getString("connection_id"), token.getString("access_token")));
     }
 
     /** The connection's status at Finch (the simulator). */

@@ -65,6 +65,12 @@ public final class DevJwt {
         return Jwt.issuer(ISSUER).subject(subject).upn(subject).groups(roles).expiresIn(lifetime).sign(privateKey);
     }
 
+    /** A token whose {@code aud} claim names {@code audiences}. */
+    public String tokenFor(Set<String> audiences, String... roles) {
+        return Jwt.issuer(ISSUER).subject("test-client").upn("test-client").groups(Set.of(roles)).audience(audiences)
+                .expiresIn(Duration.ofHours(1)).sign(privateKey);
+    }
+
     public String token(String... roles) {
         return token("test-client", Set.of(roles), Duration.ofHours(1));
     }

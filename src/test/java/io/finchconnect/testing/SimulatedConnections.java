@@ -58,12 +58,14 @@ public final class SimulatedConnections {
                 token.getString("company_id"), token.getString("provider_id"));
         // The token is sealed as the service seals it: status hints make the service introspect with it.
         EncryptedToken sealed = new TokenVault(TokenVaultKeys.parse(config.get("token-vault.keys"),
-                config.get("token-vault.active-key-id"))).encrypt(token.getString("access_token"));
+                config.get("token-vault.active-key-id"))).encrypt(connection.connectionId(),
+                token.getString("access_token"));
         Sql.update("INSERT INTO customers (customer_id, customer_name) VALUES (?, ?)", customerId, "Acme " + customerId);
         Sql.update("INSERT INTO connections (connection_id, customer_id, status, status_changed_at, company_id, provider_id, "
-                + "products, token_key_id, token_ciphertext, connected_at) VALUES (?, ?, 'connected', now() - interval '1 hour', "
-                + "?, ?, '{company,directory}', ?, decode(?, 'hex'), now())", connection.connectionId(), customerId,
-                connection.companyId(), connection.providerId(), sealed.keyId(), HexFormat.of().formatHex(sealed.ciphertext()));
+                + "products, token_key_id, token_ciphertext, token_format, connected_at) VALUES (?, ?, 'connected', now() - interval '1 hour', "
+                + "?, ?, '{company,directory}', ?, decode(?, 'hex'), ?, now())", connection.connectionId(), customerId,
+                connection.companyId(), connection.providerId(), sealed.keyId(), HexFormat.of().formatHex(sealed.ciphertext()),
+                sealed.format().code());
         return connection;
     }
 

@@ -77,7 +77,8 @@ public final class TestStack {
         config.put("finch.redirect-uris", REDIRECT_URI);
         config.put("mp.jwt.verify.publickey.location", jwt.publicKeyFile().toAbsolutePath().toUri().toString());
         config.put("mp.jwt.verify.issuer", DevJwt.ISSUER);
-        config.put("token-vault.keys", "test-2:" + randomBase64(32) + ",test-1:" + randomBase64(32));
+        // Three keys, so the re-encryption test retires two of them while the active one stays everyone's.
+        config.put("token-vault.keys", "test-2:" + randomBase64(32) + ",test-1:" + randomBase64(32) + ",test-0:" + randomBase64(32));
         config.put("token-vault.active-key-id", "test-2");
         config.put("connect.state-key", randomBase64(32));
 

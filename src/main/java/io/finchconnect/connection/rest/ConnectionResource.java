@@ -51,7 +51,7 @@ public class ConnectionResource {
             WHERE c.connection_id = $1
             """;
     private static final String TOKEN = """
-            SELECT connection_id, customer_id, status, token_key_id, token_ciphertext FROM connections WHERE connection_id = $1
+            SELECT connection_id, customer_id, status, token_key_id, token_ciphertext, token_format FROM connections WHERE connection_id = $1
             """;
 
     private final TokenVault vault;
@@ -105,8 +105,8 @@ public class ConnectionResource {
             {"connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "access_token": "<access token>", "token_type": "bearer"}""")))
     public Uni<Response> accessToken(@PathParam("connection_id") String connectionId) {
         return single(TOKEN, checked(connectionId)).map(row -> {
-            String token = vault.decrypt(new EncryptedToken(row.getString("token_key_id"),
-                    row.getBuffer("token_ciphertext").getBytes()));
+            String token = vault.decrypt(row.getString("connection_id"), EncryptedToken.stored(
+                    row.getString("token_key_id"), row.getBuffer("token_ciphertext").getBytes(), row.getShort("token_format")));
             AUDIT.infof("access token of connection %s (customer %s, status %s) read by %s", row.getString("connection_id"),
                     row.getString("customer_id"), row.getString("status"), identity.getPrincipal().getName());
             // A bearer credential: no cache on the way may keep it.

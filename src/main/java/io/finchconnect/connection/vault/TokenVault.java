@@ -19,7 +19,8 @@ import io.quarkus.runtime.Startup;
 
 /**
  * Encrypts access tokens at rest with AES-256-GCM under the active key and decrypts them under whichever
- * configured key sealed them, so keys rotate without re-encrypting everything at once.
+ * configured key sealed them, so keys rotate without re-encrypting everything at once. Each ciphertext is bound to
+ * its connection (see {@link TokenFormat}).
  */
 @Startup
 @Singleton
@@ -28,6 +29,7 @@ public class TokenVault {
     private static final String TRANSFORMATION = "AES/GCM/NoPadding";
     private static final int IV_BYTES = 12;
     private static final int TAG_BITS = 128;
+    private static final byte[] CONNECTION_BOUND_LABEL = "finch-connect-token/2\0".getBytes(StandardCharsets.US_ASCII);
 
     private final TokenVaultKeys keys;
     private final SecureRandom random = new SecureRandom();
@@ -41,21 +43,26 @@ public class TokenVault {
         this.keys = Objects.requireNonNull(keys, "keys");
     }
 
-    public EncryptedToken encrypt(String token) {
+    /** Seals {@code token} under the active key, bound to {@code connectionId}: it decrypts only in that row. */
+    public EncryptedToken encrypt(String connectionId, String token) {
+        Objects.requireNonNull(connectionId, "connectionId");
         Objects.requireNonNull(token, "token");
         String keyId = keys.activeKeyId();
         byte[] iv = new byte[IV_BYTES];
         random.nextBytes(iv);
         try {
-            byte[] sealed = cipher(Cipher.ENCRYPT_MODE, keys.keys().get(keyId), keyId, iv)
+            byte[] sealed = cipher(Cipher.ENCRYPT_MODE, keys.keys().get(keyId), associatedData(TokenFormat.CONNECTION_BOUND, keyId, connectionId), iv)
                     .doFinal(token.getBytes(StandardCharsets.UTF_8));
-            return new EncryptedToken(keyId, ByteBuffer.allocate(IV_BYTES + sealed.length).put(iv).put(sealed).array());
+            return new EncryptedToken(keyId, ByteBuffer.allocate(IV_BYTES + sealed.length).put(iv).put(sealed).array(),
+                    TokenFormat.CONNECTION_BOUND);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM encryption failed: " + e.getClass().getSimpleName());
         }
     }
 
-    public String decrypt(EncryptedToken encrypted) {
+    /** The token of connection {@code connectionId}; a ciphertext sealed for another connection fails authentication. */
+    public String decrypt(String connectionId, EncryptedToken encrypted) {
+        Objects.requireNonNull(connectionId, "connectionId");
         Objects.requireNonNull(encrypted, "encrypted");
         SecretKey key = keys.keys().get(encrypted.keyId());
         if (key == null) {
@@ -66,22 +73,46 @@ public class TokenVault {
             throw new TokenVaultException("Encrypted token under key '" + encrypted.keyId() + "' is truncated");
         }
         try {
-            byte[] plain = cipher(Cipher.DECRYPT_MODE, key, encrypted.keyId(), Arrays.copyOf(stored, IV_BYTES))
+            byte[] aad = associatedData(encrypted.format(), encrypted.keyId(), connectionId);
+            byte[] plain = cipher(Cipher.DECRYPT_MODE, key, aad, Arrays.copyOf(stored, IV_BYTES))
                     .doFinal(stored, IV_BYTES, stored.length - IV_BYTES);
             return new String(plain, StandardCharsets.UTF_8);
         } catch (AEADBadTagException e) {
             throw new TokenVaultException("Encrypted token under key '" + encrypted.keyId()
-                    + "' failed authentication: altered, or sealed under another key id");
+                    + "' failed authentication: altered, sealed under another key id, or copied from another connection");
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM decryption failed: " + e.getClass().getSimpleName());
         }
     }
 
-    /** The key id is associated data, so a ciphertext relabelled with another key id fails authentication. */
-    private static Cipher cipher(int mode, SecretKey key, String keyId, byte[] iv) throws GeneralSecurityException {
+    public String activeKeyId() {
+        return keys.activeKeyId();
+    }
+
+    /** Whether re-encryption would change this token: sealed under a key other than the active one, or not bound to its connection. */
+    public boolean isCurrent(EncryptedToken encrypted) {
+        return encrypted.keyId().equals(keys.activeKeyId()) && encrypted.format() == TokenFormat.CONNECTION_BOUND;
+    }
+
+    /**
+     * The key id is associated data, so a ciphertext relabelled with another key id fails authentication; the
+     * connection id too (since V11), so a ciphertext copied to another row does. The key id is length-prefixed so
+     * no other (key id, connection id) pair yields the same bytes.
+     */
+    private static byte[] associatedData(TokenFormat format, String keyId, String connectionId) {
+        byte[] key = keyId.getBytes(StandardCharsets.UTF_8);
+        if (format == TokenFormat.KEY_ID_BOUND) {
+            return key;
+        }
+        byte[] connection = connectionId.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(CONNECTION_BOUND_LABEL.length + 4 + key.length + connection.length)
+                .put(CONNECTION_BOUND_LABEL).putInt(key.length).put(key).put(connection).array();
+    }
+
+    private static Cipher cipher(int mode, SecretKey key, byte[] associatedData, byte[] iv) throws GeneralSecurityException {
         Cipher cipher = Cipher.getInstance(TRANSFORMATION);
         cipher.init(mode, key, new GCMParameterSpec(TAG_BITS, iv));
-        cipher.updateAAD(keyId.getBytes(StandardCharsets.UTF_8));
+        cipher.updateAAD(associatedData);
         return cipher;
     }
 }

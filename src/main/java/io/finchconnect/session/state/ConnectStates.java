@@ -16,8 +16,8 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
- * Issues signed states for connect URLs and takes them back exactly once: a state is recorded as used before
- * its code is exchanged, so a replayed callback stops before it reaches Finch.
+ * Issues sealed (encrypted and authenticated) states for connect URLs and takes them back exactly once: a state
+ * is recorded as used before its code is exchanged, so a replayed callback stops before it reaches Finch.
  */
 @ApplicationScoped
 public class ConnectStates {
@@ -37,7 +37,7 @@ public class ConnectStates {
 
     /** {@code connectUrl} with a state for this customer and session appended. */
     public String withState(String connectUrl, String customerId, String sessionId, String callerState, Instant expiresAt) {
-        String state = codec.sign(Claims.issue(customerId, sessionId, callerState, expiresAt));
+        String state = codec.seal(Claims.issue(customerId, sessionId, callerState, expiresAt));
         return connectUrl + (connectUrl.contains("?") ? "&" : "?") + "state=" + state;
     }
 
