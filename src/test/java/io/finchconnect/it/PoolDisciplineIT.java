@@ -119,12 +119,17 @@ class PoolDisciplineIT {
             long sentAt = System.nanoTime();
             answers.add(http.sendAsync(request.request(), HttpResponse.BodyHandlers.ofString())
                     .thenApply(response -> new Sent(request.kind(), response.statusCode(), millisSince(sentAt),
-                            response.statusCode() < 300 ? null : response.body().replaceAll(".*\"type\":\"[^\"]*/([^\"]*)\".*", "$1")))
+                            response.statusCode() < 300 ? null : problemType(response.body())))
                     .exceptionally(failure -> new Sent(request.kind(), -1, millisSince(sentAt), failure.toString())));
         }
         return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
                 .thenApply(ignored -> answers.stream().map(CompletableFuture::join).toList())
                 .get(120, TimeUnit.SECONDS);
+    }
+
+    private static String problemType(String body) {
+        java.util.regex.Matcher type = java.util.regex.Pattern.compile("\"type\":\"[^\"]*/([^\"/]+)\"").matcher(body);
+        return type.find() ? type.group(1) : "not problem+json";
     }
 
     private static long millisSince(long nanos) {
