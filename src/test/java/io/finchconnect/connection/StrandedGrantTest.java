@@ -111,10 +111,26 @@ class StrandedGrantTest {
         String customerId = "cust-" + UUID.randomUUID();
         String connectUrl = stageRedirectSession(customerId);
         String code = completeAtFinch(sessionOf(connectUrl));
+        String embeddedCustomerId = "cust-" + UUID.randomUUID();
+        String embeddedCode = completeAtFinch(stageEmbeddedSession(embeddedCustomerId));
 
-        Response page = withPostgresDownDuringTheExchange(() -> given().redirects().follow(false).queryParam("code", code)
-                        .queryParam("state", stateOf(connectUrl)).get("/v1/connect/callback").andReturn(),
-                Duration.ofMillis(FINCH_LATENCY_MILLIS).plus(RETRY_WINDOW).plusSeconds(3)).response();
+        // The redirect flow's callback and the embedded flow's API, both answered by Finch while PostgreSQL is down.
+        List<Answer> answers = withPostgresDownDuringTheExchanges(List.of(
+                () -> given().redirects().follow(false).queryParam("code", code).queryParam("state", stateOf(connectUrl))
+                        .get("/v1/connect/callback").andReturn(),
+                () -> given().auth().oauth2(writer()).contentType("application/json")
+                        .body(Map.of("code", embeddedCode, "customer_id", embeddedCustomerId)).post("/v1/connect/authorizations")
+                        .andReturn()),
+                Duration.ofMillis(FINCH_LATENCY_MILLIS).plus(RETRY_WINDOW).plusSeconds(3));
+        Response page = answers.get(0).response();
+        Response problem = answers.get(1).response();
+
+        assertThat(problem.statusCode()).as(problem.asString()).isEqualTo(503);
+        assertThat(problem.contentType()).startsWith("application/problem+json");
+        assertThat(problem.jsonPath().getString("type")).endsWith("/grant-not-stored");
+        assertThat(problem.jsonPath().getString("customer_id")).isEqualTo(embeddedCustomerId);
+        String embeddedConnectionId = problem.jsonPath().getString("connection_id");
+        assertThat(embeddedConnectionId).isNotBlank();
 
         assertThat(page.statusCode()).as(page.asString()).isEqualTo(503);
         assertThat(page.asString()).contains("try_again_later", "Please try again later");
@@ -144,7 +160,9 @@ class StrandedGrantTest {
                         containsString("adopt-1"));
         assertThat(Sql.single("SELECT customer_id FROM connections WHERE connection_id = ? AND status = 'connected'", connectionId))
                 .isEqualTo(customerId);
-        Event established = establishedEvents(connectionId).get(0);
+        List<Event> establishedOnce = establishedEvents(connectionId);
+        assertThat(establishedOnce).hasSize(1);
+        Event established = establishedOnce.get(0);
         assertThat(established.value()).contains(customerId).doesNotContainIgnoringCase("token");
         given().auth().oauth2(TestStack.get().jwt().token("connections:read")).get("/v1/connections/" + connectionId)
                 .then().statusCode(200).body("status", equalTo("connected"));
@@ -154,6 +172,17 @@ class StrandedGrantTest {
                 .post("/v1/connect/sessions/reauthenticate").then().statusCode(403).contentType("application/problem+json");
         given().auth().oauth2(writer()).contentType("application/json").body(Map.of("connection_id", connectionId))
                 .post("/v1/connect/sessions/reauthenticate").then().statusCode(200);
+
+        // The embedded flow's stranded connection, adopted through the embedded flow: no redirect_uri, no state.
+        Response embeddedAdoption = given().auth().oauth2(operator).contentType("application/json")
+                .body(Map.of("connection_id", embeddedConnectionId, "customer_id", embeddedCustomerId))
+                .post("/v1/connect/sessions/reauthenticate").andReturn();
+        assertThat(embeddedAdoption.statusCode()).as(embeddedAdoption.asString()).isEqualTo(200);
+        String embeddedNewCode = completeAtFinch(embeddedAdoption.jsonPath().getString("session_id"));
+        given().auth().oauth2(writer()).contentType("application/json")
+                .body(Map.of("code", embeddedNewCode, "customer_id", embeddedCustomerId)).post("/v1/connect/authorizations")
+                .then().statusCode(201).body("outcome", equalTo("established"), "connection_id", equalTo(embeddedConnectionId));
+        assertThat(establishedEvents(embeddedConnectionId)).hasSize(1);
     }
 
     @Test
@@ -199,18 +228,24 @@ class StrandedGrantTest {
     private record Answer(Response response, long answeredAt, long restartedAt) {
     }
 
-    /**
-     * Sends {@code request} with latency at Finch's /auth/token, stops PostgreSQL once the exchange is at Finch, and
-     * restarts it {@code downFor} after that; the answer to {@code request} and when it came (nano time).
-     */
     private static Answer withPostgresDownDuringTheExchange(Supplier<Response> request, Duration downFor) throws Exception {
+        return withPostgresDownDuringTheExchanges(List.of(request), downFor).get(0);
+    }
+
+    /**
+     * Sends the requests with latency at Finch's /auth/token, stops PostgreSQL once their exchanges are at Finch, and
+     * restarts it {@code downFor} after that; the answers and when they came (nano time).
+     */
+    private static List<Answer> withPostgresDownDuringTheExchanges(List<Supplier<Response>> requests, Duration downFor)
+            throws Exception {
         long before = exchangesAtFinch();
         given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json")
-                .body(Map.of("latency_ms", FINCH_LATENCY_MILLIS, "times", 1)).put("/_control/faults/auth.token")
+                .body(Map.of("latency_ms", FINCH_LATENCY_MILLIS, "times", requests.size())).put("/_control/faults/auth.token")
                 .then().statusCode(200);
-        CompletableFuture<Answer> answer = CompletableFuture.supplyAsync(request)
-                .thenApply(response -> new Answer(response, System.nanoTime(), 0));
-        Awaitility.await("the exchange at Finch").atMost(Duration.ofSeconds(10)).until(() -> exchangesAtFinch() > before);
+        List<CompletableFuture<Answer>> answers = requests.stream().map(request -> CompletableFuture.supplyAsync(request)
+                .thenApply(response -> new Answer(response, System.nanoTime(), 0))).toList();
+        Awaitility.await("the exchanges at Finch").atMost(Duration.ofSeconds(10))
+                .until(() -> exchangesAtFinch() >= before + requests.size());
         long arrived = System.nanoTime();
         long restartedAt;
         try {
@@ -222,8 +257,12 @@ class StrandedGrantTest {
             TestStack.get().postgres().restart();
             restartedAt = System.nanoTime();
         }
-        Answer answered = answer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        return new Answer(answered.response(), answered.answeredAt(), restartedAt);
+        List<Answer> answered = new java.util.ArrayList<>();
+        for (CompletableFuture<Answer> answer : answers) {
+            Answer one = answer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            answered.add(new Answer(one.response(), one.answeredAt(), restartedAt));
+        }
+        return answered;
     }
 
     private static long exchangesAtFinch() {
@@ -254,6 +293,13 @@ class StrandedGrantTest {
                 .body(Map.of("customer_id", customerId, "customer_name", "Acme " + customerId, "products", List.of("company"),
                         "redirect_uri", TestStack.REDIRECT_URI))
                 .post("/v1/connect/sessions").then().statusCode(201).extract().path("connect_url");
+    }
+
+    /** An embedded-flow session (no redirect_uri) staged through the service; its session id. */
+    private static String stageEmbeddedSession(String customerId) {
+        return given().auth().oauth2(writer()).contentType("application/json")
+                .body(Map.of("customer_id", customerId, "customer_name", "Acme " + customerId, "products", List.of("company")))
+                .post("/v1/connect/sessions").then().statusCode(201).extract().path("session_id");
     }
 
     private static String sessionOf(String connectUrl) {
