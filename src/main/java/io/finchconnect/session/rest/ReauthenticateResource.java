@@ -80,9 +80,12 @@ public class ReauthenticateResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "A reauthentication session for a connection; 404 for an unknown connection, unless an operator "
             + "(connections:write) names its customer_id to adopt it: a connection Finch granted that could not be stored")
-    @RequestBody(content = @Content(examples = @ExampleObject(name = "add a product", value = """
+    @RequestBody(content = @Content(examples = { @ExampleObject(name = "add a product", value = """
             {"connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "products": "company directory payment",
-             "redirect_uri": "https://platform.example/v1/connect/callback"}""")))
+             "redirect_uri": "https://platform.example/v1/connect/callback"}"""),
+            @ExampleObject(name = "adopt a stranded connection (connections:write)", value = """
+            {"connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "customer_id": "acme-1",
+             "redirect_uri": "https://platform.example/v1/connect/callback"}""")}))
     @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "session", value = """
             {"session_id": "1b2c...", "connect_url": "https://connect.tryfinch.com/authorize?session=1b2c...&state=...",
              "connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "customer_id": "acme-1",
