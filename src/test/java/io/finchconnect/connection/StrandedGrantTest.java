@@ -232,6 +232,27 @@ class StrandedGrantTest {
         return withPostgresDownDuringTheExchanges(List.of(request), downFor).get(0);
     }
 
+    /** PostgreSQL down before the code goes to Finch: nothing is spent, and the same link works once it is back. */
+    @Test
+    void aCallbackWhilePostgresIsDownSpendsNothing() {
+        String customerId = "cust-" + UUID.randomUUID();
+        String connectUrl = stageRedirectSession(customerId);
+        String code = completeAtFinch(sessionOf(connectUrl));
+        long exchangesBefore = exchangesAtFinch();
+
+        TestStack.get().postgres().stop();
+        try {
+            given().queryParam("code", code).queryParam("state", stateOf(connectUrl)).get("/v1/connect/callback")
+                    .then().statusCode(503).body(containsString("service_unavailable"), containsString("same link"));
+        } finally {
+            TestStack.get().postgres().restart();
+        }
+        assertThat(exchangesAtFinch()).as("the code stayed here").isEqualTo(exchangesBefore);
+        Awaitility.await("the same link, once PostgreSQL is back").atMost(WAIT).until(() -> given().queryParam("code", code)
+                .queryParam("state", stateOf(connectUrl)).get("/v1/connect/callback").statusCode() == 200);
+        assertThat(Sql.single("SELECT status FROM connections WHERE customer_id = ?", customerId)).isEqualTo("connected");
+    }
+
     /**
      * Sends the requests with latency at Finch's /auth/token, stops PostgreSQL once their exchanges are at Finch, and
      * restarts it {@code downFor} after that; the answers and when they came (nano time).
