@@ -1,23 +1,32 @@
 package io.finchconnect.connection;
 
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.concurrent.Executor;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
 
 import org.jboss.logging.Logger;
 
+import io.finchconnect.common.backoff.ExponentialBackoff;
+import io.finchconnect.common.problem.BackingServiceUnavailable;
 import io.finchconnect.connection.events.ConnectionEvents;
 import io.finchconnect.connection.events.Established;
 import io.finchconnect.connection.vault.EncryptedToken;
 import io.finchconnect.connection.vault.TokenVault;
 import io.finchconnect.finch.client.AccessTokenGrant;
 import io.finchconnect.finch.client.FinchGateway;
+import io.finchconnect.finch.client.FinchRateLimitedException;
+import io.finchconnect.finch.client.FinchUnavailableException;
 import io.finchconnect.outbox.Outbox;
 import io.finchconnect.session.Customer;
+import io.finchconnect.session.config.ConnectConfig;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -27,12 +36,15 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * call is never retried), then stores the connection with its token encrypted and publishes
  * {@code finch.connection.established}, or {@code finch.connection.reauthenticated} when the connection was in
  * reauth, in one transaction. A customer has at most one live connection: a second one arriving while the
- * first is live is refused as a conflict, with nothing of it written.
+ * first is live is refused as a conflict, with nothing of it written. Once Finch answered, a PostgreSQL outage
+ * does not lose the grant: its write is retried for a bounded time, no pooled connection held while Finch is asked.
  */
 @ApplicationScoped
 public class CodeExchange {
 
     private static final Logger LOG = Logger.getLogger(CodeExchange.class);
+    private static final Duration FIRST_PAUSE = Duration.ofMillis(100);
+    private static final Duration LONGEST_PAUSE = Duration.ofSeconds(1);
 
     private static final String LIVE_CONNECTION_OF_CUSTOMER =
             "SELECT connection_id, status FROM connections WHERE customer_id = $1 AND status <> 'disconnected'";
@@ -45,8 +57,11 @@ public class CodeExchange {
     private final Outbox outbox;
     private final Pool pool;
     private final ConnectionMetrics metrics;
+    private final Duration grantWriteRetryFor;
 
-    CodeExchange(FinchGateway finch, TokenVault vault, Outbox outbox, Pool pool, ConnectionMetrics metrics) {
+    CodeExchange(FinchGateway finch, TokenVault vault, Outbox outbox, Pool pool, ConnectionMetrics metrics,
+                 ConnectConfig connectConfig) {
+        this.grantWriteRetryFor = connectConfig.grantWriteRetryFor();
         this.finch = finch;
         this.vault = vault;
         this.outbox = outbox;
@@ -64,14 +79,62 @@ public class CodeExchange {
      * flow; Finch refuses a redirect-flow code without it.
      */
     public Uni<Outcome> complete(String code, String customerId, String redirectUri) {
+        Executor onRequestContext = currentContext();
         return finch.exchangeCode(code, redirectUri)
                 .invoke(grant -> requireFlowsCustomer(grant, customerId))
-                .chain(grant -> liveConnectionOf(customerId).chain(live ->
+                .chain(grant -> storeWithinWindow(grant, customerId, onRequestContext));
+    }
+
+    /**
+     * Whether a failed {@link #complete} never got its code to Finch, so the code is unspent and the employer may use
+     * the same link again: Finch was not reached, refused to serve (503, 429), or our circuit breaker held the call.
+     */
+    public static boolean codeNeverReachedFinch(Throwable failure) {
+        return failure instanceof FinchUnavailableException unavailable && !unavailable.mayHaveBeenProcessed()
+                || failure instanceof FinchRateLimitedException;
+    }
+
+    /**
+     * The code is spent once Finch answered, so the grant is the only copy of the token: while PostgreSQL is
+     * unavailable its write is retried until {@code connect.grant-write-retry-for} has passed. After that the
+     * connection id is logged for an operator to adopt, and the caller is told to try again later.
+     */
+    private Uni<Outcome> storeWithinWindow(AccessTokenGrant grant, String customerId, Executor onRequestContext) {
+        long deadline = System.nanoTime() + grantWriteRetryFor.toNanos();
+        return storeOrRetry(grant, customerId, deadline, new ExponentialBackoff(FIRST_PAUSE, LONGEST_PAUSE), onRequestContext, 1);
+    }
+
+    private Uni<Outcome> storeOrRetry(AccessTokenGrant grant, String customerId, long deadline, ExponentialBackoff backoff,
+                                      Executor onRequestContext, int attempt) {
+        return store(grant, customerId).onFailure(BackingServiceUnavailable::explains).recoverWithUni(failure -> {
+            Duration pause = backoff.next();
+            if (System.nanoTime() + pause.toNanos() >= deadline) {
+                LOG.errorf("STRANDED connection %s of customer %s: Finch granted it, but it could not be stored in %d attempts "
+                        + "over %s (%s). Adopt it with POST /v1/connect/sessions/reauthenticate naming this connection_id "
+                        + "and customer_id", grant.connectionId(), customerId, attempt, grantWriteRetryFor,
+                        failure.getClass().getSimpleName());
+                return Uni.createFrom().failure(new GrantNotStoredException(grant.connectionId(), customerId));
+            }
+            LOG.warnf("Connection %s of customer %s granted by Finch, not stored yet (attempt %d, %s); retrying in %d ms",
+                    grant.connectionId(), customerId, attempt, failure.getClass().getSimpleName(), pause.toMillis());
+            // The pause's timer fires on a worker thread; the session and pool belong on the request's context.
+            return Uni.createFrom().voidItem().onItem().delayIt().by(pause).emitOn(onRequestContext)
+                    .chain(() -> storeOrRetry(grant, customerId, deadline, backoff, onRequestContext, attempt + 1));
+        });
+    }
+
+    private Uni<Outcome> store(AccessTokenGrant grant, String customerId) {
+        return liveConnectionOf(customerId).chain(live ->
                 live != null && !live.getString("connection_id").equals(grant.connectionId())
                         ? refuseSecondLive(grant, customerId)
-                        : Panache.withTransaction(() -> store(grant, customerId))
+                        : Panache.withTransaction(() -> storeInTransaction(grant, customerId))
                                 .onFailure(LiveConnections::isSecondLiveConnection)
-                                .recoverWithUni(() -> refuseSecondLive(grant, customerId))));
+                                .recoverWithUni(() -> refuseSecondLive(grant, customerId)));
+    }
+
+    private static Executor currentContext() {
+        Context context = Vertx.currentContext();
+        return context == null ? Runnable::run : command -> context.runOnContext(ignored -> command.run());
     }
 
     /**
@@ -113,7 +176,7 @@ public class CodeExchange {
         }
     }
 
-    private Uni<Outcome> store(AccessTokenGrant grant, String customerId) {
+    private Uni<Outcome> storeInTransaction(AccessTokenGrant grant, String customerId) {
         EncryptedToken token = vault.encrypt(grant.connectionId(), grant.accessToken());
         return Connection.<Connection>findById(grant.connectionId(), LockModeType.PESSIMISTIC_WRITE)
                 .chain(existing -> existing == null ? establish(grant, customerId, token) : renew(existing, grant, token));

@@ -11,8 +11,8 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
- * The {@code redirect_uri} a Connect session was created with, staged or reauthentication: Finch refuses a
- * redirect-flow code whose exchange does not name exactly that URI.
+ * The {@code redirect_uri} a Connect session was created with, staged, reauthentication, or adoption of a stranded
+ * connection: Finch refuses a redirect-flow code whose exchange does not name exactly that URI.
  */
 @ApplicationScoped
 public class SessionRedirectUris {
@@ -21,6 +21,8 @@ public class SessionRedirectUris {
             SELECT 'staged' AS kind, redirect_uri FROM staged_sessions WHERE session_id = $1
             UNION ALL
             SELECT 'reauth' AS kind, redirect_uri FROM reauth_sessions WHERE session_id = $1
+            UNION ALL
+            SELECT 'adoption' AS kind, redirect_uri FROM connection_adoptions WHERE session_id = $1
             """;
 
     private final Pool pool;

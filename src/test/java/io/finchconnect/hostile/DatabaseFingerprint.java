@@ -117,6 +117,7 @@ final class DatabaseFingerprint implements AutoCloseable {
                 + "products, entity_ids, token_key_id, token_ciphertext, connected_at");
         tables.put("reauth_sessions", "*");
         tables.put("consumed_states", "*");
+        tables.put("connection_adoptions", "*");
         // The inbox processor later moves an accepted event on (state, outcome, attempts, next try, processing time):
         // what the request itself wrote is compared.
         tables.put("incoming_events", "event_id, channel, event_type, connection_id, entity_id, occurred_at, received_at");

@@ -34,6 +34,12 @@ public final class BackingServiceUnavailable {
     static final String POOL_WAIT_TIMEOUT = "Timeout waiting for connection";
 
     /*
+     * The same wait, run out through Pool.getConnection (Hibernate Reactive's transactions), fails with a bare
+     * NoStackTraceThrowable("Timeout") instead (SqlConnectionPool's PoolRequest): seen as 500s in PoolDisciplineIT.
+     */
+    static final String CONNECTION_WAIT_TIMEOUT = "Timeout";
+
+    /*
      * A pooled connection whose socket PostgreSQL just closed fails the next statement with this bare
      * NoStackTraceThrowable (SocketConnectionBase), not ClosedConnectionException: seen in PostgresOutageIT.
      */
@@ -78,7 +84,8 @@ public final class BackingServiceUnavailable {
             return state != null && (state.startsWith("08") || SERVER_UNAVAILABLE_STATES.contains(state));
         }
         if (cause.getClass() == NoStackTraceThrowable.class) {
-            return cause.getMessage() != null && cause.getMessage().startsWith(CONNECTION_NOT_ACTIVE);
+            return cause.getMessage() != null && (cause.getMessage().startsWith(CONNECTION_NOT_ACTIVE)
+                    || cause.getMessage().equals(CONNECTION_WAIT_TIMEOUT));
         }
         return cause.getClass() == VertxException.class && POOL_WAIT_TIMEOUT.equals(cause.getMessage());
     }

@@ -49,6 +49,11 @@ public class AuthorizationResource {
             {"code": "3c1f9a...", "customer_id": "acme-1"}""")))
     @APIResponse(responseCode = "201", content = @Content(examples = @ExampleObject(name = "established", value = """
             {"outcome": "established", "connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "customer_id": "acme-1"}""")))
+    @APIResponse(responseCode = "503", description = "grant-not-stored: Finch granted the connection but PostgreSQL stayed "
+            + "unavailable for CONNECT_GRANT_WRITE_RETRY_FOR; the code is spent, an operator adopts the connection",
+            content = @Content(mediaType = "application/problem+json", examples = @ExampleObject(name = "not stored", value = """
+            {"type": "https://finch-connect-service/problems/grant-not-stored", "title": "Connection not stored yet", "status": 503,
+             "connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "customer_id": "acme-1"}""")))
     public Uni<Response> authorize(AuthorizationRequest request) {
         if (request == null || request.code() == null || request.code().isBlank() || request.code().length() > 2048) {
             throw ProblemException.badRequest("code", "code is required (the code from the SDK's onSuccess)");

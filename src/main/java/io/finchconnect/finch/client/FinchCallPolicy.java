@@ -60,7 +60,18 @@ public class FinchCallPolicy {
 
     private static <T> Uni<T> send(Supplier<Uni<T>> call) {
         return call.get().onFailure(FinchCallPolicy::isConnectionFailure)
-                .transform(failure -> FinchUnavailableException.connectionFailed());
+                .transform(failure -> neverConnected(failure) ? FinchUnavailableException.notReached()
+                        : FinchUnavailableException.connectionFailed());
+    }
+
+    /** No TCP connection was made (refused, connect timeout, unknown host): nothing of the request reached Finch. */
+    private static boolean neverConnected(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.net.ConnectException || cause instanceof java.net.UnknownHostException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Finch's retry rules (see {@link FinchResponses}), and no in-request wait longer than we allow. */

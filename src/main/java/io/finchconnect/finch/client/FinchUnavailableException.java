@@ -29,6 +29,11 @@ public class FinchUnavailableException extends FinchTransientException {
         return new FinchUnavailableException(502, "The connection to Finch failed", null, true, true);
     }
 
+    /** No connection to Finch could be made, so the request was never sent. */
+    static FinchUnavailableException notReached() {
+        return new FinchUnavailableException(502, "Finch could not be reached", null, true, false);
+    }
+
     static FinchUnavailableException circuitOpen() {
         return new FinchUnavailableException(503, "Finch is failing; calls are paused for a while", null, true, false);
     }

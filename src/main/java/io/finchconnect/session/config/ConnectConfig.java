@@ -27,4 +27,11 @@ public interface ConnectConfig {
     /** At most this many rows per delete statement. */
     @WithDefault("1000")
     int consumedStateCleanupBatchSize();
+
+    /**
+     * How long the write of a connection Finch granted is retried while PostgreSQL is unavailable, before the
+     * employer is told to try again later (the code is spent then, so the grant is the only copy of the token).
+     */
+    @WithDefault("10s")
+    Duration grantWriteRetryFor();
 }

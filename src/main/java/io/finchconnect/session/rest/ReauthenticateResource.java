@@ -21,19 +21,24 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.finchconnect.common.validation.RequestChecks;
+import io.finchconnect.common.problem.Problem;
 import io.finchconnect.common.problem.ProblemException;
+import io.finchconnect.connection.ConnectionAdoption;
 import io.finchconnect.finch.client.FinchGateway;
 import io.finchconnect.finch.client.ReauthSessionRequest;
 import io.finchconnect.finch.config.FinchConfig;
 import io.finchconnect.session.config.ReauthConfig;
 import io.finchconnect.session.state.ConnectStates;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * A reauthentication session for a known connection, on request: to repair it, or to change its products
- * after it connected (Finch allows no new staged session then).
+ * after it connected (Finch allows no new staged session then). For a connection Finch granted that this service
+ * could not store, an operator names its customer and {@link ConnectionAdoption} takes over.
  */
 @Path("/v1/connect/sessions/reauthenticate")
 @Tag(name = "Connect sessions")
@@ -46,18 +51,23 @@ public class ReauthenticateResource {
     private final FinchConfig finchConfig;
     private final ReauthConfig reauthConfig;
     private final Pool pool;
+    private final ConnectionAdoption adoption;
+    private final SecurityIdentity identity;
 
     ReauthenticateResource(FinchGateway finch, ConnectStates states, FinchConfig finchConfig, ReauthConfig reauthConfig,
-                           Pool pool) {
+                           Pool pool, ConnectionAdoption adoption, SecurityIdentity identity) {
         this.pool = pool;
+        this.adoption = adoption;
+        this.identity = identity;
         this.finch = finch;
         this.states = states;
         this.finchConfig = finchConfig;
         this.reauthConfig = reauthConfig;
     }
 
+    /** {@code customerId}: only to adopt a connection this service does not know (role {@code connections:write}). */
     public record ReauthenticateRequest(String connectionId, JsonNode products, String redirectUri, JsonNode minutesToExpire,
-                                        String state) {
+                                        String state, String customerId) {
     }
 
     public record ReauthenticateLink(String sessionId, String connectUrl, String connectionId, String customerId,
@@ -65,13 +75,17 @@ public class ReauthenticateResource {
     }
 
     @POST
-    @RolesAllowed("sessions:write")
+    @RolesAllowed({ "sessions:write", "connections:write" })
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "A reauthentication session for a connection; 404 for an unknown connection")
-    @RequestBody(content = @Content(examples = @ExampleObject(name = "add a product", value = """
+    @Operation(summary = "A reauthentication session for a connection; 404 for an unknown connection, unless an operator "
+            + "(connections:write) names its customer_id to adopt it: a connection Finch granted that could not be stored")
+    @RequestBody(content = @Content(examples = { @ExampleObject(name = "add a product", value = """
             {"connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "products": "company directory payment",
-             "redirect_uri": "https://platform.example/v1/connect/callback"}""")))
+             "redirect_uri": "https://platform.example/v1/connect/callback"}"""),
+            @ExampleObject(name = "adopt a stranded connection (connections:write)", value = """
+            {"connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "customer_id": "acme-1",
+             "redirect_uri": "https://platform.example/v1/connect/callback"}""")}))
     @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "session", value = """
             {"session_id": "1b2c...", "connect_url": "https://connect.tryfinch.com/authorize?session=1b2c...&state=...",
              "connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "customer_id": "acme-1",
@@ -86,23 +100,48 @@ public class ReauthenticateResource {
         RequestChecks.redirectUri(request.redirectUri(), finchConfig.redirectUris());
         int minutes = RequestChecks.minutesToExpire(request.minutesToExpire(), reauthConfig.minutesToExpire());
         RequestChecks.optional("state", request.state(), 1024);
+        if (request.customerId() != null) {
+            RequestChecks.id("customer_id", request.customerId());
+        }
         // One statement on the pool, released before Finch is called: no request holds a connection while it waits.
         return pool.preparedQuery(CUSTOMER_OF_CONNECTION).execute(Tuple.of(request.connectionId()))
-                .map(rows -> {
-                    if (!rows.iterator().hasNext()) {
-                        throw ProblemException.notFound("No connection " + request.connectionId());
-                    }
-                    return rows.iterator().next().getString("customer_id");
-                })
-                .chain(customerId -> finch.createReauthSession(new ReauthSessionRequest(request.connectionId(), minutes,
-                                products, request.redirectUri()))
-                        .map(session -> {
-                            OffsetDateTime expiresAt = OffsetDateTime.now(ZoneOffset.UTC).plusMinutes(minutes);
-                            String link = request.redirectUri() == null ? session.connectUrl()
-                                    : states.withState(session.connectUrl(), customerId, session.sessionId(),
-                                            request.state(), expiresAt.toInstant());
-                            return new ReauthenticateLink(session.sessionId(), link, request.connectionId(), customerId,
-                                    expiresAt);
-                        }));
+                .chain(rows -> rows.iterator().hasNext()
+                        ? reauthenticateKnown(request, rows.iterator().next().getString("customer_id"), products, minutes)
+                        : adoptUnknown(request, products, minutes));
+    }
+
+    private Uni<ReauthenticateLink> reauthenticateKnown(ReauthenticateRequest request, String customerId, List<String> products,
+                                                        int minutes) {
+        requireRole("sessions:write");
+        if (request.customerId() != null && !request.customerId().equals(customerId)) {
+            throw new ProblemException(Problem.of("customer-mismatch", "Customer mismatch", 409, "Connection "
+                    + request.connectionId() + " is not customer " + request.customerId() + "'s", null));
+        }
+        return finch.createReauthSession(new ReauthSessionRequest(request.connectionId(), minutes, products, request.redirectUri()))
+                .map(session -> {
+                    OffsetDateTime expiresAt = OffsetDateTime.now(ZoneOffset.UTC).plusMinutes(minutes);
+                    String link = request.redirectUri() == null ? session.connectUrl()
+                            : states.withState(session.connectUrl(), customerId, session.sessionId(),
+                                    request.state(), expiresAt.toInstant());
+                    return new ReauthenticateLink(session.sessionId(), link, request.connectionId(), customerId, expiresAt);
+                });
+    }
+
+    /** A connection Finch granted whose write failed (issue 11): an operator adopts it by naming its customer. */
+    private Uni<ReauthenticateLink> adoptUnknown(ReauthenticateRequest request, List<String> products, int minutes) {
+        if (request.customerId() == null) {
+            throw ProblemException.notFound("No connection " + request.connectionId());
+        }
+        requireRole("connections:write");
+        return adoption.adopt(new ConnectionAdoption.Request(request.connectionId(), request.customerId(), products,
+                        request.redirectUri(), minutes, request.state()))
+                .map(session -> new ReauthenticateLink(session.sessionId(), session.connectUrl(), request.connectionId(),
+                        request.customerId(), session.expiresAt()));
+    }
+
+    private void requireRole(String role) {
+        if (!identity.hasRole(role)) {
+            throw new ForbiddenException();
+        }
     }
 }

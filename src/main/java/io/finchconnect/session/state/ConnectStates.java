@@ -8,6 +8,8 @@ import java.util.Base64;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.jboss.logging.Logger;
+
 import io.finchconnect.session.config.ConnectConfig;
 import io.finchconnect.session.state.ConnectState.Claims;
 import io.finchconnect.session.state.ConnectState.InvalidStateException;
@@ -17,7 +19,8 @@ import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Issues sealed (encrypted and authenticated) states for connect URLs and takes them back exactly once: a state
- * is recorded as used before its code is exchanged, so a replayed callback stops before it reaches Finch.
+ * is recorded as used before its code is exchanged, so a replayed callback stops before it reaches Finch, and
+ * given back when the code provably never reached Finch.
  */
 @ApplicationScoped
 public class ConnectStates {
@@ -25,6 +28,10 @@ public class ConnectStates {
     private static final String CONSUME = """
             INSERT INTO consumed_states (state_id, expires_at) VALUES ($1, $2) ON CONFLICT (state_id) DO NOTHING
             """;
+
+    private static final String RELEASE = "DELETE FROM consumed_states WHERE state_id = $1";
+
+    private static final Logger LOG = Logger.getLogger(ConnectStates.class);
 
     private final ConnectState codec;
     private final Pool pool;
@@ -53,6 +60,19 @@ public class ConnectStates {
                         throw new InvalidStateException("replayed_state", "This link was used already");
                     }
                     return claims;
+                });
+    }
+
+    /**
+     * Gives a consumed state back, for a code that never reached Finch: the employer may use the same link again.
+     * Best effort: when the release fails too, the link stays used and the employer asks for a new one.
+     */
+    public Uni<Void> release(Claims claims) {
+        return pool.preparedQuery(RELEASE).execute(Tuple.of(claims.stateId())).replaceWithVoid()
+                .onFailure().recoverWithUni(failure -> {
+                    LOG.warnf("A state of customer %s could not be given back (%s); its link stays used", claims.customerId(),
+                            failure.getClass().getSimpleName());
+                    return Uni.createFrom().voidItem();
                 });
     }
 }

@@ -7,6 +7,7 @@ import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.nio.channels.ClosedChannelException;
 import java.util.List;
+import java.util.concurrent.CompletionException;
 
 import org.hibernate.HibernateException;
 import org.junit.jupiter.api.Test;
@@ -55,6 +56,11 @@ class BackingServiceUnavailableTest {
     @Test
     void aPoolThatCannotHandOutAConnectionInTimeIsUnavailability() {
         assertThat(BackingServiceUnavailable.explains(new VertxException(BackingServiceUnavailable.POOL_WAIT_TIMEOUT, true))).isTrue();
+        // Through Pool.getConnection, as Hibernate Reactive takes its transaction's connection.
+        assertThat(BackingServiceUnavailable.explains(new CompletionException(new NoStackTraceThrowable(
+                BackingServiceUnavailable.CONNECTION_WAIT_TIMEOUT)))).isTrue();
+        assertThat(BackingServiceUnavailable.explains(new NoStackTraceThrowable("Timeout of some other kind")))
+                .isFalse();
         assertThat(BackingServiceUnavailable.explains(new ConnectionPoolTooBusyException("Connection pool reached max wait queue size of 100")))
                 .isTrue();
     }

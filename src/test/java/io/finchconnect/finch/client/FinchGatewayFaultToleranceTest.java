@@ -9,6 +9,9 @@ import static io.finchconnect.finch.client.SimulatorControl.sessionRequest;
 import static io.finchconnect.finch.client.SimulatorControl.uniqueCustomerId;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.reflect.Proxy;
+import java.net.ServerSocket;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 
@@ -19,6 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.finchconnect.connection.CodeExchange;
 import io.finchconnect.finch.config.FinchConfig;
 import io.finchconnect.testing.TestStack;
 import io.quarkus.test.junit.QuarkusTest;
@@ -34,12 +38,40 @@ class FinchGatewayFaultToleranceTest {
     FinchConfig config;
     @Inject
     CircuitBreakerMaintenance breakers;
+    @Inject
+    FinchCallPolicy policy;
 
     @BeforeEach
     @AfterEach
     void reset() {
         SimulatorControl.reset();
         breakers.resetAll();
+    }
+
+    /** No TCP connection to Finch: the code provably never arrived, so the callback gives the employer's link back. */
+    @Test
+    void aCodeForAFinchThatCannotBeReachedIsKnownNeverToHaveArrived() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        URI nobody = URI.create("http://localhost:" + closedPort);
+        FinchConfig unreachable = (FinchConfig) Proxy.newProxyInstance(FinchConfig.class.getClassLoader(),
+                new Class<?>[] { FinchConfig.class },
+                (proxy, method, args) -> "baseUrl".equals(method.getName()) ? nobody : method.invoke(config, args));
+        FinchGateway gateway = new FinchGateway(unreachable, policy);
+        try {
+            FinchUnavailableException failure = failure(gateway.exchangeCode("a-code", null), FinchUnavailableException.class);
+
+            assertThat(failure.mayHaveBeenProcessed()).isFalse();
+            assertThat(CodeExchange.codeNeverReachedFinch(failure)).isTrue();
+        } finally {
+            gateway.close();
+        }
+        // A dropped connection after the request went out leaves it open: the code may be spent.
+        fault("auth.token", Map.of("reset", true, "times", 1));
+        FinchUnavailableException reset = failure(finch.exchangeCode("another-code", null), FinchUnavailableException.class);
+        assertThat(CodeExchange.codeNeverReachedFinch(reset)).isFalse();
     }
 
     @Test
