@@ -71,6 +71,10 @@ public class Connection extends PanacheEntityBase {
     @Column(name = "entity_ids", nullable = false)
     public String[] entityIds = new String[0];
 
+    /** Finch's status of each entity of {@code entityIds}, in the same order; empty until Finch was asked. */
+    @Column(name = "entity_statuses", nullable = false)
+    public String[] entityStatuses = new String[0];
+
     @Column(name = "token_key_id", nullable = false)
     public String tokenKeyId;
 

@@ -35,13 +35,32 @@ public class ConnectionStatusService {
      */
     public Uni<StatusTransition> apply(String connectionId, ConnectionStatus next, OffsetDateTime observedAt,
                                        String sourceEventId, String reason, Map<String, String> headers) {
-        return Connection.<Connection>findById(connectionId, LockModeType.PESSIMISTIC_WRITE)
-                .onItem().ifNotNull().transformToUni(connection -> apply(connection, next, observedAt, sourceEventId, reason,
-                        headers));
+        return apply(connectionId, next, List.of(), observedAt, sourceEventId, reason, headers);
     }
 
-    private Uni<StatusTransition> apply(Connection connection, ConnectionStatus next, OffsetDateTime observedAt,
-                                        String sourceEventId, String reason, Map<String, String> headers) {
+    /**
+     * As above, with each entity's status as Finch gave it ({@code next} is already their worst): the statuses
+     * are stored whether or not the connection's own status changes, and a {@code reauth_needed} event names the
+     * entities that need the employer.
+     */
+    public Uni<StatusTransition> apply(String connectionId, ConnectionStatus next, List<EntityStatuses.Entity> entities,
+                                       OffsetDateTime observedAt, String sourceEventId, String reason,
+                                       Map<String, String> headers) {
+        return Connection.<Connection>findById(connectionId, LockModeType.PESSIMISTIC_WRITE)
+                .onItem().ifNotNull().transformToUni(connection -> apply(connection, next, entities, observedAt,
+                        sourceEventId, reason, headers));
+    }
+
+    private Uni<StatusTransition> apply(Connection connection, ConnectionStatus next, List<EntityStatuses.Entity> entities,
+                                        OffsetDateTime observedAt, String sourceEventId, String reason,
+                                        Map<String, String> headers) {
+        if (!entities.isEmpty() && connection.status != ConnectionStatus.DISCONNECTED) {
+            String[] statuses = EntityStatuses.alignedWith(connection.entityIds, entities);
+            if (!java.util.Arrays.equals(statuses, connection.entityStatuses)) {
+                connection.entityStatuses = statuses;
+                connection.updatedAt = OffsetDateTime.now();
+            }
+        }
         StatusTransition transition = StatusTransition.decide(connection.status, next);
         if (transition.kind() != StatusTransition.Kind.APPLIED) {
             return Uni.createFrom().item(transition);
@@ -73,7 +92,7 @@ public class ConnectionStatusService {
         Object data = switch (transition.eventType()) {
             case StatusTransition.REAUTH_NEEDED -> new ConnectionEvents.ReauthNeeded(connection.connectionId,
                     connection.customerId, connection.companyId, connection.providerId, at, sourceEventId,
-                    connection.reauthReason, entities, null);
+                    connection.reauthReason, EntityStatuses.concerned(connection.entityIds, connection.entityStatuses), null);
             case StatusTransition.REAUTHENTICATED -> new ConnectionEvents.Reauthenticated(connection.connectionId,
                     connection.customerId, at);
             case StatusTransition.DISCONNECTED -> new ConnectionEvents.Disconnected(connection.connectionId,

@@ -1,5 +1,9 @@
 package io.finchconnect.connection;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
@@ -38,16 +42,20 @@ public class FinchStatusCheck {
     }
 
     /** What Finch said: a status, an unknown connection (not stored here), or no usable answer. */
-    public record Verdict(Kind kind, ConnectionStatus status, String detail) {
+    public record Verdict(Kind kind, ConnectionStatus status, List<EntityStatuses.Entity> entities, String detail) {
 
         public enum Kind { STATUS, UNKNOWN_CONNECTION, UNVERIFIED }
 
         static Verdict status(ConnectionStatus status) {
-            return new Verdict(Kind.STATUS, status, null);
+            return new Verdict(Kind.STATUS, status, List.of(), null);
+        }
+
+        static Verdict status(ConnectionStatus status, List<EntityStatuses.Entity> entities) {
+            return new Verdict(Kind.STATUS, status, entities, null);
         }
 
         static Verdict unverified(String detail) {
-            return new Verdict(Kind.UNVERIFIED, null, detail);
+            return new Verdict(Kind.UNVERIFIED, null, List.of(), detail);
         }
     }
 
@@ -62,7 +70,7 @@ public class FinchStatusCheck {
 
     private Uni<Verdict> ask(String connectionId, RowSet<Row> rows) {
         if (!rows.iterator().hasNext()) {
-            return Uni.createFrom().item(new Verdict(Verdict.Kind.UNKNOWN_CONNECTION, null, null));
+            return Uni.createFrom().item(new Verdict(Verdict.Kind.UNKNOWN_CONNECTION, null, List.of(), null));
         }
         Row row = rows.iterator().next();
         String token;
@@ -80,10 +88,22 @@ public class FinchStatusCheck {
                         (FinchRejectedException) failure));
     }
 
+    /** The connection's status is the worst of its attached entities' (EntityStatuses), each of which is kept. */
     private static Verdict fromIntrospection(Introspection introspection) {
         String status = introspection.connectionStatus() == null ? null : introspection.connectionStatus().status();
-        return ConnectionStatus.fromFinch(status).map(Verdict::status)
-                .orElseGet(() -> Verdict.unverified("Finch reported status " + status));
+        Optional<ConnectionStatus> connectionLevel = ConnectionStatus.fromFinch(status);
+        if (connectionLevel.isEmpty()) {
+            return Verdict.unverified("Finch reported status " + status);
+        }
+        List<EntityStatuses.Entity> entities = new ArrayList<>();
+        for (Introspection.Entity entity : introspection.entities() == null ? List.<Introspection.Entity>of() : introspection.entities()) {
+            Optional<ConnectionStatus> entityStatus = ConnectionStatus.fromFinch(entity.status());
+            if (entity.id() == null || entityStatus.isEmpty()) {
+                return Verdict.unverified("Finch reported entity " + entity.id() + " with status " + entity.status());
+            }
+            entities.add(new EntityStatuses.Entity(entity.id(), entityStatus.get()));
+        }
+        return Verdict.status(EntityStatuses.overall(connectionLevel.get(), entities), List.copyOf(entities));
     }
 
     /**

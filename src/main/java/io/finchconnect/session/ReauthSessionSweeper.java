@@ -12,6 +12,7 @@ import org.jboss.logging.Logger;
 import io.finchconnect.common.backoff.ExponentialBackoff;
 import io.finchconnect.connection.Connection;
 import io.finchconnect.connection.ConnectionStatus;
+import io.finchconnect.connection.EntityStatuses;
 import io.finchconnect.connection.StatusTransition;
 import io.finchconnect.connection.events.ConnectionEvents;
 import io.finchconnect.finch.client.FinchGateway;
@@ -205,7 +206,8 @@ public class ReauthSessionSweeper {
         return outbox.write(connection.connectionId, StatusTransition.REAUTH_NEEDED,
                 new ConnectionEvents.ReauthNeeded(connection.connectionId, connection.customerId, connection.companyId,
                         connection.providerId, connection.reauthDetectedAt, connection.reauthSourceEventId,
-                        connection.reauthReason, java.util.List.of(connection.entityIds), new ConnectionEvents.ReauthSession(created.sessionId(), link, created.expiresAt())))
+                        connection.reauthReason, EntityStatuses.concerned(connection.entityIds, connection.entityStatuses),
+                        new ConnectionEvents.ReauthSession(created.sessionId(), link, created.expiresAt())))
                 .replaceWithVoid();
     }
 

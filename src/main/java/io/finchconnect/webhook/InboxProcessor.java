@@ -227,7 +227,7 @@ public class InboxProcessor {
         return switch (verdict.kind()) {
             case UNKNOWN_CONNECTION -> Uni.createFrom().item(new Settled(IncomingOutcome.UNKNOWN_CONNECTION, null));
             case UNVERIFIED -> Uni.createFrom().item(new Settled(IncomingOutcome.UNVERIFIED, null));
-            case STATUS -> statuses.apply(connectionId, verdict.status(), now, pending.get(0).eventId(),
+            case STATUS -> statuses.apply(connectionId, verdict.status(), verdict.entities(), now, pending.get(0).eventId(),
                             reasonFor(pending, verdict), traceOf(pending))
                     .map(transition -> new Settled(transition == null ? IncomingOutcome.UNKNOWN_CONNECTION
                             : transition.kind() == StatusTransition.Kind.APPLIED ? IncomingOutcome.APPLIED

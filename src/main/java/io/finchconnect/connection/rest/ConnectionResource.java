@@ -43,7 +43,7 @@ public class ConnectionResource {
     /** The reauth session shown is the current episode's while the connection is in reauth (one statement). */
     private static final String CONNECTION_WITH_REAUTH_SESSION = """
             SELECT c.connection_id, c.customer_id, c.status, c.status_changed_at, c.company_id, c.provider_id,
-                   c.connection_type, c.products, c.entity_ids, c.connected_at, r.session_id AS reauth_session_id,
+                   c.connection_type, c.products, c.entity_ids, c.entity_statuses, c.connected_at, r.session_id AS reauth_session_id,
                    r.connect_url AS reauth_connect_url, r.expires_at AS reauth_expires_at
             FROM connections c
             LEFT JOIN reauth_sessions r ON c.status IN ('reauth', 'error_permissions', 'error_no_account_setup') AND r.connection_id = c.connection_id
@@ -66,7 +66,12 @@ public class ConnectionResource {
 
     public record ConnectionView(String connectionId, String customerId, String status, OffsetDateTime statusChangedAt,
                                  String companyId, String providerId, String connectionType, List<String> products,
-                                 List<String> entityIds, OffsetDateTime connectedAt, ReauthSessionView reauthSession) {
+                                 List<String> entityIds, List<EntityView> entities, OffsetDateTime connectedAt,
+                                 ReauthSessionView reauthSession) {
+    }
+
+    /** An attached entity and its status as Finch last gave it ({@code null} before Finch was first asked). */
+    public record EntityView(String entityId, String status) {
     }
 
     public record ReauthSessionView(String sessionId, String connectUrl, OffsetDateTime expiresAt) {
@@ -82,7 +87,8 @@ public class ConnectionResource {
             {"connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "customer_id": "acme-1", "status": "reauth",
              "status_changed_at": "2026-11-29T11:00:00Z", "company_id": "514d0b1c-8f8e-4a3e-a1f5-6f2a9c0d3e77",
              "provider_id": "gusto", "connection_type": "provider", "products": ["company", "directory"],
-             "entity_ids": ["9d3c0c7e-3a55-4b8b-8a57-5b1d2d3e4f60"], "connected_at": "2026-11-29T10:05:00Z",
+             "entity_ids": ["9d3c0c7e-3a55-4b8b-8a57-5b1d2d3e4f60"],
+             "entities": [{"entity_id": "9d3c0c7e-3a55-4b8b-8a57-5b1d2d3e4f60", "status": "reauth"}], "connected_at": "2026-11-29T10:05:00Z",
              "reauth_session": {"session_id": "1b2c...", "connect_url": "https://connect.tryfinch.com/authorize?session=1b2c...&state=...",
                                 "expires_at": "2026-12-29T11:00:00Z"}}""")))
     public Uni<ConnectionView> get(@PathParam("connection_id") String connectionId) {
@@ -93,8 +99,18 @@ public class ConnectionResource {
             return new ConnectionView(row.getString("connection_id"), row.getString("customer_id"), row.getString("status"),
                     row.getOffsetDateTime("status_changed_at"), row.getString("company_id"), row.getString("provider_id"),
                     row.getString("connection_type"), List.of(row.getArrayOfStrings("products")),
-                    List.of(row.getArrayOfStrings("entity_ids")), row.getOffsetDateTime("connected_at"), session);
+                    List.of(row.getArrayOfStrings("entity_ids")), entities(row), row.getOffsetDateTime("connected_at"), session);
         });
+    }
+
+    private static List<EntityView> entities(Row row) {
+        String[] ids = row.getArrayOfStrings("entity_ids");
+        String[] statuses = row.getArrayOfStrings("entity_statuses");
+        List<EntityView> entities = new java.util.ArrayList<>();
+        for (int i = 0; i < ids.length; i++) {
+            entities.add(new EntityView(ids[i], i < statuses.length ? statuses[i] : null));
+        }
+        return entities;
     }
 
     @GET

@@ -1,0 +1,125 @@
+package io.finchconnect.webhook;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.finchconnect.testing.EventTopic;
+import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.Sql;
+import io.finchconnect.testing.TestStack;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.specification.RequestSpecification;
+
+/**
+ * A multi-entity connection's status is the worst among its attached entities, as Finch's introspection gives
+ * them; each entity's status is kept and shown, and the reauth_needed event names the entities concerned.
+ */
+@QuarkusTest
+class MultiEntityStatusTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static EventTopic topic;
+
+    @BeforeAll
+    static void subscribe() {
+        topic = new EventTopic("finch.connection-events");
+    }
+
+    @AfterAll
+    static void unsubscribe() {
+        topic.close();
+    }
+
+    @BeforeEach
+    void pointFinchAtThisService() {
+        TestStack.get().setFinchWebhookUrl("http://localhost:" + RestAssured.port + "/v1/webhooks/finch");
+    }
+
+    @Test
+    void oneEntityInReauthPutsTheConnectionInReauthAndTheEventNamesIt() throws Exception {
+        String connectionId = twoEntityConnection("cust-" + UUID.randomUUID());
+        List<Object> entities = Sql.column("SELECT unnest(entity_ids) FROM connections WHERE connection_id = ?", connectionId);
+        String first = (String) entities.get(0);
+        String second = (String) entities.get(1);
+
+        setEntityStatusAtFinch(connectionId, second, "reauth");
+
+        Event needed = topic.awaitEvents(WAIT, seen -> seen.stream().anyMatch(e -> connectionId.equals(e.key())
+                        && "finch.connection.reauth_needed".equals(e.type()) && e.carriesReauthSession()))
+                .stream().filter(e -> connectionId.equals(e.key()) && "finch.connection.reauth_needed".equals(e.type()))
+                .findFirst().orElseThrow();
+        JsonNode data = new ObjectMapper().readTree(needed.value());
+        assertThat(data.get("entity_ids")).extracting(JsonNode::asText).containsExactly(second);
+        assertThat(data.get("reason").asText()).isEqualTo("reauth");
+        reader().get("/v1/connections/" + connectionId).then().statusCode(200)
+                .body("status", equalTo("reauth"))
+                .body("entities.find { it.entity_id == '" + first + "' }.status", equalTo("connected"))
+                .body("entities.find { it.entity_id == '" + second + "' }.status", equalTo("reauth"))
+                .body("reauth_session.session_id", org.hamcrest.Matchers.notNullValue());
+
+        setEntityStatusAtFinch(connectionId, second, "connected");
+        topic.awaitEvents(WAIT, seen -> seen.stream().anyMatch(e -> connectionId.equals(e.key())
+                && "finch.connection.reauthenticated".equals(e.type())));
+        reader().get("/v1/connections/" + connectionId).then().statusCode(200).body("status", equalTo("connected"))
+                .body("entities.status", org.hamcrest.Matchers.everyItem(equalTo("connected")));
+    }
+
+    @Test
+    void aDisconnectedEntityIsSetAsideAndTheOtherKeepsTheConnectionConnected() {
+        String connectionId = twoEntityConnection("cust-" + UUID.randomUUID());
+        List<Object> entities = Sql.column("SELECT unnest(entity_ids) FROM connections WHERE connection_id = ?", connectionId);
+        String first = (String) entities.get(0);
+
+        setEntityStatusAtFinch(connectionId, first, "disconnected");
+
+        Awaitility.await().atMost(WAIT).untilAsserted(() -> reader().get("/v1/connections/" + connectionId).then()
+                .statusCode(200).body("entities.find { it.entity_id == '" + first + "' }.status", equalTo("disconnected")));
+        reader().get("/v1/connections/" + connectionId).then().body("status", equalTo("connected"));
+        assertThat(topic.drain(Duration.ofSeconds(2))).as("no transition, so no event")
+                .noneMatch(e -> connectionId.equals(e.key()) && !"finch.connection.established".equals(e.type()));
+    }
+
+    private static void setEntityStatusAtFinch(String connectionId, String entityId, String status) {
+        finch().contentType("application/json").body(Map.of("status", status))
+                .post("/_control/connections/" + connectionId + "/entities/" + entityId + "/status").then().statusCode(200);
+    }
+
+    /** A connection with two entities, connected through the service's embedded-flow exchange. */
+    private static String twoEntityConnection(String customerId) {
+        Map<String, String> config = TestStack.get().config();
+        String sessionId = finch().auth().preemptive().basic(config.get("finch.client-id"), config.get("finch.client-secret"))
+                .header("Finch-API-Version", "2020-09-17").contentType("application/json")
+                .body(Map.of("customer_id", customerId, "customer_name", "Acme " + customerId,
+                        "products", new String[] { "company", "directory" }))
+                .post("/connect/sessions").then().statusCode(201).extract().path("session_id");
+        String code = finch().contentType("application/json").body("{\"entities\": 2}")
+                .post("/_control/sessions/" + sessionId + "/complete").then().statusCode(200).extract().path("code");
+        return given().auth().oauth2(TestStack.get().jwt().token("sessions:write")).contentType("application/json")
+                .body(Map.of("code", code, "customer_id", customerId))
+                .post("/v1/connect/authorizations").then().statusCode(201).extract().path("connection_id");
+    }
+
+    private static RequestSpecification reader() {
+        return given().auth().oauth2(TestStack.get().jwt().token("connections:read"));
+    }
+
+    private static RequestSpecification finch() {
+        return given().baseUri(TestStack.get().finchBaseUrl());
+    }
+}
