@@ -227,7 +227,18 @@ public final class KafkaBroker implements AutoCloseable {
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "2000");
-        try (Admin admin = Admin.create(props)) {
+        // The broker is started by whichever test class loader came first and restarted from another: Kafka
+        // loads its reporters through the context class loader, which must be the one that loaded Admin here.
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(Admin.class.getClassLoader());
+        Admin created;
+        try {
+            created = Admin.create(props);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+        try (Admin admin = created) {
             while (true) {
                 checkAlive(deadlineNanos);
                 try {
