@@ -120,6 +120,7 @@ public final class OutboxBenchmark {
             relayCpu.add(cpuMillisPerRow(before, cpu(), ROWS));
             log("round %d: raw producer %.0f records/s, outbox writes %.0f rows/s, relay %.0f rows/s (%.2f)", round,
                     raws.get(round - 1), writes.get(round - 1), relays.get(round - 1), relays.get(round - 1) / raws.get(round - 1));
+            log("  outbox table: %s", tableStats());
         }
         double raw = median(raws);
         double written = median(writes);
@@ -129,6 +130,7 @@ public final class OutboxBenchmark {
         Split one = drainCommittedBacklog(1, ROWS);
         Split two = drainCommittedBacklog(2, ROWS);
         log("committed backlog: one relay %s; two relays %s", one, two);
+        log("  outbox table: %s", tableStats());
 
         // The sustainable maximum is bounded by writing as well as by relaying: half of the smaller one.
         double rate = Math.min(relay, written) / 2;
@@ -235,12 +237,11 @@ public final class OutboxBenchmark {
     /** Starts a relay over the waiting backlog and times it until every row is marked sent; rows per second. */
     private double drainBacklog(int rows) throws InterruptedException {
         Pool instancePool = instancePool();
-        OutboxRelay relay = newRelay(instancePool, new LatencyRecorder());
+        LatencyRecorder recorder = new LatencyRecorder();
+        OutboxRelay relay = newRelay(instancePool, recorder);
         long start = System.nanoTime();
         relay.start();
-        while (pending() > 0) {
-            Thread.sleep(20);
-        }
+        awaitDrained(List.of(recorder), rows);
         double throughput = rows / seconds(System.nanoTime() - start);
         relay.stop(Duration.ofSeconds(10));
         instancePool.closeAndAwait();
@@ -254,10 +255,13 @@ public final class OutboxBenchmark {
     private Split drainCommittedBacklog(int relays, int rows) throws InterruptedException {
         List<OutboxRelay> started = new ArrayList<>();
         List<Pool> pools = new ArrayList<>();
+        List<LatencyRecorder> recorders = new ArrayList<>();
         for (int i = 0; i < relays; i++) {
             // Each relay is one instance: its own pool and producer, sharing the partitions through the leases.
             Pool instancePool = instancePool();
-            OutboxRelay relay = newRelay(instancePool, new LatencyRecorder());
+            LatencyRecorder recorder = new LatencyRecorder();
+            recorders.add(recorder);
+            OutboxRelay relay = newRelay(instancePool, recorder);
             relay.start();
             started.add(relay);
             pools.add(instancePool);
@@ -280,9 +284,7 @@ public final class OutboxBenchmark {
         double[] cpuBefore = cpu();
         long start = System.nanoTime();
         pool.query("NOTIFY finch_outbox").execute().await().atMost(Duration.ofSeconds(30));
-        while (pending() > 0) {
-            Thread.sleep(20);
-        }
+        awaitDrained(recorders, rows);
         long end = System.nanoTime();
         double elapsed = seconds(end - start);
         double[] cpuAfter = cpu();
@@ -426,6 +428,29 @@ public final class OutboxBenchmark {
                 recorder);
     }
 
+    /**
+     * Waits until the relays acknowledged {@code rows} rows, then until the table has none pending (the last
+     * batch's delete). Not by counting the table meanwhile: a count every few milliseconds over a backlog of
+     * tens of thousands of rows was most of PostgreSQL's work, and grew the slower the relay went.
+     */
+    private void awaitDrained(List<LatencyRecorder> recorders, int rows) throws InterruptedException {
+        while (recorders.stream().mapToLong(recorder -> recorder.published.get()).sum() < rows) {
+            Thread.sleep(10);
+        }
+        while (pending() > 0) {
+            Thread.sleep(10);
+        }
+    }
+
+    /** The outbox table's scan and vacuum counters, to say what PostgreSQL did with it during a phase. */
+    private String tableStats() {
+        return pool.query("""
+                SELECT format('seq_scan %s, seq_tup_read %s, idx_scan %s, idx_tup_fetch %s, dead %s, autovacuum %s, autoanalyze %s',
+                              seq_scan, seq_tup_read, idx_scan, idx_tup_fetch, n_dead_tup, autovacuum_count, autoanalyze_count)
+                FROM pg_stat_user_tables WHERE relname = 'outbox'""").execute()
+                .map(rows -> rows.iterator().next().getString(0)).await().atMost(Duration.ofSeconds(30));
+    }
+
     private long pending() {
         return pool.query("SELECT count(*) FROM outbox WHERE sent_at IS NULL AND parked_at IS NULL").execute()
                 .map(rows -> rows.iterator().next().getLong(0)).await().atMost(Duration.ofSeconds(30));
@@ -506,9 +531,11 @@ public final class OutboxBenchmark {
 
     private static final class LatencyRecorder implements OutboxRelay.RelayListener {
         final ConcurrentLinkedQueue<Duration> latencies = new ConcurrentLinkedQueue<>();
+        final java.util.concurrent.atomic.AtomicLong published = new java.util.concurrent.atomic.AtomicLong();
 
         @Override
         public void published(List<SendOutcome> sent) {
+            published.addAndGet(sent.size());
             OffsetDateTime now = OffsetDateTime.now();
             sent.forEach(outcome -> latencies.add(Duration.between(outcome.message().createdAt(), now)));
         }
