@@ -92,8 +92,7 @@ public class InboxProcessor {
     private final InboxMetrics metrics;
     private final InboxConfig config;
     private final Vertx vertx;
-    private final AtomicBoolean running = new AtomicBoolean();
-    private final AtomicBoolean again = new AtomicBoolean();
+    private final RoundTrigger trigger;
     private volatile Consumer<Duration> pause = null;
 
     InboxProcessor(Pool pool, FinchStatusCheck finch, ConnectionStatusService statuses, ReauthSessionSweeper reauthSessions,
@@ -105,6 +104,8 @@ public class InboxProcessor {
         this.metrics = metrics;
         this.config = config;
         this.vertx = vertx;
+        this.trigger = new RoundTrigger(this::run, (delay, action) -> vertx.setTimer(delay, id -> action.run()),
+                () -> System.nanoTime() / 1_000_000, config.minWakeInterval().toMillis());
     }
 
     record Pending(String eventId, String channel, OffsetDateTime receivedAt, int attempts, String traceparent) {
@@ -120,24 +121,19 @@ public class InboxProcessor {
         wake();
     }
 
-    /** Starts a run now, or right after the one under way: an intake calls it after storing a hint. */
+    /**
+     * Starts a run now, or right after the one under way, but no sooner than {@code inbox.min-wake-interval}
+     * after the previous run started ({@link RoundTrigger}): an intake calls it after storing a hint.
+     */
     public void wake() {
-        if (!running.compareAndSet(false, true)) {
-            again.set(true);
-            return;
-        }
-        again.set(false);
-        drain().subscribe().with(ignored -> finished(), failure -> {
-            LOG.warnf("Inbox round failed: %s", failure.toString());
-            finished();
-        });
+        trigger.wake();
     }
 
-    private void finished() {
-        running.set(false);
-        if (again.getAndSet(false)) {
-            wake();
-        }
+    private void run(Runnable finished) {
+        drain().subscribe().with(ignored -> finished.run(), failure -> {
+            LOG.warnf("Inbox round failed: %s", failure.toString());
+            finished.run();
+        });
     }
 
     /** Rounds until one leases fewer connections than it may: the backlog is then worked off. */

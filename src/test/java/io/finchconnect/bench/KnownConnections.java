@@ -12,6 +12,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.finchconnect.connection.vault.EncryptedToken;
+import io.finchconnect.connection.vault.TokenVault;
+import io.finchconnect.connection.vault.TokenVaultKeys;
 import io.finchconnect.testing.TestStack;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -25,9 +28,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Connections that exist at the Finch simulator (a staged session completed there) and, as {@code connected},
- * in the service's database: the service's sweeper asks Finch for a reauthentication session for each one that
- * enters reauth, and Finch must know the connection for that to succeed as it would in production.
+ * Connections that exist at the Finch simulator (a staged session completed there, its code exchanged at
+ * {@code /auth/token}) and, as {@code connected}, in the service's database with their access token sealed as
+ * the service seals it: the inbox processor introspects each one with its own token, and the reauth sweeper
+ * asks Finch for a reauthentication session, so Finch must know the connection as it would in production.
  */
 final class KnownConnections {
 
@@ -43,22 +47,59 @@ final class KnownConnections {
                 .setDefaultHost(finch.getHost()).setDefaultPort(finch.getPort()), new PoolOptions().setHttp1MaxSize(IN_FLIGHT));
         String basic = "Basic " + Base64.getEncoder().encodeToString((config.get("finch.client-id") + ":"
                 + config.get("finch.client-secret")).getBytes(StandardCharsets.UTF_8));
-        List<String[]> created = Collections.synchronizedList(new ArrayList<>());
+        TokenVault vault = new TokenVault(TokenVaultKeys.parse(config.get("token-vault.keys"), config.get("token-vault.active-key-id")));
+        JsonObject clientCredentials = new JsonObject().put("client_id", config.get("finch.client-id"))
+                .put("client_secret", config.get("finch.client-secret"));
+        List<Object[]> created = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger next = new AtomicInteger();
         List<CompletableFuture<Void>> workers = new ArrayList<>();
         for (int i = 0; i < IN_FLIGHT; i++) {
             CompletableFuture<Void> worker = new CompletableFuture<>();
-            createNext(client, basic, next, count, created, worker);
+            createNext(client, basic, clientCredentials, vault, next, count, created, worker);
             workers.add(worker);
         }
         CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).join();
         client.close();
         store(config, created);
-        return created.stream().map(pair -> pair[1]).toList();
+        return created.stream().map(row -> (String) row[1]).toList();
     }
 
-    private static void createNext(HttpClient client, String basic, AtomicInteger next, int count, List<String[]> created,
-                                   CompletableFuture<Void> worker) {
+    /**
+     * Sets each connection's status at the simulator without a webhook (delivery {@code drop}): what the inbox
+     * processor will learn when it introspects, whatever the webhooks of the burst say.
+     */
+    static void setStatusesAtFinch(Vertx vertx, TestStack stack, Map<String, String> statuses) {
+        java.net.URI finch = java.net.URI.create(stack.finchBaseUrl());
+        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
+                .setDefaultHost(finch.getHost()).setDefaultPort(finch.getPort()), new PoolOptions().setHttp1MaxSize(IN_FLIGHT));
+        List<Map.Entry<String, String>> entries = new ArrayList<>(statuses.entrySet());
+        AtomicInteger next = new AtomicInteger();
+        List<CompletableFuture<Void>> workers = new ArrayList<>();
+        for (int i = 0; i < IN_FLIGHT; i++) {
+            CompletableFuture<Void> worker = new CompletableFuture<>();
+            setNext(client, entries, next, worker);
+            workers.add(worker);
+        }
+        CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).join();
+        client.close();
+    }
+
+    private static void setNext(HttpClient client, List<Map.Entry<String, String>> entries, AtomicInteger next,
+                                CompletableFuture<Void> worker) {
+        int i = next.getAndIncrement();
+        if (i >= entries.size()) {
+            worker.complete(null);
+            return;
+        }
+        Map.Entry<String, String> entry = entries.get(i);
+        post(client, new RequestOptions().setURI("/_control/connections/" + entry.getKey() + "/status"),
+                new JsonObject().put("status", entry.getValue()).put("delivery", "drop"))
+                .onSuccess(ignored -> setNext(client, entries, next, worker))
+                .onFailure(worker::completeExceptionally);
+    }
+
+    private static void createNext(HttpClient client, String basic, JsonObject clientCredentials, TokenVault vault,
+                                   AtomicInteger next, int count, List<Object[]> created, CompletableFuture<Void> worker) {
         int i = next.getAndIncrement();
         if (i >= count) {
             worker.complete(null);
@@ -71,9 +112,12 @@ final class KnownConnections {
                 .putHeader("Finch-API-Version", "2020-09-17"), session)
                 .compose(staged -> post(client, new RequestOptions().setURI("/_control/sessions/"
                         + staged.getString("session_id") + "/complete"), new JsonObject()))
-                .onSuccess(completed -> {
-                    created.add(new String[] { customerId, completed.getString("connection_id") });
-                    createNext(client, basic, next, count, created, worker);
+                .compose(completed -> post(client, new RequestOptions().setURI("/auth/token")
+                        .putHeader("Finch-API-Version", "2020-09-17"), clientCredentials.copy().put("code", completed.getString("code"))))
+                .onSuccess(token -> {
+                    created.add(new Object[] { customerId, token.getString("connection_id"), token.getString("company_id"),
+                            token.getString("provider_id"), vault.encrypt(token.getString("access_token")) });
+                    createNext(client, basic, clientCredentials, vault, next, count, created, worker);
                 })
                 .onFailure(worker::completeExceptionally);
     }
@@ -89,20 +133,28 @@ final class KnownConnections {
                 }));
     }
 
-    private static void store(Map<String, String> config, List<String[]> created) throws Exception {
+    private static void store(Map<String, String> config, List<Object[]> created) throws Exception {
         try (Connection db = DriverManager.getConnection(config.get("quarkus.datasource.jdbc.url"),
                 config.get("quarkus.datasource.username"), config.get("quarkus.datasource.password"))) {
             db.setAutoCommit(false);
             try (PreparedStatement customer = db.prepareStatement(
                     "INSERT INTO customers (customer_id, customer_name) VALUES (?, 'Bench')");
+                 // Reconciled an hour ago, next due in a day: the reconciler leaves them alone during the benchmark,
+                 // so every transition comes from the inbox.
                  PreparedStatement connection = db.prepareStatement("INSERT INTO connections (connection_id, customer_id, "
-                         + "status, status_changed_at, products, token_key_id, token_ciphertext, connected_at) VALUES "
-                         + "(?, ?, 'connected', now() - interval '1 hour', '{company,directory}', 'bench', '\\x00', now())")) {
-                for (String[] pair : created) {
-                    customer.setString(1, pair[0]);
+                         + "status, status_changed_at, company_id, provider_id, products, token_key_id, token_ciphertext, "
+                         + "connected_at, reconcile_due_at) VALUES (?, ?, 'connected', now() - interval '1 hour', ?, ?, "
+                         + "'{company,directory}', ?, ?, now(), now() + interval '1 day')")) {
+                for (Object[] row : created) {
+                    EncryptedToken token = (EncryptedToken) row[4];
+                    customer.setString(1, (String) row[0]);
                     customer.addBatch();
-                    connection.setString(1, pair[1]);
-                    connection.setString(2, pair[0]);
+                    connection.setString(1, (String) row[1]);
+                    connection.setString(2, (String) row[0]);
+                    connection.setString(3, (String) row[2]);
+                    connection.setString(4, (String) row[3]);
+                    connection.setString(5, token.keyId());
+                    connection.setBytes(6, token.ciphertext());
                     connection.addBatch();
                 }
                 customer.executeBatch();

@@ -44,29 +44,30 @@ final class PlainLimits {
     record Inserts(double perSecond, double postgresCpuMillisPerRow) {
     }
 
-    /** Autocommit inserts into a copy of the outbox table, {@code connections} at a time. */
-    static Inserts postgresInserts(Map<String, String> config, int connections, int rows, String payload) {
+    /**
+     * Autocommit single-row inserts into a copy of the inbox table (columns, defaults, indexes, storage
+     * parameters), shaped like the intake's row of a webhook, {@code connections} at a time: what one webhook
+     * would cost if storing it were nothing but one plain insert.
+     */
+    static Inserts postgresInserts(Map<String, String> config, int connections, int rows) {
         Vertx vertx = Vertx.vertx();
         Pool pool = Pool.newInstance(PgBuilder.pool().with(new PoolOptions().setMaxSize(connections))
                 .connectingTo(OutboxRelayLifecycle.connectOptions(config.get("quarkus.datasource.reactive.url"),
                         config.get("quarkus.datasource.username"), config.get("quarkus.datasource.password")))
                 .using(vertx.getDelegate()).build());
         try {
-            // Same columns, defaults, indexes and storage parameters as the outbox; its own sequence.
             pool.query("""
-                    DROP TABLE IF EXISTS bench_outbox;
-                    CREATE TABLE bench_outbox (LIKE outbox INCLUDING ALL);
-                    CREATE SEQUENCE bench_outbox_id_seq OWNED BY bench_outbox.id;
-                    ALTER TABLE bench_outbox ALTER COLUMN id SET DEFAULT nextval('bench_outbox_id_seq')
+                    DROP TABLE IF EXISTS bench_inbox;
+                    CREATE TABLE bench_inbox (LIKE incoming_events INCLUDING ALL)
                     """).execute().await().atMost(Duration.ofSeconds(30));
-            insertAll(pool, connections, Math.max(1_000, rows / 10), payload);
+            insertAll(pool, connections, Math.max(1_000, rows / 10));
             long postmaster = ProcessCpu.embeddedPostgres();
             double cpu = postmaster > 0 ? ProcessCpu.withChildren(postmaster) : 0;
             long start = System.nanoTime();
-            insertAll(pool, connections, rows, payload);
+            insertAll(pool, connections, rows);
             double perSecond = rows / ((System.nanoTime() - start) / 1e9);
             cpu = postmaster > 0 ? ProcessCpu.withChildren(postmaster) - cpu : 0;
-            pool.query("DROP TABLE bench_outbox").execute().await().atMost(Duration.ofSeconds(30));
+            pool.query("DROP TABLE bench_inbox").execute().await().atMost(Duration.ofSeconds(30));
             return new Inserts(perSecond, cpu * 1e3 / rows);
         } finally {
             pool.closeAndAwait();
@@ -74,26 +75,96 @@ final class PlainLimits {
         }
     }
 
-    private static void insertAll(Pool pool, int connections, int rows, String payload) {
+    /** The intake's columns for one webhook, as plain VALUES. */
+    static final String INBOX_ROW_INSERT = """
+            INSERT INTO bench_inbox (event_id, channel, event_type, connection_id, entity_id, occurred_at, state, outcome,
+                                     detail, traceparent)
+            VALUES ($1, 'http', 'account.updated', $2, NULL, now(), 'pending', 'accepted', NULL, NULL)""";
+
+    private static void insertAll(Pool pool, int connections, int rows) {
         AtomicInteger next = new AtomicInteger();
         List<CompletableFuture<Void>> writers = new ArrayList<>();
         for (int w = 0; w < connections; w++) {
-            writers.add(insertLoop(pool, next, rows, payload).subscribeAsCompletionStage());
+            writers.add(insertLoop(pool, next, rows).subscribeAsCompletionStage());
         }
         CompletableFuture.allOf(writers.toArray(CompletableFuture[]::new)).join();
     }
 
-    private static Uni<Void> insertLoop(Pool pool, AtomicInteger next, int rows, String payload) {
+    private static Uni<Void> insertLoop(Pool pool, AtomicInteger next, int rows) {
         int i = next.getAndIncrement();
         if (i >= rows) {
             return Uni.createFrom().voidItem();
         }
-        return pool.preparedQuery("""
-                        INSERT INTO bench_outbox (event_id, message_key, event_type, payload, headers)
-                        VALUES (CAST($1 AS uuid), $2, $3, CAST(CAST($4 AS text) AS jsonb), CAST(CAST($5 AS text) AS jsonb))""")
-                .execute(Tuple.of(UUID.randomUUID().toString(), "conn-" + (i % 4_000), "finch.connection.disconnected",
-                        payload, "{}"))
-                .chain(() -> insertLoop(pool, next, rows, payload));
+        return pool.preparedQuery(INBOX_ROW_INSERT)
+                .execute(Tuple.of("msg_" + UUID.randomUUID().toString().replace("-", ""), "conn-" + (i % 4_000)))
+                .chain(() -> insertLoop(pool, next, rows));
+    }
+
+    /** pgbench's figures: transactions per second, and CPU ms per transaction of PostgreSQL and of pgbench. */
+    record Pgbench(double tps, double postgresCpuMillis, double clientCpuMillis, String command) {
+    }
+
+    /**
+     * The same single-row insert driven by pgbench (prepared statements, {@code clients} connections, two
+     * threads), when pgbench is installed; null otherwise. A C client: the bound PostgreSQL itself sets.
+     */
+    static Pgbench pgbench(Map<String, String> config, int clients, int seconds) throws Exception {
+        java.nio.file.Path binary = java.util.stream.Stream.of("/usr/bin/pgbench", "/usr/local/bin/pgbench")
+                .map(java.nio.file.Path::of).filter(java.nio.file.Files::isExecutable).findFirst().orElse(null);
+        if (binary == null) {
+            return null;
+        }
+        java.net.URI jdbc = java.net.URI.create(config.get("quarkus.datasource.jdbc.url").substring("jdbc:".length()));
+        String database = jdbc.getPath().substring(1);
+        java.nio.file.Path script = java.nio.file.Files.createTempFile("bench-inbox", ".sql");
+        java.nio.file.Files.writeString(script, """
+                \\set n random(1, 4000)
+                INSERT INTO bench_inbox (event_id, channel, event_type, connection_id, entity_id, occurred_at, state, outcome, detail, traceparent) VALUES ('pgb_' || md5(random()::text || clock_timestamp()::text), 'http', 'account.updated', 'conn-' || :n, NULL, now(), 'pending', 'accepted', NULL, NULL);
+                """);
+        runPsql(config, "DROP TABLE IF EXISTS bench_inbox; CREATE TABLE bench_inbox (LIKE incoming_events INCLUDING ALL)");
+        java.util.List<String> command = java.util.List.of(binary.toString(), "-n", "-M", "prepared", "-c", String.valueOf(clients),
+                "-j", "2", "-T", String.valueOf(seconds), "-f", script.toString(), "-h", jdbc.getHost(), "-p",
+                String.valueOf(jdbc.getPort()), "-U", config.get("quarkus.datasource.username"), database);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("PGPASSWORD", config.get("quarkus.datasource.password"));
+        long postmaster = ProcessCpu.embeddedPostgres();
+        double cpu = postmaster > 0 ? ProcessCpu.withChildren(postmaster) : 0;
+        double selfChildren = childrenCpu();
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        process.waitFor();
+        // pgbench's backends exit with it; their CPU moves to the postmaster's children's times once it reaps them.
+        Thread.sleep(1_000);
+        cpu = postmaster > 0 ? ProcessCpu.withChildren(postmaster) - cpu : 0;
+        double client = childrenCpu() - selfChildren;
+        runPsql(config, "DROP TABLE bench_inbox");
+        java.util.regex.Matcher tps = java.util.regex.Pattern.compile("tps = ([0-9.]+)").matcher(output);
+        java.util.regex.Matcher count = java.util.regex.Pattern.compile("number of transactions actually processed: (\\d+)").matcher(output);
+        if (!tps.find() || !count.find()) {
+            throw new IllegalStateException("pgbench: " + output);
+        }
+        long transactions = Long.parseLong(count.group(1));
+        return new Pgbench(Double.parseDouble(tps.group(1)), cpu * 1e3 / transactions, client * 1e3 / transactions,
+                String.join(" ", command.subList(0, command.indexOf("-f"))) + " -f <one INSERT>");
+    }
+
+    /** CPU of this JVM's reaped children (cutime + cstime): pgbench once it exited. */
+    private static double childrenCpu() {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(fields[13]) + Long.parseLong(fields[14])) / 100.0;
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    private static void runPsql(Map<String, String> config, String sql) throws Exception {
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection(config.get("quarkus.datasource.jdbc.url"),
+                config.get("quarkus.datasource.username"), config.get("quarkus.datasource.password"));
+             java.sql.Statement statement = db.createStatement()) {
+            statement.execute(sql);
+        }
     }
 
     /**

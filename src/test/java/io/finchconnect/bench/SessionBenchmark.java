@@ -84,6 +84,8 @@ public final class SessionBenchmark {
     }
 
     private void run() throws Exception {
+        LoadAverage loadAverage = new LoadAverage();
+        loadAverage.start();
         setFinchLatency();
         Map<String, String> environment = serviceEnvironment();
         log("L=%d ms, clients %s, warm-up %d s, measured %d s, service %s", LATENCY.toMillis(), CLIENTS,
@@ -107,9 +109,10 @@ public final class SessionBenchmark {
                 report("through the service", pass);
             }
             long blockedTotal = blockedWarnings(process);
+            loadAverage.stop();
             new SessionResults(LATENCY, SERVICE_WARMUP, WARMUP, MEASURED, TARGET_CLIENTS, TARGET_RATIO, environment)
                     .write(Path.of("src", "bench", "results", "session-creation.md"), direct, service,
-                            blockedTotal, blockedAtStart);
+                            blockedTotal, blockedAtStart, loadAverage);
         }
         log("results written to src/bench/results/session-creation.md");
     }

@@ -17,6 +17,8 @@ final class SessionResults {
     private final Duration serviceWarmup;
     private final Duration warmup;
     private final Duration measured;
+    /** Service CPU per session creation at C=1000 in the last run before issue 11 (2026-11-29). */
+    static final double PREVIOUS_CPU_MS = 0.58;
     private final int targetClients;
     private final double targetRatio;
     private final Map<String, String> environment;
@@ -33,7 +35,7 @@ final class SessionResults {
     }
 
     void write(Path file, List<SessionBenchmark.Pass> direct, List<SessionBenchmark.Pass> service, long blockedTotal,
-               long blockedAtStart) throws Exception {
+               long blockedAtStart, LoadAverage load) throws Exception {
         String text = """
                 # Session creation benchmark
 
@@ -44,8 +46,8 @@ final class SessionResults {
                 load generator run in or beside the benchmark's JVM; the service is the production jar, with the memory flags
                 of deploy/base/deployment.yaml (`-XX:MaxRAM` = its memory limit), with its production configuration. All on one machine.
 
-                Run: %s. Machine: %s. Load average when the run ended: %s
-                (other work shares the cores: see "other processes" below).
+                Run: %s. Machine: %s. Load average when the run ended: %s; during the run:
+                %s (other work shares the cores: see "other processes" below).
 
                 Finch latency L = %d ms on `POST /connect/sessions` (a timer in the simulator). Closed loop: each of C
                 clients sends its next request when the previous answer arrived, over its own keep-alive connection; a new
@@ -74,7 +76,7 @@ final class SessionResults {
                 ## Verdict
 
                 %s
-                """.formatted(OffsetDateTime.now().withNano(0), Machine.describe(), loadAverage(), latency.toMillis(), serviceWarmup.toSeconds(), warmup.toSeconds(),
+                """.formatted(OffsetDateTime.now().withNano(0), Machine.describe(), loadAverage(), load.describe(), latency.toMillis(), serviceWarmup.toSeconds(), warmup.toSeconds(),
                 measured.toSeconds(), overrides(), serviceRows(service), Runtime.getRuntime().availableProcessors(),
                 cpuRows(service), directRows(direct), verdict(direct, service, blockedTotal, blockedAtStart));
         Files.createDirectories(file.getParent());
@@ -140,6 +142,9 @@ final class SessionResults {
         if (!met) {
             text.append(' ').append(reason(find(direct, targetClients), target));
         }
+        double cpu = target.cpuMillisPerRequest(target.cores().service());
+        text.append("\n\nService CPU per session creation at C=%d: **%.2f ms** (the run of 2026-11-29: %.2f ms; target at most half of it, %.2f ms): **%s**."
+                .formatted(targetClients, cpu, PREVIOUS_CPU_MS, PREVIOUS_CPU_MS / 2, cpu <= PREVIOUS_CPU_MS / 2 ? "met" : "missed"));
         return text.append('\n').toString();
     }
 

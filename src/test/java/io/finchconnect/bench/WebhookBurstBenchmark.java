@@ -1,28 +1,47 @@
 package io.finchconnect.bench;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
-import io.finchconnect.bench.BurstAccounting.EventCheck;
+import io.finchconnect.bench.InboxAccounting.EventCheck;
 import io.finchconnect.bench.ServiceMemory.Snapshot;
 import io.finchconnect.testing.ServiceProcess;
 import io.finchconnect.testing.TestStack;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 
 /**
- * Webhook burst and memory benchmarks (docs/benchmarks.md). On one machine: embedded PostgreSQL, a KRaft
- * broker, the Finch simulator and the production jar with the Deployment's heap. Connections known to both the
- * simulator and the database receive a burst of signed {@code account.updated} webhooks (mixed statuses, late
- * deliveries, a tenth exact re-deliveries) with a fixed number in flight. Reports accepted/s, the time until the
- * last owed event is on Kafka, webhook-to-broker-ack latency, and holds every event against the service's
- * answers: none missing, none extra. In the same run, the plain limits of the same PostgreSQL (single-row
- * outbox inserts) and broker (a plain producer), and the service's resident memory idle and at the peak.
+ * Webhook burst and memory benchmarks (docs/benchmarks.md), on the inbox model of issue 16. On one machine:
+ * embedded PostgreSQL, a KRaft broker, the Finch simulator and the production jar with the Deployment's heap.
+ * Connections known to the simulator (each with its real, sealed access token) and stored {@code connected}; at
+ * Finch 40% of them are then put in {@code reauth} and 10% {@code disconnected} without a webhook.
+ * <ol>
+ * <li>Plain limits of the same PostgreSQL, in the same run: single-row insert transactions of an inbox-shaped row
+ * from as many connections as the service's pool, and the same with pgbench where it is installed.</li>
+ * <li>Intake: a burst of signed {@code account.updated} webhooks (a tenth exact re-deliveries) with a fixed number
+ * in flight, while the benchmark holds every connection's inbox lease, so the processor leaves the events
+ * waiting: accepted/s, CPU per webhook (service and PostgreSQL), every original accepted exactly once.</li>
+ * <li>Processing of that backlog: the simulator answers {@code /introspect} after 100 ms; the benchmark releases
+ * the leases and times the processor until no event is pending and the last owed event is on Kafka; events/s,
+ * CPU per event, introspections per connection; every owed event exactly once, nothing else.</li>
+ * </ol>
+ * Also the service's resident memory idle and at the peak, and a plain producer's rate on the same broker.
  * Writes {@code src/bench/results/webhook-burst.md} and {@code memory.md}; exits non-zero when an event is
- * missing or extra.
+ * missing or extra, or a webhook was not accepted exactly once.
  */
 public final class WebhookBurstBenchmark {
 
@@ -32,14 +51,13 @@ public final class WebhookBurstBenchmark {
     /** The service's reactive pool (DB_POOL_MAX_SIZE in deploy/base/config.env and its default). */
     private static final int DB_POOL = Integer.getInteger("bench.db-pool", 20);
     private static final int PG_ROWS = Integer.getInteger("bench.pg-rows", 20_000);
+    private static final int PGBENCH_SECONDS = Integer.getInteger("bench.pgbench-seconds", 15);
+    private static final int INTROSPECT_LATENCY_MS = Integer.getInteger("bench.introspect-latency-ms", 100);
     private static final String TOPIC = "finch.connection-events";
-    private static final double INSERT_TARGET = 0.30;
+    private static final String HOLDER = "bench-hold";
+    private static final double INSERT_TARGET = 0.50;
 
     public static void main(String[] args) throws Exception {
-        if (CONNECTIONS < 4 * IN_FLIGHT) {
-            throw new IllegalArgumentException("bench.connections must be at least 4 x bench.in-flight, so that a "
-                    + "connection's webhooks are never in flight together");
-        }
         int exit;
         try {
             exit = new WebhookBurstBenchmark().run() ? 0 : 1;
@@ -57,6 +75,8 @@ public final class WebhookBurstBenchmark {
         String kafka = config.get("kafka.bootstrap.servers");
         EventRecorder.createTopic(kafka, TOPIC, 12);
         Vertx vertx = Vertx.vertx();
+        LoadAverage load = new LoadAverage();
+        load.start();
         DeployedMemory deployed = DeployedMemory.read();
         log("service JVM options from %s: %s", DeployedMemory.DEPLOYMENT, String.join(" ", deployed.jvmOptions()));
         try (ServiceProcess service = ServiceProcess.start(ServiceProcess.environmentFor(stack), "bench-webhooks",
@@ -65,112 +85,248 @@ public final class WebhookBurstBenchmark {
             // After start-up: the service's migrations created the schema.
             long setup = System.nanoTime();
             List<String> connections = KnownConnections.create(vertx, stack, CONNECTIONS);
-            log("%d connections known to the simulator and the database in %.1f s", connections.size(),
-                    seconds(System.nanoTime() - setup));
+            Map<String, String> statusAtFinch = new LinkedHashMap<>();
+            for (int i = 0; i < connections.size(); i++) {
+                int share = i % 10;
+                statusAtFinch.put(connections.get(i), share < 4 ? "reauth" : share == 4 ? "disconnected" : "connected");
+            }
+            Map<String, String> changed = new LinkedHashMap<>(statusAtFinch);
+            changed.values().removeIf("connected"::equals);
+            KnownConnections.setStatusesAtFinch(vertx, stack, changed);
+            log("%d connections known to the simulator and the database, %d changed at Finch without a webhook, in %.1f s",
+                    connections.size(), changed.size(), seconds(System.nanoTime() - setup));
             Thread.sleep(5_000);
             Snapshot idle = memory.now();
             log("idle: RSS %d MiB, heap used %d MiB of %d MiB", idle.rssMib(), idle.heapUsedMib(), idle.heapMaxMib());
 
-            PlainLimits.Inserts inserts = PlainLimits.postgresInserts(config, DB_POOL, PG_ROWS, samplePayload());
-            log("plain PostgreSQL: %.0f single-row outbox inserts/s over %d connections, %.3f ms PostgreSQL CPU each",
+            PlainLimits.Inserts inserts = PlainLimits.postgresInserts(config, DB_POOL, PG_ROWS);
+            log("plain PostgreSQL: %.0f single-row inbox-shaped insert transactions/s over %d connections, %.3f ms PostgreSQL CPU each",
                     inserts.perSecond(), DB_POOL, inserts.postgresCpuMillisPerRow());
+            PlainLimits.Pgbench pgbench = PlainLimits.pgbench(config, DB_POOL, PGBENCH_SECONDS);
+            if (pgbench != null) {
+                log("pgbench: %.0f tps, %.3f ms PostgreSQL CPU and %.3f ms pgbench CPU per transaction", pgbench.tps(),
+                        pgbench.postgresCpuMillis(), pgbench.clientCpuMillis());
+            }
 
-            Burst burst = burst(stack, service, memory, vertx, connections, config.get("finch.webhook-secrets"), kafka);
-            double producerLimit = PlainLimits.kafkaProducer(kafka, "bench.plain-producer",
-                    Math.max(20_000, burst.accounting.owed.size()), (int) Math.round(burst.events.meanValueBytes()));
+            hold(config, connections);
+            setIntrospectLatency(stack);
+            control(stack, "DELETE", "/_control/requests");
+            Burst burst = burst(stack, service, memory, vertx, connections, statusAtFinch, config, kafka);
+            double producerLimit = PlainLimits.kafkaProducer(kafka, "bench.plain-producer", 20_000,
+                    (int) Math.max(200, Math.round(burst.events.meanValueBytes())));
             log("plain Kafka producer: %.0f records/s", producerLimit);
+            load.stop();
 
-            Report report = new Report(burst, inserts, producerLimit, idle, deployed);
+            Report report = new Report(burst, inserts, pgbench, producerLimit, idle, deployed, load.describe());
             report.print();
             report.write();
-            return burst.events.clean() && burst.accounting.originalsAnsweredTwice == 0
-                    && burst.accounting.originalsUnanswered == 0 && burst.accounting.answersAgainstTheRule == 0;
+            InboxAccounting accounting = burst.accounting;
+            return burst.events.clean() && accounting.originalsAcceptedTwice == 0 && accounting.originalsNeverAccepted == 0
+                    && burst.pendingAfter == 0;
         } finally {
             vertx.close();
         }
     }
 
-    record Burst(WebhookBurst.Result result, BurstAccounting accounting, EventCheck events, long lastEventMillis,
-                 Snapshot peak, Snapshot after, double serviceCpuSeconds, double postgresCpuSeconds, String loadBefore) {
+    record Burst(WebhookBurst.Result result, InboxAccounting accounting, EventCheck events, long storedRows,
+                 long pendingBefore, long pendingAfter, Map<String, Long> inboxOutcomes, long introspections,
+                 long releasedAtMillis, long inboxDoneMillis, long lastEventMillis, double intakeServiceCpu,
+                 double intakePostgresCpu, double processingServiceCpu, double processingPostgresCpu, Snapshot peak,
+                 Snapshot after) {
 
-        double serviceCpuMillisPerWebhook() {
-            return serviceCpuSeconds * 1e3 / result.accepted();
+        long accepted() {
+            return accounting.originalsAcceptedOnce;
         }
 
-        double postgresCpuMillisPerWebhook() {
-            return postgresCpuSeconds * 1e3 / result.accepted();
+        /** Originals answered {@code accepted}, per second. */
+        double acceptedPerSecond() {
+            return accepted() / seconds(result.elapsedNanos());
+        }
+
+        /** Deliveries answered 200 ({@code accepted} or {@code duplicate}: the same one statement each), per second. */
+        double answeredPerSecond() {
+            return result.acceptedPerSecond();
+        }
+
+        double processedPerSecond() {
+            return pendingBefore / (inboxDoneMillis / 1e3);
         }
     }
 
     private Burst burst(TestStack stack, ServiceProcess service, ServiceMemory memory, Vertx vertx, List<String> connections,
-                        String secret, String kafka) throws Exception {
+                        Map<String, String> statusAtFinch, Map<String, String> config, String kafka) throws Exception {
         try (EventRecorder recorder = new EventRecorder(kafka, TOPIC)) {
-            String loadBefore = loadAverage();
             memory.startSampling();
             ActiveQueries profile = Boolean.getBoolean("bench.sample-queries") ? new ActiveQueries(stack.config()) : null;
             long postmaster = ProcessCpu.embeddedPostgres();
             double serviceCpu = ProcessCpu.seconds(service.pid());
             double postgresCpu = postmaster > 0 ? ProcessCpu.withChildren(postmaster) : 0;
-            BurstPlan plan = new BurstPlan(connections, WEBHOOKS, secret);
-            log("sending %d webhooks to %d connections, %d in flight", WEBHOOKS, connections.size(), IN_FLIGHT);
+            BurstPlan plan = new BurstPlan(connections, WEBHOOKS, config.get("finch.webhook-secrets"));
+            log("intake: %d webhooks to %d connections, %d in flight, processing held", WEBHOOKS, connections.size(), IN_FLIGHT);
             WebhookBurst.Result result = new WebhookBurst(vertx, service.port, IN_FLIGHT).send(plan);
-            log("%d of %d accepted in %.1f s: %.0f accepted/s", result.accepted(), WEBHOOKS, seconds(result.elapsedNanos()),
-                    result.acceptedPerSecond());
-            BurstAccounting accounting = BurstAccounting.of(plan.originals(), result.deliveries());
-            log("answers to originals %s, duplicate answers %d; owed events %d", accounting.outcomes,
-                    accounting.duplicateAnswers, accounting.owed.size());
+            double intakeServiceCpu = ProcessCpu.seconds(service.pid()) - serviceCpu;
+            double intakePostgresCpu = postmaster > 0 ? ProcessCpu.withChildren(postmaster) - postgresCpu : 0;
+            if (profile != null) {
+                profile.close();
+            }
+            InboxAccounting accounting = InboxAccounting.of(plan.originals(), result.deliveries(), statusAtFinch);
+            log("answered in %.1f s: %s; originals accepted once %d, twice %d, never %d", seconds(result.elapsedNanos()),
+                    accounting.answers, accounting.originalsAcceptedOnce, accounting.originalsAcceptedTwice,
+                    accounting.originalsNeverAccepted);
+            long[] stored = inboxCounts(config);
+            log("inbox: %d webhook rows stored, %d pending; owed events %d", stored[0], stored[1], accounting.owed.size());
 
-            long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+            // Processing: the backlog is released at once; timed until nothing is pending and every owed event is on Kafka.
+            serviceCpu = ProcessCpu.seconds(service.pid());
+            postgresCpu = postmaster > 0 ? ProcessCpu.withChildren(postmaster) : 0;
+            long released = release(config);
+            log("processing: %d leases released, introspection latency %d ms", released, INTROSPECT_LATENCY_MS);
+            long releasedAt = System.currentTimeMillis();
+            long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos();
+            long inboxDone = -1;
             EventCheck events = accounting.check(recorder.snapshot());
-            while (events.missing() > 0 && System.nanoTime() < deadline) {
-                Thread.sleep(200);
+            long lastLog = 0;
+            while ((inboxDone < 0 || events.missing() > 0) && System.nanoTime() < deadline) {
+                Thread.sleep(250);
+                if (inboxDone < 0) {
+                    long pending = inboxCounts(config)[1];
+                    if (pending == 0) {
+                        inboxDone = System.currentTimeMillis() - releasedAt;
+                    } else if (System.currentTimeMillis() - lastLog > 10_000) {
+                        lastLog = System.currentTimeMillis();
+                        log("  %.0f s: %d pending", (lastLog - releasedAt) / 1e3, pending);
+                    }
+                }
                 events = accounting.check(recorder.snapshot());
             }
-            long lastEvent = events.lastAppendedAtMillis() - result.firstSentAtMillis();
-            log("last owed event on Kafka %.1f s after the first send (%d missing)", lastEvent / 1e3, events.missing());
-            // The sweeper's follow-up events (reauthentication sessions) come later; wait until the topic is quiet.
+            long lastEvent = events.lastAppendedAtMillis() - releasedAt;
+            log("inbox empty %.1f s after the release; last owed event on Kafka after %.1f s (%d missing)",
+                    inboxDone / 1e3, lastEvent / 1e3, events.missing());
+            // Follow-ups (the reauthentication sessions) come later; wait until the topic is quiet.
             int seen = -1;
             long quietUntil = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (seen != recorder.snapshot().size() && System.nanoTime() < quietUntil) {
                 seen = recorder.snapshot().size();
                 Thread.sleep(3_000);
             }
-            if (profile != null) {
-                profile.close();
-            }
-            serviceCpu = ProcessCpu.seconds(service.pid()) - serviceCpu;
-            postgresCpu = postmaster > 0 ? ProcessCpu.withChildren(postmaster) - postgresCpu : 0;
+            double processingServiceCpu = ProcessCpu.seconds(service.pid()) - serviceCpu;
+            double processingPostgresCpu = postmaster > 0 ? ProcessCpu.withChildren(postmaster) - postgresCpu : 0;
             Snapshot peak = memory.peak();
             events = accounting.check(recorder.snapshot());
-            return new Burst(result, accounting, events, lastEvent, peak, memory.now(), serviceCpu, postgresCpu, loadBefore);
+            long introspections = control(stack, "GET", "/_control/requests").getLong("introspect", 0L);
+            return new Burst(result, accounting, events, stored[0], stored[1], inboxCounts(config)[1], inboxOutcomes(config),
+                    introspections, releasedAt, inboxDone, lastEvent, intakeServiceCpu, intakePostgresCpu,
+                    processingServiceCpu, processingPostgresCpu, peak, memory.now());
         }
     }
 
-    /** The figures, the ratios and the targets, printed and written to the two results files. */
-    private record Report(Burst burst, PlainLimits.Inserts inserts, double producerLimit, Snapshot idle,
-                          DeployedMemory deployed) {
+    /** Leases every connection's inbox work to a holder that is not an instance: the processor leaves it waiting. */
+    private static void hold(Map<String, String> config, List<String> connections) throws Exception {
+        try (Connection db = jdbc(config); PreparedStatement statement = db.prepareStatement("""
+                INSERT INTO inbox_leases (connection_id, owner, leased_until)
+                SELECT unnest(?::varchar[]), ?, now() + interval '1 hour'""")) {
+            statement.setArray(1, db.createArrayOf("varchar", connections.toArray()));
+            statement.setString(2, HOLDER);
+            statement.executeUpdate();
+        }
+    }
 
+    private static long release(Map<String, String> config) throws Exception {
+        try (Connection db = jdbc(config); PreparedStatement statement = db.prepareStatement(
+                "DELETE FROM inbox_leases WHERE owner = ?")) {
+            statement.setString(1, HOLDER);
+            return statement.executeUpdate();
+        }
+    }
+
+    /** The burst's inbox rows (channel http): stored, and pending. */
+    private static long[] inboxCounts(Map<String, String> config) throws Exception {
+        try (Connection db = jdbc(config); PreparedStatement statement = db.prepareStatement(
+                "SELECT count(*), count(*) FILTER (WHERE state = 'pending') FROM incoming_events WHERE channel = 'http'");
+             ResultSet rows = statement.executeQuery()) {
+            rows.next();
+            return new long[] { rows.getLong(1), rows.getLong(2) };
+        }
+    }
+
+    private static Map<String, Long> inboxOutcomes(Map<String, String> config) throws Exception {
+        Map<String, Long> outcomes = new TreeMap<>();
+        try (Connection db = jdbc(config); PreparedStatement statement = db.prepareStatement(
+                "SELECT state || ' ' || outcome, count(*) FROM incoming_events WHERE channel = 'http' GROUP BY 1");
+             ResultSet rows = statement.executeQuery()) {
+            while (rows.next()) {
+                outcomes.put(rows.getString(1), rows.getLong(2));
+            }
+        }
+        return outcomes;
+    }
+
+    private static Connection jdbc(Map<String, String> config) throws Exception {
+        return DriverManager.getConnection(config.get("quarkus.datasource.jdbc.url"), config.get("quarkus.datasource.username"),
+                config.get("quarkus.datasource.password"));
+    }
+
+    private static void setIntrospectLatency(TestStack stack) throws Exception {
+        control(stack, "PUT", "/_control/faults/introspect", "{\"latency_ms\":" + INTROSPECT_LATENCY_MS + "}");
+    }
+
+    private static JsonObject control(TestStack stack, String method, String path) throws Exception {
+        return control(stack, method, path, null);
+    }
+
+    private static JsonObject control(TestStack stack, String method, String path, String body) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(stack.finchBaseUrl() + path))
+                .header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() / 100 != 2) {
+            throw new IllegalStateException("simulator " + method + " " + path + ": " + response.statusCode() + " " + response.body());
+        }
+        return response.body().isBlank() ? new JsonObject() : new JsonObject(response.body());
+    }
+
+    /** The figures, the ratios and the targets, printed and written to the two results files. */
+    private record Report(Burst burst, PlainLimits.Inserts inserts, PlainLimits.Pgbench pgbench, double producerLimit,
+                          Snapshot idle, DeployedMemory deployed, String load) {
+
+        /** Deliveries stored or de-duplicated by intake per second against plain inserts per second. */
         double acceptedRatio() {
-            return burst.result.acceptedPerSecond() / inserts.perSecond();
+            return burst.answeredPerSecond() / inserts.perSecond();
+        }
+
+        double pgbenchRatio() {
+            return pgbench == null ? Double.NaN : burst.answeredPerSecond() / pgbench.tps();
+        }
+
+        double intakeServiceMs() {
+            return burst.intakeServiceCpu * 1e3 / burst.result.deliveries().size();
+        }
+
+        double intakePostgresMs() {
+            return burst.intakePostgresCpu * 1e3 / burst.result.deliveries().size();
         }
 
         /**
-         * The same ratio from CPU time instead of elapsed time: what the service and PostgreSQL spend per webhook
-         * against what PostgreSQL spends per plain insert. Where the two share the cores, as here, it is what the
-         * elapsed ratio tends to on a quiet machine; it barely moves when other work slows the run.
+         * The ratio from CPU time instead of elapsed time: PostgreSQL per plain insert against service and
+         * PostgreSQL per webhook; barely moved when other work on the machine slows the run.
          */
         double cpuRatio() {
-            double perWebhook = burst.serviceCpuMillisPerWebhook() + burst.postgresCpuMillisPerWebhook();
+            double perWebhook = intakeServiceMs() + intakePostgresMs();
             return perWebhook == 0 ? 0 : inserts.postgresCpuMillisPerRow() / perWebhook;
         }
 
-        double eventRate() {
-            return burst.accounting.owed.size() / (burst.lastEventMillis / 1e3);
+        double processingServiceMs() {
+            return burst.processingServiceCpu * 1e3 / burst.pendingBefore;
         }
 
-        long percentile(double p) {
-            List<Long> sorted = burst.events.latenciesMillis();
-            return sorted.isEmpty() ? -1 : sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(p * sorted.size()) - 1));
+        double processingPostgresMs() {
+            return burst.processingPostgresCpu * 1e3 / burst.pendingBefore;
+        }
+
+        long appendedPercentile(double p) {
+            List<Long> sorted = burst.events.appendedAtMillis();
+            return sorted.isEmpty() ? -1
+                    : sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(p * sorted.size()) - 1)) - burst.releasedAtMillis;
         }
 
         /**
@@ -191,81 +347,101 @@ public final class WebhookBurstBenchmark {
         }
 
         void print() {
-            log("accepted/s / PostgreSQL inserts/s = %.0f / %.0f = %.2f (target >= %.2f: %s)", burst.result.acceptedPerSecond(),
-                    inserts.perSecond(), acceptedRatio(), INSERT_TARGET, acceptedRatio() >= INSERT_TARGET ? "met" : "MISSED");
-            log("CPU per webhook: service %.3f ms, PostgreSQL %.3f ms; PostgreSQL per plain insert %.3f ms; CPU ratio %.2f",
-                    burst.serviceCpuMillisPerWebhook(), burst.postgresCpuMillisPerWebhook(), inserts.postgresCpuMillisPerRow(), cpuRatio());
-            log("event rate / plain producer = %.0f / %.0f = %.2f", eventRate(), producerLimit, eventRate() / producerLimit);
-            log("webhook-to-ack latency p50 %d ms, p99 %d ms over %d events", percentile(0.50), percentile(0.99),
-                    burst.events.latenciesMillis().size());
-            log("missing %d, extra for one webhook %d, unexpected %d, follow-ups %d (extra %d), relay redeliveries %d, "
-                    + "answers against the ordering rule %d, originals answered twice %d, unanswered %d, failed deliveries %d",
-                    burst.events.missing(), burst.events.extraForOneWebhook(), burst.events.unexpected(), burst.events.followUps(),
-                    burst.events.extraFollowUps(), burst.events.redeliveries(), burst.accounting.answersAgainstTheRule,
-                    burst.accounting.originalsAnsweredTwice, burst.accounting.originalsUnanswered, burst.accounting.failedDeliveries);
+            log("accepted/s / plain inserts/s = %.0f / %.0f = %.2f (target >= %.2f: %s); against pgbench %.2f",
+                    burst.answeredPerSecond(), inserts.perSecond(), acceptedRatio(), INSERT_TARGET,
+                    acceptedRatio() >= INSERT_TARGET ? "met" : "MISSED", pgbenchRatio());
+            log("intake CPU per webhook delivery: service %.3f ms, PostgreSQL %.3f ms; PostgreSQL per plain insert %.3f ms; CPU ratio %.2f",
+                    intakeServiceMs(), intakePostgresMs(), inserts.postgresCpuMillisPerRow(), cpuRatio());
+            log("processing: %d events in %.1f s = %.0f events/s; last owed event on Kafka %.1f s after the release; "
+                    + "CPU per event service %.3f ms, PostgreSQL %.3f ms; introspections %d for %d connections",
+                    burst.pendingBefore, burst.inboxDoneMillis / 1e3, burst.processedPerSecond(), burst.lastEventMillis / 1e3,
+                    processingServiceMs(), processingPostgresMs(), burst.introspections, CONNECTIONS);
+            EventCheck events = burst.events;
+            log("owed %d, missing %d, extra %d, unexpected %d, follow-ups %d (extra %d), same ce_id twice %d; inbox after: %s",
+                    events.owed(), events.missing(), events.extraForOneConnection(), events.unexpected(), events.followUps(),
+                    events.extraFollowUps(), events.redeliveries(), burst.inboxOutcomes);
             log("memory: idle RSS %d MiB, peak RSS %d MiB, peak heap used %d MiB (committed %d MiB) of %d MiB", idle.rssMib(),
                     burst.peak.rssMib(), burst.peak.heapUsedMib(), burst.peak.heapCommittedMib(), burst.peak.heapMaxMib());
             log("derived: %s", sizing());
         }
 
         void write() throws Exception {
-            String run = "Run: %s. Machine: %s; load average (1, 5, 15 min) before the burst: %s."
-                    .formatted(OffsetDateTime.now().withNano(0), Machine.describe(), burst.loadBefore);
+            String run = "Run: %s. Machine: %s. During the run: %s."
+                    .formatted(OffsetDateTime.now().withNano(0), Machine.describe(), load);
             String service = "the production jar with `%s` (the Deployment's %d Mi limit and heap share, deploy/base/deployment.yaml)"
                     .formatted(String.join(" ", deployed.jvmOptions()), deployed.limitMib());
             EventCheck events = burst.events;
-            BurstAccounting accounting = burst.accounting;
+            InboxAccounting accounting = burst.accounting;
+            String pgbenchRow = pgbench == null ? "| pgbench, same insert | not installed |"
+                    : "| pgbench, same insert (`%s`, %d s) | %.0f tps; per transaction %.3f ms PostgreSQL CPU, %.3f ms pgbench CPU |"
+                            .formatted(pgbench.command(), PGBENCH_SECONDS, pgbench.tps(), pgbench.postgresCpuMillis(),
+                                    pgbench.clientCpuMillis());
             Path results = Path.of("src", "bench", "results");
             Files.createDirectories(results);
             Files.writeString(results.resolve("webhook-burst.md"), """
-                    # Webhook burst to Kafka
+                    # Webhook burst: inbox intake and processing
 
                     Command: `./mvnw -Pbench-webhooks` (options: `-Dbench.webhooks` default 100000, `-Dbench.connections`
-                    default 4000, `-Dbench.in-flight` default 64, `-Dbench.pg-rows` default 20000). Produced by
+                    default 4000, `-Dbench.in-flight` default 64, `-Dbench.pg-rows` default 20000, `-Dbench.pgbench-seconds`
+                    default 15, `-Dbench.introspect-latency-ms` default 100). Produced by
                     `io.finchconnect.bench.WebhookBurstBenchmark`: embedded PostgreSQL, a KRaft broker, the Finch simulator
                     and %s, all on this machine.
 
                     %s
 
+                    ## Intake (processing held: the benchmark holds every connection's inbox lease)
+
                     | figure | value |
                     |---|---|
                     | webhooks sent (signed `account.updated`, 1 in 10 an exact re-delivery), connections, in flight | %d, %d, %d |
-                    | accepted (200) | %d in %.1f s |
-                    | **accepted/s** | **%.0f** |
-                    | plain PostgreSQL limit: single-row outbox-shaped inserts, %d connections (the service's pool) | %.0f rows/s |
-                    | **accepted/s / PostgreSQL inserts/s** (target >= %.2f) | **%.2f** (%s) |
-                    | CPU per accepted webhook: service / PostgreSQL (all of the burst's work, follow-ups included) | %.3f ms / %.3f ms |
-                    | PostgreSQL CPU per plain insert | %.3f ms |
-                    | the same ratio from CPU time: PostgreSQL per plain insert / (service + PostgreSQL) per webhook | %.2f |
-                    | answers to the originals | %s |
-                    | answers `duplicate` (re-deliveries, including ones that arrived while the original was in flight) | %d |
-                    | events owed (applied transitions to reauth, to disconnected, reauth to connected) | %d |
-                    | time from the first send until the last owed event was on Kafka | %.1f s |
-                    | of which after the last webhook was answered | %.1f s |
-                    | event rate (owed events / that time) | %.0f events/s |
-                    | plain Kafka producer, same broker, relay's settings, %.0f-byte values | %.0f records/s |
-                    | **event rate / plain producer** | **%.2f** |
-                    | **webhook sent to broker append (LogAppendTime), p50 / p99** | **%d ms / %d ms** (%d events) |
-                    | events missing / extra for one webhook / without an owing webhook | %d / %d / %d |
-                    | follow-up `reauth_needed` with the reauthentication session (sweeper) / extra ones | %d / %d |
-                    | relay redeliveries (same `ce_id` twice) | %d |
-                    | answers against Finch's ordering rule / originals answered twice / unanswered / failed deliveries | %d / %d / %d / %d |
+                    | answers | %s |
+                    | originals accepted exactly once / twice / never; re-deliveries answered `duplicate` | %d / %d / %d; %d |
+                    | webhook rows in the inbox | %d (%d pending) |
+                    | elapsed | %.1f s |
+                    | **webhooks answered 200/s** (`accepted` or `duplicate`, one INSERT ... ON CONFLICT each) | **%.0f** |
+                    | of which originals answered `accepted`, per second | %.0f |
+                    | plain PostgreSQL: single-row inbox-shaped insert transactions, %d connections (the service's pool), Vert.x client | %.0f rows/s; %.3f ms PostgreSQL CPU each |
+                    %s
+                    | **answered/s / plain inserts/s** (target >= %.2f) | **%.2f** (%s) |
+                    | answered/s / pgbench tps | %.2f |
+                    | CPU per webhook delivery: service / PostgreSQL | %.3f ms / %.3f ms |
+                    | the ratio from CPU time: PostgreSQL per plain insert / (service + PostgreSQL) per webhook | %.2f |
 
-                    Nothing lost: every webhook answered `applied` whose transition publishes has exactly one event,
-                    matched by connection, type and the Finch time the event carries; re-deliveries produced no event.
-                    Each connection in `reauth` also gets one follow-up event once the sweeper created its session at
-                    the simulator, which knows every connection (the sweeper's Finch calls are part of the load).
-                    """.formatted(service, run, WEBHOOKS, CONNECTIONS, IN_FLIGHT, burst.result.accepted(),
-                    seconds(burst.result.elapsedNanos()), burst.result.acceptedPerSecond(), DB_POOL, inserts.perSecond(),
-                    INSERT_TARGET, acceptedRatio(), acceptedRatio() >= INSERT_TARGET ? "met" : "missed",
-                    burst.serviceCpuMillisPerWebhook(), burst.postgresCpuMillisPerWebhook(), inserts.postgresCpuMillisPerRow(),
-                    cpuRatio(), accounting.outcomes,
-                    accounting.duplicateAnswers, accounting.owed.size(), burst.lastEventMillis / 1e3,
-                    Math.max(0, burst.lastEventMillis / 1e3 - seconds(burst.result.elapsedNanos())), eventRate(),
-                    events.meanValueBytes(), producerLimit, eventRate() / producerLimit, percentile(0.50), percentile(0.99),
-                    events.latenciesMillis().size(), events.missing(), events.extraForOneWebhook(), events.unexpected(),
-                    events.followUps(), events.extraFollowUps(), events.redeliveries(), accounting.answersAgainstTheRule,
-                    accounting.originalsAnsweredTwice, accounting.originalsUnanswered, accounting.failedDeliveries));
+                    ## Processing the backlog (introspection latency %d ms at the simulator)
+
+                    | figure | value |
+                    |---|---|
+                    | events pending when released | %d |
+                    | introspections at the simulator (connections with events: %d) | %d |
+                    | **time until no event was pending** | **%.1f s** |
+                    | **events/s** | **%.0f** |
+                    | **time until the last owed event was on Kafka** (broker append time, from the release) | **%.1f s** |
+                    | owed events on Kafka, p50 / p99 after the release | %d ms / %d ms |
+                    | CPU per event: service / PostgreSQL (follow-ups included) | %.3f ms / %.3f ms |
+                    | inbox rows after (state, outcome) | %s |
+                    | events owed (one per connection in `reauth` or `disconnected` at Finch) | %d |
+                    | **missing / extra for one connection / for a connection that owed none / same `ce_id` twice** | **%d / %d / %d / %d** |
+                    | follow-up `reauth_needed` with the reauthentication session / extra | %d / %d |
+                    | plain Kafka producer, same broker, relay's settings, %.0f-byte values | %.0f records/s |
+
+                    Counting is end to end: the benchmark's answers from the service, the inbox rows in PostgreSQL, and a
+                    consumer of the topic from its start. A webhook is only a hint under the inbox model, so what is owed
+                    follows from each connection's status at Finch (set without a webhook before the burst), not from the
+                    statuses in the bodies: exactly one `reauth_needed` per connection in `reauth`, one `disconnected` per
+                    connection `disconnected`, nothing for one still `connected`. The intake is timed with processing
+                    held (the benchmark's own lease rows on every connection, which the processor respects), so accepted/s
+                    is what intake alone sustains and the processing phase starts from the full backlog at once.
+                    """.formatted(service, run, WEBHOOKS, CONNECTIONS, IN_FLIGHT, accounting.answers,
+                    accounting.originalsAcceptedOnce, accounting.originalsAcceptedTwice, accounting.originalsNeverAccepted,
+                    accounting.duplicateAnswers, burst.storedRows, burst.pendingBefore, seconds(burst.result.elapsedNanos()),
+                    burst.answeredPerSecond(), burst.acceptedPerSecond(), DB_POOL, inserts.perSecond(), inserts.postgresCpuMillisPerRow(), pgbenchRow,
+                    INSERT_TARGET, acceptedRatio(), acceptedRatio() >= INSERT_TARGET ? "met" : "missed", pgbenchRatio(),
+                    intakeServiceMs(), intakePostgresMs(), cpuRatio(), INTROSPECT_LATENCY_MS, burst.pendingBefore,
+                    CONNECTIONS, burst.introspections, burst.inboxDoneMillis / 1e3, burst.processedPerSecond(),
+                    burst.lastEventMillis / 1e3, appendedPercentile(0.50), appendedPercentile(0.99), processingServiceMs(),
+                    processingPostgresMs(), burst.inboxOutcomes, events.owed(), events.missing(), events.extraForOneConnection(),
+                    events.unexpected(), events.redeliveries(), events.followUps(), events.extraFollowUps(),
+                    events.meanValueBytes(), producerLimit));
             Files.writeString(results.resolve("memory.md"), """
                     # Service memory
 
@@ -278,7 +454,7 @@ public final class WebhookBurstBenchmark {
                     | figure | RSS | heap used | heap committed | heap max |
                     |---|---|---|---|---|
                     | idle (ready, connections stored, 5 s later, before the burst) | %d MiB | %d MiB | %d MiB | %d MiB |
-                    | peak during the burst (%d webhooks, %d in flight) and its events | %d MiB | %d MiB | %d MiB | %d MiB |
+                    | peak during the burst (%d webhooks, %d in flight) and its processing | %d MiB | %d MiB | %d MiB | %d MiB |
                     | after the burst | %d MiB | %d MiB | %d MiB | %d MiB |
 
                     Peak RSS is %.0f%% of the container's %d Mi limit. This run's derivation (deploy/README.md, "Resources"): %s.
@@ -287,23 +463,6 @@ public final class WebhookBurstBenchmark {
                     burst.peak.heapMaxMib(), burst.after.rssMib(), burst.after.heapUsedMib(), burst.after.heapCommittedMib(),
                     burst.after.heapMaxMib(), 100.0 * burst.peak.rssMib() / deployed.limitMib(), deployed.limitMib(), sizing()));
             log("results written to %s", results);
-        }
-    }
-
-    /** A reauth_needed event's data, the largest the burst produces: the size the plain insert limit writes. */
-    private static String samplePayload() {
-        return """
-                {"connection_id":"c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11","customer_id":"bench-1234-1a2b3c4d5e6f",\
-                "detected_at":"2026-11-29T08:20:42Z","source_event_id":"msg_2c9d2f3e4a5b4c6d8e9f0a1b2c3d4e5f"}""";
-    }
-
-    /** The machine's load average before the burst: other work on a shared machine slows every elapsed figure. */
-    private static String loadAverage() {
-        try {
-            String[] fields = Files.readString(Path.of("/proc", "loadavg")).split(" ");
-            return fields[0] + ", " + fields[1] + ", " + fields[2];
-        } catch (Exception e) {
-            return "unknown";
         }
     }
 

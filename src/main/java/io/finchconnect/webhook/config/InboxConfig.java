@@ -15,6 +15,13 @@ public interface InboxConfig {
     @WithDefault("1s")
     Duration pollInterval();
 
+    /**
+     * The shortest time between the starts of two runs (a run is rounds until one finds less than a full round):
+     * wake-ups sooner than that, from intakes or the poll, start the next run when it has passed.
+     */
+    @WithDefault("250ms")
+    Duration minWakeInterval();
+
     /** Connections leased per round; a full round is followed by another at once. */
     @WithDefault("64")
     int connectionsPerRound();
