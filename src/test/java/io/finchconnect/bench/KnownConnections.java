@@ -116,7 +116,7 @@ final class KnownConnections {
                         .putHeader("Finch-API-Version", "2020-09-17"), clientCredentials.copy().put("code", completed.getString("code"))))
                 .onSuccess(token -> {
                     created.add(new Object[] { customerId, token.getString("connection_id"), token.getString("company_id"),
-                            token.getString("provider_id"), vault.encrypt(token.getString("access_token")) });
+                            token.getString("provider_id"), vault.encrypt(token.getString("connection_id"), token.getString("access_token")) });
                     createNext(client, basic, clientCredentials, vault, next, count, created, worker);
                 })
                 .onFailure(worker::completeExceptionally);
@@ -143,8 +143,8 @@ final class KnownConnections {
                  // so every transition comes from the inbox.
                  PreparedStatement connection = db.prepareStatement("INSERT INTO connections (connection_id, customer_id, "
                          + "status, status_changed_at, company_id, provider_id, products, token_key_id, token_ciphertext, "
-                         + "connected_at, reconcile_due_at) VALUES (?, ?, 'connected', now() - interval '1 hour', ?, ?, "
-                         + "'{company,directory}', ?, ?, now(), now() + interval '1 day')")) {
+                         + "token_format, connected_at, reconcile_due_at) VALUES (?, ?, 'connected', now() - interval '1 hour', ?, ?, "
+                         + "'{company,directory}', ?, ?, ?, now(), now() + interval '1 day')")) {
                 for (Object[] row : created) {
                     EncryptedToken token = (EncryptedToken) row[4];
                     customer.setString(1, (String) row[0]);
@@ -155,6 +155,7 @@ final class KnownConnections {
                     connection.setString(4, (String) row[3]);
                     connection.setString(5, token.keyId());
                     connection.setBytes(6, token.ciphertext());
+                    connection.setShort(7, (short) token.format().code());
                     connection.addBatch();
                 }
                 customer.executeBatch();
