@@ -122,7 +122,9 @@ class ConnectAgainAfterDisconnectTest {
                 codes.add(completed.get("code"));
                 finchConnections.add(completed.get("connection_id"));
                 if (i < 49) {
-                    SimulatedConnections.setStatusAtFinch(completed.get("connection_id"), "disconnected");
+                    // Its webhook reaches nobody: delivered during the race, it would rightly end the first winner
+                    // and let a second flow win, which is not the race this test is about.
+                    SimulatedConnections.setStatusAtFinchUndelivered(completed.get("connection_id"), "disconnected");
                     sessionId = sessionAtFinch(customerId);
                 }
             }
@@ -158,8 +160,7 @@ class ConnectAgainAfterDisconnectTest {
             // Finch's, so it stays live only if it is that last connection.
             String lastAtFinch = finchConnections.get(finchConnections.size() - 1);
             if (!live.equals(lastAtFinch)) {
-                // Its webhook came before it was stored and may have been given up as unknown meanwhile;
-                // reconciliation would find it in time, a new hint finds it now.
+                // Its webhook reached nobody; reconciliation would find it in time, a hint finds it now.
                 SimulatedConnections.setStatusAtFinch(live, "disconnected");
             }
             Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(Sql.column(
