@@ -49,9 +49,13 @@ public class Connection extends PanacheEntityBase {
     @Column(name = "reauth_detected_at")
     public OffsetDateTime reauthDetectedAt;
 
-    /** Why the current reauth episode began: the status, or {@code reported} / {@code reconciled}. */
+    /** Why the current reauth episode began: the status, or {@code reported} / {@code reconciled} / {@code requested}. */
     @Column(name = "reauth_reason")
     public String reauthReason;
+
+    /** Set while an episode asked for through the API on a connection that did not need the employer is open. */
+    @Column(name = "reauth_requested_at")
+    public OffsetDateTime reauthRequestedAt;
 
     @Column(name = "company_id")
     public String companyId;

@@ -4,7 +4,6 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -33,13 +32,11 @@ public class OperatorDisconnect {
     private final TokenVault vault;
     private final FinchGateway finch;
     private final Outbox outbox;
-    private final ConnectionStatusService statuses;
 
-    OperatorDisconnect(TokenVault vault, FinchGateway finch, Outbox outbox, ConnectionStatusService statuses) {
+    OperatorDisconnect(TokenVault vault, FinchGateway finch, Outbox outbox) {
         this.vault = vault;
         this.finch = finch;
         this.outbox = outbox;
-        this.statuses = statuses;
     }
 
     /** The connection after the disconnect: what is still attached and what was removed. */
@@ -108,8 +105,8 @@ public class OperatorDisconnect {
     private Uni<Outcome> record(String connectionId, List<String> pending) {
         OffsetDateTime now = OffsetDateTime.now();
         if (pending == null) {
-            return statuses.apply(connectionId, ConnectionStatus.DISCONNECTED, now, null, null, Map.of())
-                    .chain(() -> Connection.<Connection>findById(connectionId)).map(Outcome::of);
+            return Connection.<Connection>findById(connectionId, LockModeType.PESSIMISTIC_WRITE)
+                    .chain(connection -> disconnectWhole(connection, now));
         }
         return Connection.<Connection>findById(connectionId, LockModeType.PESSIMISTIC_WRITE).chain(connection -> {
             List<String> removed = pending.stream().filter(List.of(connection.entityIds)::contains).toList();
@@ -126,9 +123,24 @@ public class OperatorDisconnect {
             if (attached.isEmpty() && connection.status != ConnectionStatus.DISCONNECTED) {
                 connection.status = ConnectionStatus.DISCONNECTED;
                 connection.statusChangedAt = now;
+                connection.reauthRequestedAt = null;
             }
-            return outbox.write(connectionId, StatusTransition.DISCONNECTED, new ConnectionEvents.Disconnected(connectionId,
+            return outbox.write(connectionId, ConnectionEvents.DISCONNECTED, new ConnectionEvents.Disconnected(connectionId,
                     connection.customerId, now, removed, "operator")).map(id -> Outcome.of(connection));
         });
+    }
+
+    /** Finch ended the connection: recorded, and announced unless a webhook's introspection got there first. */
+    private Uni<Outcome> disconnectWhole(Connection connection, OffsetDateTime now) {
+        if (connection.status == ConnectionStatus.DISCONNECTED) {
+            return Uni.createFrom().item(Outcome.of(connection));
+        }
+        connection.status = ConnectionStatus.DISCONNECTED;
+        connection.statusChangedAt = now;
+        connection.updatedAt = now;
+        connection.reauthRequestedAt = null;
+        return outbox.write(connection.connectionId, ConnectionEvents.DISCONNECTED, new ConnectionEvents.Disconnected(
+                connection.connectionId, connection.customerId, now, List.of(connection.entityIds), "operator"))
+                .map(id -> Outcome.of(connection));
     }
 }

@@ -3,14 +3,13 @@ package io.finchconnect.session;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.finchconnect.common.problem.Problem;
 import io.finchconnect.common.problem.ProblemException;
 import io.finchconnect.connection.ConnectionStatus;
-import io.finchconnect.session.state.ConnectStates;
+import io.finchconnect.state.ConnectStates;
+import io.finchconnect.reauth.ReauthLinks;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -35,13 +34,13 @@ public class ConnectLinks {
 
     private final Pool pool;
     private final StagedSessions staged;
-    private final ReauthSessionSweeper reauthSessions;
+    private final ReauthLinks reauthLinks;
     private final ConnectStates states;
 
-    ConnectLinks(Pool pool, StagedSessions staged, ReauthSessionSweeper reauthSessions, ConnectStates states) {
+    ConnectLinks(Pool pool, StagedSessions staged, ReauthLinks reauthLinks, ConnectStates states) {
         this.pool = pool;
         this.staged = staged;
-        this.reauthSessions = reauthSessions;
+        this.reauthLinks = reauthLinks;
         this.states = states;
     }
 
@@ -61,20 +60,9 @@ public class ConnectLinks {
         if (!ConnectionStatus.fromFinch(connection.getString("status")).map(ConnectionStatus::needsEmployer).orElse(false)) {
             throw StagedSessions.connectionExists(connectionId, connection.getString("status"));
         }
-        int episode = connection.getInteger("reauth_episode");
-        return ReauthSessionStore.currentSession(pool, connectionId, episode)
-                .chain(session -> session != null ? Uni.createFrom().item(session)
-                        : reauthSessions.createNow(connectionId)
-                                .chain(() -> ReauthSessionStore.currentSession(pool, connectionId, episode)))
-                .map(session -> {
-                    if (session == null) {
-                        throw new ProblemException(Problem.of("reauth-link-pending", "Reauthentication link pending", 503,
-                                "Finch has not created the reauthentication session yet; the service keeps trying", null),
-                                Map.of("Retry-After", "5"));
-                    }
-                    return new ConnectLink("reauth", customerId, connectionId, session.sessionId(), session.connectUrl(),
-                            session.expiresAt());
-                });
+        return reauthLinks.current(connectionId, connection.getInteger("reauth_episode"))
+                .map(session -> new ConnectLink("reauth", customerId, connectionId, session.sessionId(), session.connectUrl(),
+                        session.expiresAt()));
     }
 
     private Uni<ConnectLink> stagedLink(String customerId, Row customer) {

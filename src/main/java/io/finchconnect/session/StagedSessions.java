@@ -10,7 +10,7 @@ import io.finchconnect.connection.LiveConnections;
 import io.finchconnect.finch.client.ConnectSession;
 import io.finchconnect.finch.client.ConnectSessionRequest;
 import io.finchconnect.finch.client.FinchGateway;
-import io.finchconnect.session.state.ConnectStates;
+import io.finchconnect.state.ConnectStates;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;

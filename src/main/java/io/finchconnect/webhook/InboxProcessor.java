@@ -17,13 +17,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import io.finchconnect.common.backoff.ExponentialBackoff;
-import io.finchconnect.connection.ConnectionStatusService;
-import io.finchconnect.connection.FinchStatusCheck;
-import io.finchconnect.connection.FinchStatusCheck.Verdict;
-import io.finchconnect.connection.StatusTransition;
+import io.finchconnect.reauth.ConnectionStatusService;
+import io.finchconnect.reauth.FinchStatusCheck;
+import io.finchconnect.reauth.FinchStatusCheck.Verdict;
+import io.finchconnect.reauth.StatusTransition;
 import io.finchconnect.finch.client.FinchRateLimitedException;
 import io.finchconnect.finch.client.FinchTransientException;
-import io.finchconnect.session.ReauthSessionSweeper;
+import io.finchconnect.reauth.ReauthSessionSweeper;
 import io.finchconnect.webhook.config.InboxConfig;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.scheduler.Scheduled;

@@ -44,9 +44,9 @@ class AsyncApiDocumentTest {
 
     @Test
     void payloadsListExactlyTheFieldsTheCodeWrites() {
-        assertFields("reauthNeeded", StatusTransition.REAUTH_NEEDED, ConnectionEvents.ReauthNeeded.class);
-        assertFields("reauthenticated", StatusTransition.REAUTHENTICATED, ConnectionEvents.Reauthenticated.class);
-        assertFields("disconnected", StatusTransition.DISCONNECTED, ConnectionEvents.Disconnected.class);
+        assertFields("reauthNeeded", ConnectionEvents.REAUTH_NEEDED, ConnectionEvents.ReauthNeeded.class);
+        assertFields("reauthenticated", ConnectionEvents.REAUTHENTICATED, ConnectionEvents.Reauthenticated.class);
+        assertFields("disconnected", ConnectionEvents.DISCONNECTED, ConnectionEvents.Disconnected.class);
         assertThat(fieldsOf(message("reauthNeeded").path("payload").path("properties").path("reauth_session").path("properties")))
                 .containsExactlyInAnyOrderElementsOf(snakeCase(ConnectionEvents.ReauthSession.class));
     }

@@ -37,7 +37,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
-import io.finchconnect.session.state.ConnectState;
+import io.finchconnect.state.ConnectState;
 import io.finchconnect.testing.ServiceProcess;
 import io.finchconnect.testing.SimulatedConnections;
 import io.finchconnect.testing.TestStack;

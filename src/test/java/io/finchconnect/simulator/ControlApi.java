@@ -273,7 +273,8 @@ final class ControlApi {
                 .put("authentication_method", connection.authenticationMethod())
                 .put("status", connection.status())
                 .put("message", connection.message())
-                .put("active_access_tokens", state.activeTokenCount(connection.id()));
+                .put("active_access_tokens", state.activeTokenCount(connection.id()))
+                .put("reauth_sessions_created", state.reauthSessionCount(connection.id()));
     }
 
     private static String status(JsonObject body, Set<String> allowed) {

@@ -81,6 +81,13 @@ final class SimulatorState {
         return session;
     }
 
+    /** How many reauthentication sessions Finch made for the connection: each call makes one. */
+    synchronized long reauthSessionCount(String connectionId) {
+        return sessions.values().stream()
+                .filter(session -> session.kind() == ConnectSession.Kind.REAUTH && connectionId.equals(session.connectionId()))
+                .count();
+    }
+
     /** Ends a session's validity now (minutes_to_expire is whole minutes, too long for a test to wait). */
     synchronized ConnectSession expireSession(String sessionId) {
         ConnectSession session = sessions.get(sessionId);

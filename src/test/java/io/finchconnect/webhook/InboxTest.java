@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.finchconnect.connection.ConnectionStatusService;
-import io.finchconnect.connection.FinchStatusCheck;
-import io.finchconnect.session.ReauthSessionSweeper;
+import io.finchconnect.reauth.ConnectionStatusService;
+import io.finchconnect.reauth.FinchStatusCheck;
+import io.finchconnect.reauth.ReauthSessionSweeper;
 import io.finchconnect.simulator.FinchWebhookSigner;
 import io.finchconnect.webhook.config.InboxConfig;
 import io.finchconnect.testing.EventTopic;

@@ -12,6 +12,11 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  */
 public final class ConnectionEvents {
 
+    public static final String ESTABLISHED = "finch.connection.established";
+    public static final String REAUTH_NEEDED = "finch.connection.reauth_needed";
+    public static final String REAUTHENTICATED = "finch.connection.reauthenticated";
+    public static final String DISCONNECTED = "finch.connection.disconnected";
+
     private ConnectionEvents() {
     }
 

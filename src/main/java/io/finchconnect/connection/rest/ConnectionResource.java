@@ -40,13 +40,14 @@ public class ConnectionResource {
 
     private static final Logger AUDIT = Logger.getLogger("io.finchconnect.audit");
 
-    /** The reauth session shown is the current episode's while the connection is in reauth (one statement). */
+    /** The reauth session shown is the current episode's while one is open (one statement). */
     private static final String CONNECTION_WITH_REAUTH_SESSION = """
             SELECT c.connection_id, c.customer_id, c.status, c.status_changed_at, c.company_id, c.provider_id,
                    c.connection_type, c.products, c.entity_ids, c.entity_statuses, c.connected_at, r.session_id AS reauth_session_id,
                    r.connect_url AS reauth_connect_url, r.expires_at AS reauth_expires_at
             FROM connections c
-            LEFT JOIN reauth_sessions r ON c.status IN ('reauth', 'error_permissions', 'error_no_account_setup') AND r.connection_id = c.connection_id
+            LEFT JOIN reauth_sessions r ON (c.status IN ('reauth', 'error_permissions', 'error_no_account_setup')
+                 OR c.reauth_requested_at IS NOT NULL) AND r.connection_id = c.connection_id
                  AND r.episode = c.reauth_episode AND r.expires_at > now()
             WHERE c.connection_id = $1
             """;

@@ -1,12 +1,11 @@
 package io.finchconnect.session.rest;
 
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.finchconnect.common.validation.FinchProducts;
 import io.finchconnect.common.validation.RequestChecks;
 import io.finchconnect.common.problem.ProblemException;
 import io.finchconnect.session.StagedSessionRequest;
@@ -16,9 +15,6 @@ import io.finchconnect.session.StagedSessionRequest;
  */
 public final class SessionRequestValidator {
 
-    static final Set<String> PRODUCTS = Set.of("benefits", "company", "deduction", "directory", "documents",
-            "employment", "individual", "payment", "pay_statement", "plans", "plans_dependents", "plans_enrollments",
-            "recordkeeping", "ssn");
     private static final Set<String> AUTH_METHODS = Set.of("assisted", "credential", "oauth", "api_token");
     private static final Set<String> SANDBOXES = Set.of("finch", "provider");
     private static final Set<String> RECORDKEEPERS = Set.of("voya", "empower", "fidelity", "transamerica");
@@ -33,7 +29,7 @@ public final class SessionRequestValidator {
         String customerId = RequestChecks.id("customer_id", request.customerId());
         String customerName = RequestChecks.required("customer_name", request.customerName(), RequestChecks.MAX_ID);
         String customerEmail = RequestChecks.optional("customer_email", request.customerEmail(), 320);
-        List<String> products = productsOf(request.products());
+        List<String> products = FinchProducts.of(request.products());
         String redirectUri = RequestChecks.redirectUri(request.redirectUri(), allowedRedirectUris);
         String provider = null;
         String authMethod = null;
@@ -84,43 +80,6 @@ public final class SessionRequestValidator {
                 : RequestChecks.required("recordkeeping.plan_id", planId.asText(), RequestChecks.MAX_ID);
         return new StagedSessionRequest.Recordkeeping(recordkeeper.asText(), plan);
     }
-
-    /** Products as Finch takes them, from an array or a space-separated string. */
-    static List<String> productsOf(JsonNode node) {
-        List<String> values = new ArrayList<>();
-        if (node == null || node.isNull()) {
-            throw ProblemException.badRequest("products", "products is required");
-        }
-        if (node.isTextual()) {
-            for (String value : node.asText().trim().split("\\s+")) {
-                if (!value.isEmpty()) {
-                    values.add(value);
-                }
-            }
-        } else if (node.isArray()) {
-            for (JsonNode value : node) {
-                if (!value.isTextual()) {
-                    throw ProblemException.badRequest("products", "products must be strings");
-                }
-                values.add(value.asText());
-            }
-        } else {
-            throw ProblemException.badRequest("products", "products must be an array or a space-separated string");
-        }
-        if (values.isEmpty()) {
-            throw ProblemException.badRequest("products", "products must name at least one product");
-        }
-        for (String value : values) {
-            if (!PRODUCTS.contains(value)) {
-                throw ProblemException.badRequest("products", "unknown product '" + truncate(value) + "'");
-            }
-        }
-        if (values.contains("deduction") && values.contains("benefits")) {
-            throw ProblemException.badRequest("products", "deduction is the deprecated name of benefits: ask for one of them");
-        }
-        return List.copyOf(new LinkedHashSet<>(values));
-    }
-
 
     private static String truncate(String value) {
         return value.length() > 40 ? value.substring(0, 40) + "..." : value;

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import io.finchconnect.connection.CodeExchange;
+import io.finchconnect.authorization.CodeExchange;
 import io.finchconnect.finch.config.FinchConfig;
 import io.finchconnect.testing.TestStack;
 import io.quarkus.test.junit.QuarkusTest;

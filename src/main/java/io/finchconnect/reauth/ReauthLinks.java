@@ -1,0 +1,39 @@
+package io.finchconnect.reauth;
+
+import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.finchconnect.common.problem.Problem;
+import io.finchconnect.common.problem.ProblemException;
+import io.finchconnect.reauth.ReauthSessions.CreatedSession;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+
+/** The link to send the employer of a connection that needs them back: the episode's session, created when none is valid. */
+@ApplicationScoped
+public class ReauthLinks {
+
+    private final Pool pool;
+    private final ReauthSessionSweeper sweeper;
+
+    ReauthLinks(Pool pool, ReauthSessionSweeper sweeper) {
+        this.pool = pool;
+        this.sweeper = sweeper;
+    }
+
+    /** The episode's valid session; a {@code 503} with {@code Retry-After} while Finch has not made one yet. */
+    public Uni<CreatedSession> current(String connectionId, int episode) {
+        return ReauthSessions.currentSession(pool, connectionId, episode)
+                .chain(session -> session != null ? Uni.createFrom().item(session)
+                        : sweeper.createNow(connectionId).chain(() -> ReauthSessions.currentSession(pool, connectionId, episode)))
+                .map(session -> {
+                    if (session == null) {
+                        throw new ProblemException(Problem.of("reauth-link-pending", "Reauthentication link pending", 503,
+                                "Finch has not created the reauthentication session yet; the service keeps trying", null),
+                                Map.of("Retry-After", "5"));
+                    }
+                    return session;
+                });
+    }
+}

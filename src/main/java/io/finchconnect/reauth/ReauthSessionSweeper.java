@@ -1,0 +1,204 @@
+package io.finchconnect.reauth;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.concurrent.Executor;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
+
+import org.jboss.logging.Logger;
+
+import io.finchconnect.common.backoff.ExponentialBackoff;
+import io.finchconnect.connection.Connection;
+import io.finchconnect.finch.client.FinchGateway;
+import io.finchconnect.finch.config.FinchConfig;
+import io.finchconnect.state.ConnectStates;
+import io.finchconnect.finch.client.ConnectSession;
+import io.finchconnect.finch.client.FinchRejectedException;
+import io.finchconnect.finch.client.FinchTimeoutException;
+import io.finchconnect.finch.client.FinchTransientException;
+import io.finchconnect.finch.client.FinchUnavailableException;
+import io.finchconnect.finch.client.ReauthSessionRequest;
+import io.finchconnect.reauth.ReauthSessions.CreatedSession;
+import io.finchconnect.reauth.ReauthSessions.Due;
+import io.finchconnect.reauth.config.ReauthConfig;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.scheduler.Scheduled;
+import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
+import io.smallrye.common.vertx.VertxContext;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+
+/**
+ * Creates each reauth episode's reauthentication session with Finch after the transition to reauth has
+ * committed, and publishes it as a follow-up {@code finch.connection.reauth_needed} event. Durable: the work
+ * is found again from the database, so a crash, a Finch outage or a 429 only delays it; a lease keeps two
+ * instances from asking Finch for the same episode, and the table's key keeps one session per episode.
+ */
+@ApplicationScoped
+public class ReauthSessionSweeper {
+
+    private static final Logger LOG = Logger.getLogger(ReauthSessionSweeper.class);
+    private final Pool pool;
+    private final FinchGateway finch;
+    private final ReauthAnnouncer announcer;
+    private final ReauthConfig config;
+    private final Vertx vertx;
+    private final ConnectStates states;
+    private final String redirectUri;
+
+    ReauthSessionSweeper(Pool pool, FinchGateway finch, ReauthAnnouncer announcer, ReauthConfig config, Vertx vertx,
+                         ConnectStates states, FinchConfig finchConfig) {
+        this.pool = pool;
+        this.states = states;
+        // Finch sends the browser back to our callback; the first allowed redirect URI is this service's own.
+        this.redirectUri = finchConfig.redirectUris().get(0);
+        this.finch = finch;
+        this.announcer = announcer;
+        this.config = config;
+        this.vertx = vertx;
+    }
+
+    @Scheduled(every = "${reauth.sweep-interval:5s}", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> scheduledSweep() {
+        return sweep();
+    }
+
+    /** Sweeps at once without holding up the caller (a webhook that just committed a transition to reauth). */
+    public void sweepSoon() {
+        sweep().subscribe().with(done -> { }, failure -> LOG.debugf("Reauth session sweep failed: %s", failure.toString()));
+    }
+
+    /**
+     * One sweep, on a safe sub-context of its own: Hibernate Reactive needs one, and the Finch client may
+     * complete on another context, so every step after it is brought back here.
+     */
+    public Uni<Void> sweep() {
+        return sweep(config.sweepBatchSize(), null);
+    }
+
+    /** Creates the current episode's session of one connection now, unless a valid one exists or another instance is on it. */
+    public Uni<Void> createNow(String connectionId) {
+        return sweep(1, connectionId);
+    }
+
+    private Uni<Void> sweep(int limit, String connectionId) {
+        Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext().getDelegate());
+        VertxContextSafetyToggle.setContextSafe(context, true);
+        Executor onContext = command -> context.runOnContext(ignored -> command.run());
+        return Uni.createFrom().voidItem().emitOn(onContext)
+                .chain(() -> ReauthSessions.leaseDue(pool, limit, config.lease(), connectionId))
+                .onItem().transformToMulti(due -> Multi.createFrom().iterable(due))
+                .onItem().transformToUniAndConcatenate(due -> createSession(due, onContext))
+                .collect().last().replaceWithVoid()
+                // A sweep that hangs would keep every later one from running (they skip while one runs).
+                .ifNoItem().after(config.lease()).fail()
+                .onFailure().invoke(failure -> LOG.warnf("Reauth session sweep failed: %s", failure.toString()))
+                .onFailure().recoverWithNull();
+    }
+
+    /**
+     * Finch makes a new session on every call, so the intent is recorded first and a creation is asked only while
+     * none stands: one in flight per episode across instances, and none after an unclear outcome until
+     * {@code reauth.uncertain-retry-after} (Finch offers no way to look a session up; one it may have made
+     * then is never handed out and expires unused).
+     */
+    private Uni<Void> createSession(Due due, Executor onContext) {
+        return ReauthSessions.recordIntent(pool, due, config.uncertainRetryAfter())
+                .emitOn(onContext)
+                .chain(attempt -> attempt == 0 ? Uni.createFrom().voidItem() : ask(due, attempt, onContext));
+    }
+
+    private Uni<Void> ask(Due due, int attempt, Executor onContext) {
+        if (attempt > 1) {
+            LOG.warnf("Reauthentication session for connection %s (episode %d): asking Finch again after an earlier "
+                    + "attempt whose outcome stayed unclear", due.connectionId(), due.episode());
+        }
+        return finch.createReauthSession(new ReauthSessionRequest(due.connectionId(), config.minutesToExpire(), null,
+                        redirectUri))
+                .emitOn(onContext)
+                .map(session -> created(session))
+                .onFailure().recoverWithUni(failure -> notCreated(due, failure).emitOn(onContext).replaceWith((CreatedSession) null))
+                .chain(created -> created == null ? Uni.createFrom().voidItem() : keep(due, created, onContext));
+    }
+
+    /** Finch made it: stored (retried a few times, the session exists now), then the intent is cleared. */
+    private Uni<Void> keep(Due due, CreatedSession created, Executor onContext) {
+        return Panache.withTransaction(() -> store(due, created))
+                .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5)).atMost(5)
+                .chain(() -> ReauthSessions.clearIntent(pool, due).emitOn(onContext))
+                .onFailure().invoke(failure -> LOG.errorf("Reauthentication session %s for connection %s was created but "
+                        + "could not be stored (%s); no other is asked for before %s", created.sessionId(), due.connectionId(),
+                        failure.toString(), config.uncertainRetryAfter()))
+                .onFailure().recoverWithNull();
+    }
+
+    private Uni<Void> notCreated(Due due, Throwable failure) {
+        if (failure instanceof FinchTimeoutException
+                || (failure instanceof FinchUnavailableException unavailable && unavailable.mayHaveBeenProcessed())) {
+            LOG.warnf("Reauthentication session for connection %s: unclear whether Finch made one (%s); not asking "
+                    + "again before %s", due.connectionId(), failure.toString(), config.uncertainRetryAfter());
+            return ReauthSessions.retryLater(pool, due, config.uncertainRetryAfter()).onFailure().recoverWithNull();
+        }
+        return ReauthSessions.clearIntent(pool, due).chain(() -> retryLater(due, failure)).onFailure().recoverWithNull();
+    }
+
+    private CreatedSession created(ConnectSession session) {
+        return new CreatedSession(session.sessionId(), session.connectUrl(),
+                OffsetDateTime.now().plusMinutes(config.minutesToExpire()));
+    }
+
+    /** The link handed out: Finch's URL with our signed state, so the callback knows whose session it was. */
+    private String linkFor(Connection connection, CreatedSession created) {
+        return states.withState(created.connectUrl(), connection.customerId, created.sessionId(), null,
+                created.expiresAt().toInstant());
+    }
+
+    /** Stores the session and its event, unless the episode ended meanwhile (reconnected, or a new episode). */
+    private Uni<Void> store(Due due, CreatedSession created) {
+        return Connection.<Connection>findById(due.connectionId(), LockModeType.PESSIMISTIC_WRITE)
+                .chain(connection -> {
+                    if (connection == null || !connection.status.needsEmployer()
+                            || connection.reauthEpisode != due.episode()) {
+                        LOG.debugf("Reauth episode %d of %s ended before its session was stored", due.episode(),
+                                due.connectionId());
+                        return Uni.createFrom().voidItem();
+                    }
+                    String link = linkFor(connection, created);
+                    // The callback's code exchange must name the same redirect_uri (finch-api.md, /auth/token).
+                    return ReauthSessions.store(false, due.connectionId(), due.episode(), created, link, redirectUri)
+                            .chain(inserted -> inserted == 1 ? announcer.announce(connection, created, link)
+                                    : Uni.createFrom().voidItem());
+                });
+    }
+
+    private Uni<Void> retryLater(Due due, Throwable failure) {
+        Duration delay = delayAfter(due.attempts(), failure);
+        if (failure instanceof FinchRejectedException rejected) {
+            // Finch refused the request itself: asking again soon cannot help; an operator has to look.
+            LOG.errorf("Finch refused a reauthentication session for connection %s (%d %s); next try in %d s",
+                    due.connectionId(), rejected.finchStatus(), rejected.finchCode(), delay.toSeconds());
+            return ReauthSessions.retryLater(pool, due, delay).onFailure().recoverWithNull();
+        }
+        LOG.warnf("Reauthentication session for connection %s not created yet (%s); next try in %d s",
+                due.connectionId(), failure.toString(), delay.toSeconds());
+        return ReauthSessions.retryLater(pool, due, delay).onFailure().recoverWithNull();
+    }
+
+    /** Exponential with jitter, never sooner than Finch's Retry-After. */
+    Duration delayAfter(int attempts, Throwable failure) {
+        if (failure instanceof FinchRejectedException) {
+            return config.backoffMax();
+        }
+        Duration delay = ExponentialBackoff.forAttempt(config.backoffInitial(), config.backoffMax(), attempts);
+        if (failure instanceof FinchTransientException transientFailure && transientFailure.retryAfter().isPresent()) {
+            Duration retryAfter = transientFailure.retryAfter().get();
+            return retryAfter.compareTo(delay) > 0 ? retryAfter : delay;
+        }
+        return delay;
+    }
+}

@@ -1,0 +1,188 @@
+package io.finchconnect.reauth;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
+
+import org.jboss.logging.Logger;
+
+import io.finchconnect.common.problem.Problem;
+import io.finchconnect.common.problem.ProblemException;
+import io.finchconnect.connection.Connection;
+import io.finchconnect.connection.ConnectionStatus;
+import io.finchconnect.finch.client.FinchGateway;
+import io.finchconnect.finch.client.FinchTimeoutException;
+import io.finchconnect.finch.client.FinchUnavailableException;
+import io.finchconnect.finch.client.ReauthSessionRequest;
+import io.finchconnect.reauth.ReauthSessions.CreatedSession;
+import io.finchconnect.reauth.ReauthSessions.Due;
+import io.finchconnect.reauth.config.ReauthConfig;
+import io.finchconnect.state.ConnectStates;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * A reauthentication session asked for through the API ({@code POST /v1/connect/sessions/reauthenticate}): the
+ * same record as the sweeper's, stored and announced with {@code finch.connection.reauth_needed}. For a connection
+ * that needs the employer it becomes the current episode's session; for one that does not, it opens an episode
+ * with reason {@code requested}, closed by {@code reauthenticated} when the employer completes it.
+ * Finch makes a new session on every call, so the same intent rows as the sweeper's allow one creation per
+ * connection and episode in flight, and none after an unclear outcome until {@code reauth.uncertain-retry-after}.
+ */
+@ApplicationScoped
+public class RequestedReauthSessions {
+
+    private static final Logger LOG = Logger.getLogger(RequestedReauthSessions.class);
+    private static final String CONNECTION = """
+            SELECT customer_id, status, reauth_episode, reauth_requested_at IS NOT NULL AS requested_open
+            FROM connections WHERE connection_id = $1
+            """;
+    public static final String REQUESTED = "requested";
+
+    private final Pool pool;
+    private final FinchGateway finch;
+    private final ConnectStates states;
+    private final ReauthAnnouncer announcer;
+    private final ReauthMetrics metrics;
+    private final ReauthConfig config;
+
+    RequestedReauthSessions(Pool pool, FinchGateway finch, ConnectStates states, ReauthAnnouncer announcer,
+                            ReauthMetrics metrics, ReauthConfig config) {
+        this.pool = pool;
+        this.finch = finch;
+        this.states = states;
+        this.announcer = announcer;
+        this.metrics = metrics;
+        this.config = config;
+    }
+
+    /** What the caller asks for; {@code redirectUri} null: an embedded-flow session. */
+    public record Request(String connectionId, List<String> products, String redirectUri, int minutesToExpire,
+                          String callerState) {
+    }
+
+    /** The session handed out: its link carries our signed state when it is a redirect-flow session. */
+    public record Link(String sessionId, String connectUrl, String connectionId, String customerId, OffsetDateTime expiresAt) {
+    }
+
+    /** {@code null} when this service knows no such connection. */
+    public Uni<Link> create(Request request) {
+        // Plain pooled statements, released before Finch is called: no request holds a connection while it waits.
+        return pool.preparedQuery(CONNECTION).execute(Tuple.of(request.connectionId())).chain(rows -> {
+            if (!rows.iterator().hasNext()) {
+                return Uni.createFrom().nullItem();
+            }
+            Row row = rows.iterator().next();
+            ConnectionStatus status = ConnectionStatus.fromFinch(row.getString("status")).orElseThrow();
+            if (status == ConnectionStatus.DISCONNECTED) {
+                throw new ProblemException(Problem.of("connection-disconnected", "Connection disconnected", 409,
+                        "Connection " + request.connectionId() + " is disconnected; a new Connect session connects the customer again",
+                        null));
+            }
+            int current = row.getInteger("reauth_episode");
+            boolean joinsCurrent = status.needsEmployer() || row.getBoolean("requested_open");
+            Due due = new Due(request.connectionId(), joinsCurrent ? current : current + 1, 0);
+            return ReauthSessions.recordIntent(pool, due, config.uncertainRetryAfter())
+                    .chain(attempt -> {
+                        if (attempt == 0) {
+                            throw inFlight(request.connectionId());
+                        }
+                        return ask(request, row.getString("customer_id"), due);
+                    });
+        });
+    }
+
+    private Uni<Link> ask(Request request, String customerId, Due due) {
+        return finch.createReauthSession(new ReauthSessionRequest(request.connectionId(), request.minutesToExpire(),
+                        request.products(), request.redirectUri()))
+                .onFailure().call(failure -> notCreated(due, failure))
+                .chain(session -> {
+                    OffsetDateTime expiresAt = OffsetDateTime.now(ZoneOffset.UTC).plusMinutes(request.minutesToExpire());
+                    String link = request.redirectUri() == null ? session.connectUrl()
+                            : states.withState(session.connectUrl(), customerId, session.sessionId(), request.callerState(),
+                                    expiresAt.toInstant());
+                    CreatedSession created = new CreatedSession(session.sessionId(), session.connectUrl(), expiresAt);
+                    return keep(request, due, created, link)
+                            .replaceWith(new Link(session.sessionId(), link, request.connectionId(), customerId, expiresAt));
+                });
+    }
+
+    /** An unclear outcome keeps the intent (no blind second session); a clear refusal releases it. */
+    private Uni<Void> notCreated(Due due, Throwable failure) {
+        if (failure instanceof FinchTimeoutException
+                || (failure instanceof FinchUnavailableException unavailable && unavailable.mayHaveBeenProcessed())) {
+            LOG.warnf("Requested reauthentication session for connection %s: unclear whether Finch made one (%s); not asking "
+                    + "again before %s", due.connectionId(), failure.toString(), config.uncertainRetryAfter());
+            return Uni.createFrom().voidItem();
+        }
+        return ReauthSessions.clearIntent(pool, due).onFailure().recoverWithNull();
+    }
+
+    /**
+     * Stores the session and its event in one transaction, unless the connection moved on meanwhile (a status
+     * change began or ended an episode): then nothing is stored and the caller asks again.
+     */
+    private Uni<Void> keep(Request request, Due due, CreatedSession created, String link) {
+        return Panache.withTransaction(() -> Connection.<Connection>findById(request.connectionId(), LockModeType.PESSIMISTIC_WRITE)
+                        .chain(connection -> {
+                            if (!stillApplies(connection, due.episode())) {
+                                return Uni.createFrom().item(false);
+                            }
+                            if (connection.reauthEpisode != due.episode()) {
+                                open(connection);
+                            }
+                            return ReauthSessions.store(true, connection.connectionId, due.episode(), created, link,
+                                            request.redirectUri())
+                                    .chain(() -> announcer.announce(connection, created, link))
+                                    .replaceWith(true);
+                        }))
+                .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(2)).atMost(3)
+                .onFailure().invoke(failure -> LOG.errorf("Reauthentication session %s for connection %s was created but could "
+                        + "not be stored (%s); no other is asked for before %s", created.sessionId(), request.connectionId(),
+                        failure.toString(), config.uncertainRetryAfter()))
+                .chain(stored -> ReauthSessions.clearIntent(pool, due).replaceWith(stored))
+                .invoke(stored -> {
+                    if (!stored) {
+                        throw new ProblemException(Problem.of("connection-changed", "Connection changed", 409,
+                                "The connection's status changed while Finch made the session; ask again", null));
+                    }
+                })
+                .replaceWithVoid();
+    }
+
+    private static boolean stillApplies(Connection connection, int episode) {
+        if (connection == null || connection.status == ConnectionStatus.DISCONNECTED) {
+            return false;
+        }
+        boolean joinsCurrent = connection.status.needsEmployer() || connection.reauthRequestedAt != null;
+        return episode == (joinsCurrent ? connection.reauthEpisode : connection.reauthEpisode + 1);
+    }
+
+    /** A connection that did not need the employer: the request opens an episode of its own. */
+    private void open(Connection connection) {
+        OffsetDateTime now = OffsetDateTime.now();
+        connection.reauthEpisode++;
+        connection.reauthRequestedAt = now;
+        connection.reauthDetectedAt = now;
+        connection.reauthReason = REQUESTED;
+        connection.reauthSourceEventId = "request_" + UUID.randomUUID();
+        connection.updatedAt = now;
+        metrics.opened();
+    }
+
+    private ProblemException inFlight(String connectionId) {
+        return new ProblemException(Problem.of("reauth-session-in-flight", "Reauthentication session in flight", 409,
+                "A reauthentication session for connection " + connectionId + " is being created, or an earlier attempt's "
+                        + "outcome is unclear; ask again later", null),
+                Map.of("Retry-After", "5"));
+    }
+}

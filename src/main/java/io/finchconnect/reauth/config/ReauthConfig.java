@@ -1,0 +1,43 @@
+package io.finchconnect.reauth.config;
+
+import java.time.Duration;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/**
+ * How reauthentication sessions are created after a connection enters reauth, and retried until Finch
+ * answers.
+ */
+@ConfigMapping(prefix = "reauth")
+public interface ReauthConfig {
+
+    /** How often every instance looks for connections in reauth still without this episode's session. */
+    @WithDefault("5s")
+    Duration sweepInterval();
+
+    /** Connections handled per sweep. */
+    @WithDefault("20")
+    int sweepBatchSize();
+
+    /** How long one instance holds a connection while it asks Finch, so no other asks at the same time. */
+    @WithDefault("2m")
+    Duration lease();
+
+    @WithDefault("1s")
+    Duration backoffInitial();
+
+    @WithDefault("5m")
+    Duration backoffMax();
+
+    /**
+     * After an outcome that leaves open whether Finch made a session (a timeout, a 5xx other than 503, a dropped
+     * connection, a crash mid-call), how long before one is asked for again for the same episode.
+     */
+    @WithDefault("1h")
+    Duration uncertainRetryAfter();
+
+    /** Lifetime of a reauthentication session (Finch's default is 43,200 minutes, 30 days). */
+    @WithDefault("43200")
+    int minutesToExpire();
+}

@@ -1,0 +1,56 @@
+package io.finchconnect.state;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import io.finchconnect.state.config.ConnectConfig;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * Deletes used states once they have expired: an expired state fails verification before its row is looked
+ * up, so the row guards nothing any more, and without this {@code consumed_states} only grows. Small batches,
+ * so the delete never holds many row locks or a connection for long.
+ */
+@ApplicationScoped
+public class ConsumedStateCleanup {
+
+    private static final Logger LOG = Logger.getLogger(ConsumedStateCleanup.class);
+
+    private static final String DELETE_EXPIRED = """
+            DELETE FROM consumed_states WHERE state_id IN (
+                SELECT state_id FROM consumed_states WHERE expires_at < now() ORDER BY expires_at LIMIT $1
+                FOR UPDATE SKIP LOCKED)
+            """;
+
+    private final Pool pool;
+    private final ConnectConfig config;
+
+    ConsumedStateCleanup(Pool pool, ConnectConfig config) {
+        this.pool = pool;
+        this.config = config;
+    }
+
+    @Scheduled(every = "${connect.consumed-state-cleanup-interval:10m}", delayed = "30s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> scheduledCleanup() {
+        return deleteExpired().onFailure().recoverWithItem(failure -> {
+            LOG.debugf("Consumed state cleanup failed: %s", failure.toString());
+            return 0;
+        }).replaceWithVoid();
+    }
+
+    /** Deletes one batch of expired states; returns how many. */
+    public Uni<Integer> deleteExpired() {
+        return pool.preparedQuery(DELETE_EXPIRED).execute(Tuple.of(config.consumedStateCleanupBatchSize()))
+                .map(rows -> rows.rowCount())
+                .invoke(deleted -> {
+                    if (deleted > 0) {
+                        LOG.debugf("Deleted %d expired consumed states", deleted);
+                    }
+                });
+    }
+}

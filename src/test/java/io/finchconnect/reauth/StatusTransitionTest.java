@@ -1,0 +1,77 @@
+package io.finchconnect.reauth;
+
+import io.finchconnect.connection.ConnectionStatus;
+
+import static io.finchconnect.connection.ConnectionStatus.CONNECTED;
+import static io.finchconnect.connection.ConnectionStatus.DISCONNECTED;
+import static io.finchconnect.connection.ConnectionStatus.ERROR_NO_ACCOUNT_SETUP;
+import static io.finchconnect.connection.ConnectionStatus.ERROR_PERMISSIONS;
+import static io.finchconnect.connection.ConnectionStatus.PROCESSING;
+import static io.finchconnect.connection.ConnectionStatus.REAUTH;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+class StatusTransitionTest {
+
+    @Test
+    void enteringReauthAsksForReauthentication() {
+        StatusTransition transition = StatusTransition.decide(CONNECTED, REAUTH);
+        assertThat(transition.kind()).isEqualTo(StatusTransition.Kind.APPLIED);
+        assertThat(transition.eventType()).isEqualTo("finch.connection.reauth_needed");
+        assertThat(transition.entersReauth()).isTrue();
+    }
+
+    @Test
+    void connectedAfterReauthIsAReauthentication() {
+        assertThat(StatusTransition.decide(REAUTH, CONNECTED).eventType())
+                .isEqualTo("finch.connection.reauthenticated");
+    }
+
+    @Test
+    void disconnectionIsPublishedFromAnyStatus() {
+        assertThat(StatusTransition.decide(REAUTH, DISCONNECTED).eventType()).isEqualTo("finch.connection.disconnected");
+        assertThat(StatusTransition.decide(CONNECTED, DISCONNECTED).eventType()).isEqualTo("finch.connection.disconnected");
+    }
+
+    @Test
+    void otherChangesAreAppliedWithoutAnEvent() {
+        StatusTransition transition = StatusTransition.decide(CONNECTED, PROCESSING);
+        assertThat(transition.kind()).isEqualTo(StatusTransition.Kind.APPLIED);
+        assertThat(transition.eventType()).isNull();
+    }
+
+    @Test
+    void everyStatusThatNeedsTheEmployerStartsAReauthEpisode() {
+        for (ConnectionStatus status : List.of(REAUTH, ERROR_PERMISSIONS, ERROR_NO_ACCOUNT_SETUP)) {
+            StatusTransition transition = StatusTransition.decide(CONNECTED, status);
+            assertThat(transition.eventType()).isEqualTo("finch.connection.reauth_needed");
+            assertThat(transition.entersReauth()).isTrue();
+            StatusTransition back = StatusTransition.decide(status, CONNECTED);
+            assertThat(back.eventType()).isEqualTo("finch.connection.reauthenticated");
+            assertThat(back.endsReauth()).isTrue();
+        }
+    }
+
+    @Test
+    void movingAmongTheStatusesThatNeedTheEmployerKeepsTheEpisode() {
+        StatusTransition transition = StatusTransition.decide(REAUTH, ERROR_PERMISSIONS);
+        assertThat(transition.kind()).isEqualTo(StatusTransition.Kind.APPLIED);
+        assertThat(transition.eventType()).isNull();
+        assertThat(transition.entersReauth()).isFalse();
+    }
+
+    @Test
+    void disconnectedIsFinal() {
+        for (ConnectionStatus status : ConnectionStatus.values()) {
+            assertThat(StatusTransition.decide(DISCONNECTED, status).kind()).isEqualTo(StatusTransition.Kind.UNCHANGED);
+        }
+    }
+
+    @Test
+    void theSameStatusChangesNothing() {
+        assertThat(StatusTransition.decide(REAUTH, REAUTH).kind()).isEqualTo(StatusTransition.Kind.UNCHANGED);
+    }
+}
