@@ -49,6 +49,30 @@ final class DatabaseFingerprint implements AutoCloseable {
         }
     }
 
+    /**
+     * A fingerprint once background work (the inbox processor, the reauth sweeper, the outbox relay) has let the
+     * tables be for a moment: two takes 250 ms apart agree, or 20 s have passed.
+     */
+    Map<String, String> quiet() throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        Map<String, String> last = take();
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(250);
+            Map<String, String> next = take();
+            if (next.equals(last)) {
+                return next;
+            }
+            last = next;
+        }
+        return last;
+    }
+
+    Map<String, String> quietWithout(String table) throws InterruptedException {
+        Map<String, String> fingerprint = quiet();
+        fingerprint.remove(table);
+        return fingerprint;
+    }
+
     Map<String, String> takeWithout(String table) {
         Map<String, String> fingerprint = take();
         fingerprint.remove(table);
