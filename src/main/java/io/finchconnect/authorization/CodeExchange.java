@@ -10,8 +10,9 @@ import jakarta.persistence.LockModeType;
 
 import org.jboss.logging.Logger;
 
+import io.finchconnect.connection.ConnectionExistsException;
 import io.finchconnect.common.backoff.ExponentialBackoff;
-import io.finchconnect.common.problem.BackingServiceUnavailable;
+import io.finchconnect.common.database.BackingServiceUnavailable;
 import io.finchconnect.connection.events.ConnectionEvents;
 import io.finchconnect.connection.events.Established;
 import io.finchconnect.connection.vault.EncryptedToken;
@@ -158,8 +159,8 @@ public class CodeExchange {
         return liveConnectionOf(customerId).map(live -> {
             LOG.warnf("Connection %s of customer %s not stored: the customer already has the live connection %s",
                     grant.connectionId(), customerId, live == null ? "(since gone)" : live.getString("connection_id"));
-            throw live == null ? LiveConnections.connectionExists(null, "connected")
-                    : LiveConnections.connectionExists(live.getString("connection_id"), live.getString("status"));
+            throw live == null ? new ConnectionExistsException(null, "connected")
+                    : new ConnectionExistsException(live.getString("connection_id"), live.getString("status"));
         });
     }
 

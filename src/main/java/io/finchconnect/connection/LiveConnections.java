@@ -1,10 +1,6 @@
 package io.finchconnect.connection;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 
-import io.finchconnect.common.problem.Problem;
-import io.finchconnect.common.problem.ProblemException;
 
 /**
  * The rule that a customer has at most one live connection (anything but {@code disconnected}), enforced by
@@ -17,19 +13,6 @@ public final class LiveConnections {
     private static final String UNIQUE_VIOLATION = "23505";
 
     private LiveConnections() {
-    }
-
-    /** 409: the customer already has a live connection; changes to it go through reauthentication. */
-    public static ProblemException connectionExists(String connectionId, String status) {
-        Map<String, Object> extensions = new LinkedHashMap<>();
-        if (connectionId != null) {
-            extensions.put("connection_id", connectionId);
-        }
-        // Not "status": RFC 9457 gives that member the HTTP status.
-        extensions.put("connection_status", status);
-        return new ProblemException(Problem.of("connection-exists", "Connection exists", 409,
-                "The customer already has a connection; use POST /v1/connect/sessions/reauthenticate to change it",
-                extensions));
     }
 
     /** Whether a failed write ran into the one-live-connection index, however Hibernate wrapped the driver's error. */

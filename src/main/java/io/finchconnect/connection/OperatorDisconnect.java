@@ -9,7 +9,8 @@ import java.util.Set;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
 
-import io.finchconnect.common.problem.ProblemException;
+import io.finchconnect.common.error.UnknownResourceException;
+import io.finchconnect.common.error.InvalidRequestException;
 import io.finchconnect.connection.events.ConnectionEvents;
 import io.finchconnect.connection.vault.EncryptedToken;
 import io.finchconnect.connection.vault.TokenVault;
@@ -63,7 +64,7 @@ public class OperatorDisconnect {
 
     private Plan plan(String connectionId, Connection connection, List<String> requested) {
         if (connection == null) {
-            throw ProblemException.notFound("No connection " + connectionId);
+            throw new UnknownResourceException("No connection " + connectionId);
         }
         List<String> pending = null;
         if (requested != null) {
@@ -71,7 +72,7 @@ public class OperatorDisconnect {
             known.addAll(List.of(connection.disconnectedEntityIds));
             List<String> unknown = requested.stream().filter(id -> !known.contains(id)).toList();
             if (!unknown.isEmpty()) {
-                throw ProblemException.badRequest("entity_ids", "Not entities of connection " + connectionId + ": "
+                throw new InvalidRequestException("entity_ids", "Not entities of connection " + connectionId + ": "
                         + String.join(", ", unknown));
             }
             List<String> attached = List.of(connection.entityIds);

@@ -8,8 +8,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
-import io.finchconnect.common.problem.Problem;
-import io.finchconnect.common.problem.ProblemException;
+import io.finchconnect.connection.ConnectionExistsException;
+import io.finchconnect.common.error.UnknownResourceException;
 import io.finchconnect.finch.client.ConnectSession;
 import io.finchconnect.finch.client.FinchGateway;
 import io.finchconnect.finch.client.ReauthSessionRequest;
@@ -74,15 +74,13 @@ public class ConnectionAdoption {
     private static void requireAdoptable(Request request, Row known) {
         String owner = known.getString("owner");
         if (owner != null) {
-            throw new ProblemException(Problem.of("connection-known", "Connection known", 409, "Connection "
-                    + request.connectionId() + " is stored already (customer " + owner + "); reauthenticate it without "
-                    + "customer_id", null));
+            throw new ConnectionKnownException(request.connectionId(), owner);
         }
         if (!known.getBoolean("customer_known")) {
-            throw ProblemException.notFound("No customer " + request.customerId());
+            throw new UnknownResourceException("No customer " + request.customerId());
         }
         if (known.getString("live_id") != null) {
-            throw LiveConnections.connectionExists(known.getString("live_id"), known.getString("live_status"));
+            throw new ConnectionExistsException(known.getString("live_id"), known.getString("live_status"));
         }
     }
 

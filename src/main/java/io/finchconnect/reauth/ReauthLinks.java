@@ -1,11 +1,7 @@
 package io.finchconnect.reauth;
 
-import java.util.Map;
-
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.finchconnect.common.problem.Problem;
-import io.finchconnect.common.problem.ProblemException;
 import io.finchconnect.reauth.ReauthSessions.CreatedSession;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -22,16 +18,14 @@ public class ReauthLinks {
         this.sweeper = sweeper;
     }
 
-    /** The episode's valid session; a {@code 503} with {@code Retry-After} while Finch has not made one yet. */
+    /** The episode's valid session; {@link ReauthLinkPendingException} while Finch has not made one yet. */
     public Uni<CreatedSession> current(String connectionId, int episode) {
         return ReauthSessions.currentSession(pool, connectionId, episode)
                 .chain(session -> session != null ? Uni.createFrom().item(session)
                         : sweeper.createNow(connectionId).chain(() -> ReauthSessions.currentSession(pool, connectionId, episode)))
                 .map(session -> {
                     if (session == null) {
-                        throw new ProblemException(Problem.of("reauth-link-pending", "Reauthentication link pending", 503,
-                                "Finch has not created the reauthentication session yet; the service keeps trying", null),
-                                Map.of("Retry-After", "5"));
+                        throw new ReauthLinkPendingException();
                     }
                     return session;
                 });

@@ -195,8 +195,8 @@ public class ReauthSessionSweeper {
             return config.backoffMax();
         }
         Duration delay = ExponentialBackoff.forAttempt(config.backoffInitial(), config.backoffMax(), attempts);
-        if (failure instanceof FinchTransientException transientFailure && transientFailure.retryAfter().isPresent()) {
-            Duration retryAfter = transientFailure.retryAfter().get();
+        if (failure instanceof FinchTransientException transientFailure && transientFailure.finchRetryAfter().isPresent()) {
+            Duration retryAfter = transientFailure.finchRetryAfter().get();
             return retryAfter.compareTo(delay) > 0 ? retryAfter : delay;
         }
         return delay;

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -12,8 +11,6 @@ import jakarta.persistence.LockModeType;
 
 import org.jboss.logging.Logger;
 
-import io.finchconnect.common.problem.Problem;
-import io.finchconnect.common.problem.ProblemException;
 import io.finchconnect.connection.Connection;
 import io.finchconnect.connection.ConnectionStatus;
 import io.finchconnect.finch.client.FinchGateway;
@@ -84,9 +81,7 @@ public class RequestedReauthSessions {
             Row row = rows.iterator().next();
             ConnectionStatus status = ConnectionStatus.fromFinch(row.getString("status")).orElseThrow();
             if (status == ConnectionStatus.DISCONNECTED) {
-                throw new ProblemException(Problem.of("connection-disconnected", "Connection disconnected", 409,
-                        "Connection " + request.connectionId() + " is disconnected; a new Connect session connects the customer again",
-                        null));
+                throw new ConnectionDisconnectedException(request.connectionId());
             }
             int current = row.getInteger("reauth_episode");
             boolean joinsCurrent = status.needsEmployer() || row.getBoolean("requested_open");
@@ -94,7 +89,7 @@ public class RequestedReauthSessions {
             return ReauthSessions.recordIntent(pool, due, config.uncertainRetryAfter())
                     .chain(attempt -> {
                         if (attempt == 0) {
-                            throw inFlight(request.connectionId());
+                            throw new ReauthSessionInFlightException(request.connectionId());
                         }
                         return ask(request, row.getString("customer_id"), due);
                     });
@@ -152,8 +147,7 @@ public class RequestedReauthSessions {
                 .chain(stored -> ReauthSessions.clearIntent(pool, due).replaceWith(stored))
                 .invoke(stored -> {
                     if (!stored) {
-                        throw new ProblemException(Problem.of("connection-changed", "Connection changed", 409,
-                                "The connection's status changed while Finch made the session; ask again", null));
+                        throw new ConnectionChangedException();
                     }
                 })
                 .replaceWithVoid();
@@ -177,12 +171,5 @@ public class RequestedReauthSessions {
         connection.reauthSourceEventId = "request_" + UUID.randomUUID();
         connection.updatedAt = now;
         metrics.opened();
-    }
-
-    private ProblemException inFlight(String connectionId) {
-        return new ProblemException(Problem.of("reauth-session-in-flight", "Reauthentication session in flight", 409,
-                "A reauthentication session for connection " + connectionId + " is being created, or an earlier attempt's "
-                        + "outcome is unclear; ask again later", null),
-                Map.of("Retry-After", "5"));
     }
 }

@@ -6,7 +6,8 @@ import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.finchconnect.common.problem.ProblemException;
+import io.finchconnect.connection.ConnectionExistsException;
+import io.finchconnect.common.error.UnknownResourceException;
 import io.finchconnect.connection.ConnectionStatus;
 import io.finchconnect.state.ConnectStates;
 import io.finchconnect.reauth.ReauthLinks;
@@ -50,7 +51,7 @@ public class ConnectLinks {
 
     public Uni<ConnectLink> linkFor(String customerId) {
         return single(CUSTOMER, Tuple.of(customerId))
-                .onItem().ifNull().failWith(() -> ProblemException.notFound("No customer " + customerId))
+                .onItem().ifNull().failWith(() -> new UnknownResourceException("No customer " + customerId))
                 .chain(customer -> single(CONNECTION, Tuple.of(customerId))
                         .chain(connection -> connection == null ? stagedLink(customerId, customer) : connectionLink(customerId, connection)));
     }
@@ -58,7 +59,7 @@ public class ConnectLinks {
     private Uni<ConnectLink> connectionLink(String customerId, Row connection) {
         String connectionId = connection.getString("connection_id");
         if (!ConnectionStatus.fromFinch(connection.getString("status")).map(ConnectionStatus::needsEmployer).orElse(false)) {
-            throw StagedSessions.connectionExists(connectionId, connection.getString("status"));
+            throw new ConnectionExistsException(connectionId, connection.getString("status"));
         }
         return reauthLinks.current(connectionId, connection.getInteger("reauth_episode"))
                 .map(session -> new ConnectLink("reauth", customerId, connectionId, session.sessionId(), session.connectUrl(),
@@ -68,7 +69,7 @@ public class ConnectLinks {
     private Uni<ConnectLink> stagedLink(String customerId, Row customer) {
         return single(STAGED, Tuple.of(customerId)).chain(session -> {
             if (session == null) {
-                throw ProblemException.notFound("Customer " + customerId + " has no Connect session; create one first");
+                throw new UnknownResourceException("Customer " + customerId + " has no Connect session; create one first");
             }
             if (session.getBoolean("valid")) {
                 String url = session.getString("connect_url");

@@ -5,7 +5,7 @@ import java.time.ZoneOffset;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.finchconnect.common.problem.ProblemException;
+import io.finchconnect.connection.ConnectionExistsException;
 import io.finchconnect.connection.LiveConnections;
 import io.finchconnect.finch.client.ConnectSession;
 import io.finchconnect.finch.client.ConnectSessionRequest;
@@ -89,7 +89,7 @@ public class StagedSessions {
                 .map(rows -> {
                     if (rows.size() > 0) {
                         Row connection = rows.iterator().next();
-                        throw connectionExists(connection.getString("connection_id"), connection.getString("status"));
+                        throw new ConnectionExistsException(connection.getString("connection_id"), connection.getString("status"));
                     }
                     return null;
                 });
@@ -138,7 +138,4 @@ public class StagedSessions {
                 request.minutesToExpire(), recordkeeping);
     }
 
-    static ProblemException connectionExists(String connectionId, String status) {
-        return LiveConnections.connectionExists(connectionId, status);
-    }
 }

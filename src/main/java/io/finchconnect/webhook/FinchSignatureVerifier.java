@@ -1,5 +1,6 @@
 package io.finchconnect.webhook;
 
+import io.finchconnect.common.error.ServiceException;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
@@ -90,9 +91,9 @@ public final class FinchSignatureVerifier {
     }
 
     /** A delivery that is not Finch's: answered 401, nothing stored. */
-    public static class InvalidSignatureException extends RuntimeException {
+    public static class InvalidSignatureException extends ServiceException {
         public InvalidSignatureException(String message) {
-            super(message, null, false, false);
+            super("invalid-signature", message);
         }
     }
 }

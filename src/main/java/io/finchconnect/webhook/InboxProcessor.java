@@ -277,9 +277,9 @@ public class InboxProcessor {
         Duration delay = ExponentialBackoff.forAttempt(config.backoffInitial(), config.backoffMax(), attempts);
         if (failure != null) {
             metrics.introspected("failed");
-            if (failure instanceof FinchTransientException transientFailure && transientFailure.retryAfter().isPresent()
-                    && transientFailure.retryAfter().get().compareTo(delay) > 0) {
-                delay = transientFailure.retryAfter().get();
+            if (failure instanceof FinchTransientException transientFailure && transientFailure.finchRetryAfter().isPresent()
+                    && transientFailure.finchRetryAfter().get().compareTo(delay) > 0) {
+                delay = transientFailure.finchRetryAfter().get();
             }
             if (failure instanceof FinchRateLimitedException && pause != null) {
                 pause.accept(delay);

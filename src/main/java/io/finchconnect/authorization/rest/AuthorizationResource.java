@@ -15,8 +15,8 @@ import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import io.finchconnect.common.error.InvalidRequestException;
 import io.finchconnect.common.validation.RequestChecks;
-import io.finchconnect.common.problem.ProblemException;
 import io.finchconnect.authorization.CodeExchange;
 import io.smallrye.mutiny.Uni;
 
@@ -56,7 +56,7 @@ public class AuthorizationResource {
              "connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "customer_id": "acme-1"}""")))
     public Uni<Response> authorize(AuthorizationRequest request) {
         if (request == null || request.code() == null || request.code().isBlank() || request.code().length() > 2048) {
-            throw ProblemException.badRequest("code", "code is required (the code from the SDK's onSuccess)");
+            throw new InvalidRequestException("code", "code is required (the code from the SDK's onSuccess)");
         }
         RequestChecks.id("customer_id", request.customerId());
         // The embedded flow's session has no redirect_uri, and Finch refuses a code exchanged with one.

@@ -22,8 +22,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.RestQuery;
 
-import io.finchconnect.common.problem.BackingServiceUnavailable;
-import io.finchconnect.common.problem.ProblemException;
+import io.finchconnect.common.database.BackingServiceUnavailable;
+import io.finchconnect.connection.ConnectionExistsException;
 import io.finchconnect.authorization.CodeExchange;
 import io.finchconnect.authorization.CustomerMismatchException;
 import io.finchconnect.authorization.GrantNotStoredException;
@@ -107,7 +107,7 @@ public class ConnectCallbackResource {
                 .onFailure(GrantNotStoredException.class).recoverWithItem(e ->
                         outcome(503, "error", TRY_AGAIN_LATER, claims, ((GrantNotStoredException) e).connectionId(), null))
                 // Another Connect flow of this customer went live first: nothing of this one was stored.
-                .onFailure(e -> e instanceof ProblemException problem && problem.problem().status() == 409)
+                .onFailure(ConnectionExistsException.class)
                 .recoverWithItem(e -> outcome(409, "error", "connection_exists", claims, null, null))
                 .onFailure(CodeExchange::codeNeverReachedFinch).recoverWithItem(e -> {
                     LOG.infof("Code exchange for customer %s did not reach Finch; the link stays usable", claims.customerId());

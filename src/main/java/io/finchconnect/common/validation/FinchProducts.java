@@ -1,5 +1,6 @@
 package io.finchconnect.common.validation;
 
+import io.finchconnect.common.error.InvalidRequestException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -7,7 +8,6 @@ import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.finchconnect.common.problem.ProblemException;
 
 /** Finch's products (finch-api.md), as a staged or a reauthentication session asks for them. */
 public final class FinchProducts {
@@ -23,7 +23,7 @@ public final class FinchProducts {
     public static List<String> of(JsonNode node) {
         List<String> values = new ArrayList<>();
         if (node == null || node.isNull()) {
-            throw ProblemException.badRequest("products", "products is required");
+            throw new InvalidRequestException("products", "products is required");
         }
         if (node.isTextual()) {
             for (String value : node.asText().trim().split("\\s+")) {
@@ -34,23 +34,23 @@ public final class FinchProducts {
         } else if (node.isArray()) {
             for (JsonNode value : node) {
                 if (!value.isTextual()) {
-                    throw ProblemException.badRequest("products", "products must be strings");
+                    throw new InvalidRequestException("products", "products must be strings");
                 }
                 values.add(value.asText());
             }
         } else {
-            throw ProblemException.badRequest("products", "products must be an array or a space-separated string");
+            throw new InvalidRequestException("products", "products must be an array or a space-separated string");
         }
         if (values.isEmpty()) {
-            throw ProblemException.badRequest("products", "products must name at least one product");
+            throw new InvalidRequestException("products", "products must name at least one product");
         }
         for (String value : values) {
             if (!PRODUCTS.contains(value)) {
-                throw ProblemException.badRequest("products", "unknown product '" + truncate(value) + "'");
+                throw new InvalidRequestException("products", "unknown product '" + truncate(value) + "'");
             }
         }
         if (values.contains("deduction") && values.contains("benefits")) {
-            throw ProblemException.badRequest("products", "deduction is the deprecated name of benefits: ask for one of them");
+            throw new InvalidRequestException("products", "deduction is the deprecated name of benefits: ask for one of them");
         }
         return List.copyOf(new LinkedHashSet<>(values));
     }

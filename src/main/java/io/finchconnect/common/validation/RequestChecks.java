@@ -1,10 +1,10 @@
 package io.finchconnect.common.validation;
 
+import io.finchconnect.common.error.InvalidRequestException;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.List;
 
-import io.finchconnect.common.problem.ProblemException;
 
 /**
  * The edge checks every endpoint shares, each failing with a {@code 400} problem that names the field.
@@ -19,18 +19,18 @@ public final class RequestChecks {
 
     public static String required(String field, String value, int max) {
         if (value == null) {
-            throw ProblemException.badRequest(field, field + " is required");
+            throw new InvalidRequestException(field, field + " is required");
         }
         return optional(field, value, max);
     }
 
     public static String optional(String field, String value, int max) {
         if (value != null && (value.isEmpty() || value.length() > max)) {
-            throw ProblemException.badRequest(field, field + " must be 1 to " + max + " characters");
+            throw new InvalidRequestException(field, field + " must be 1 to " + max + " characters");
         }
         if (value != null && value.indexOf('\u0000') >= 0) {
             // PostgreSQL text cannot hold NUL: refused here, not as a failed statement after Finch was called.
-            throw ProblemException.badRequest(field, field + " must not contain NUL characters");
+            throw new InvalidRequestException(field, field + " must not contain NUL characters");
         }
         return value;
     }
@@ -42,7 +42,7 @@ public final class RequestChecks {
     /** A redirect URI must be one this service is configured to accept (and Finch knows). */
     public static String redirectUri(String value, List<String> allowed) {
         if (value != null && !allowed.contains(value)) {
-            throw ProblemException.badRequest("redirect_uri", "redirect_uri is not on the allow-list of this service");
+            throw new InvalidRequestException("redirect_uri", "redirect_uri is not on the allow-list of this service");
         }
         return value;
     }
@@ -60,7 +60,7 @@ public final class RequestChecks {
         }
         if (!value.isIntegralNumber() || !value.canConvertToInt() || value.intValue() < 1
                 || value.intValue() > MAX_MINUTES_TO_EXPIRE) {
-            throw ProblemException.badRequest("minutes_to_expire",
+            throw new InvalidRequestException("minutes_to_expire",
                     "minutes_to_expire must be an integer from 1 to " + MAX_MINUTES_TO_EXPIRE);
         }
         return value.intValue();

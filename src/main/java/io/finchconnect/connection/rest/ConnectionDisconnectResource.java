@@ -23,7 +23,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.finchconnect.common.problem.ProblemException;
+import io.finchconnect.common.error.InvalidRequestException;
 import io.finchconnect.common.validation.RequestChecks;
 import io.finchconnect.connection.OperatorDisconnect;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -83,23 +83,23 @@ public class ConnectionDisconnectResource {
         try {
             root = json.readTree(body);
         } catch (JsonProcessingException e) {
-            throw ProblemException.badRequest("body", "The body must be a JSON object");
+            throw new InvalidRequestException("body", "The body must be a JSON object");
         }
         if (!root.isObject()) {
-            throw ProblemException.badRequest("body", "The body must be a JSON object");
+            throw new InvalidRequestException("body", "The body must be a JSON object");
         }
         JsonNode value = root.get("entity_ids");
         if (value == null || value.isNull()) {
             return null;
         }
         if (!value.isArray() || value.isEmpty() || value.size() > MAX_ENTITY_IDS) {
-            throw ProblemException.badRequest("entity_ids",
+            throw new InvalidRequestException("entity_ids",
                     "entity_ids must be an array of 1 to " + MAX_ENTITY_IDS + " entity ids");
         }
         LinkedHashSet<String> ids = new LinkedHashSet<>();
         for (JsonNode item : value) {
             if (!item.isTextual() || item.asText().isBlank() || item.asText().length() > RequestChecks.MAX_ID) {
-                throw ProblemException.badRequest("entity_ids", "entity_ids must hold entity id strings");
+                throw new InvalidRequestException("entity_ids", "entity_ids must hold entity id strings");
             }
             ids.add(item.asText());
         }

@@ -20,7 +20,7 @@ import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import io.finchconnect.common.problem.ProblemException;
+import io.finchconnect.common.error.InvalidRequestException;
 import io.finchconnect.common.validation.RequestChecks;
 import io.finchconnect.connection.ConnectionStatus;
 import io.smallrye.mutiny.Uni;
@@ -78,7 +78,7 @@ public class ConnectionListResource {
             @Parameter(description = "Page size, 1 to 500, default 50") @QueryParam("limit") String limit,
             @Parameter(description = "The next cursor of the previous page") @QueryParam("after") String after) {
         String statusName = status == null ? null : ConnectionStatus.fromFinch(status).map(ConnectionStatus::finchName)
-                .orElseThrow(() -> ProblemException.badRequest("status", "Unknown status " + status));
+                .orElseThrow(() -> new InvalidRequestException("status", "Unknown status " + status));
         String customer = customerId == null ? null : RequestChecks.id("customer_id", customerId);
         int size = limit(limit);
         String afterKey = after == null ? null : decode(after);
@@ -134,7 +134,7 @@ public class ConnectionListResource {
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw ProblemException.badRequest("limit", "limit must be an integer from 1 to " + MAX_LIMIT);
+        throw new InvalidRequestException("limit", "limit must be an integer from 1 to " + MAX_LIMIT);
     }
 
     static String encode(String connectionId) {
@@ -156,7 +156,7 @@ public class ConnectionListResource {
         return key.substring(CURSOR_PREFIX.length());
     }
 
-    private static ProblemException malformed() {
-        return ProblemException.badRequest("after", "after must be the next cursor of a previous page");
+    private static InvalidRequestException malformed() {
+        return new InvalidRequestException("after", "after must be the next cursor of a previous page");
     }
 }

@@ -19,8 +19,8 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.Logger;
 
+import io.finchconnect.common.error.UnknownResourceException;
 import io.finchconnect.common.validation.RequestChecks;
-import io.finchconnect.common.problem.ProblemException;
 import io.finchconnect.connection.vault.EncryptedToken;
 import io.finchconnect.connection.vault.TokenVault;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -136,7 +136,7 @@ public class ConnectionResource {
     private Uni<Row> single(String sql, String connectionId) {
         return pool.preparedQuery(sql).execute(Tuple.of(connectionId)).map(rows -> {
             if (!rows.iterator().hasNext()) {
-                throw ProblemException.notFound("No connection " + connectionId);
+                throw new UnknownResourceException("No connection " + connectionId);
             }
             return rows.iterator().next();
         });

@@ -18,7 +18,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.Logger;
 
-import io.finchconnect.common.problem.ProblemException;
+import io.finchconnect.common.error.InvalidRequestException;
 import io.finchconnect.connection.vault.TokenReencryption;
 import io.finchconnect.connection.vault.TokenReencryption.KeyUsage;
 import io.finchconnect.connection.vault.TokenReencryption.Report;
@@ -63,7 +63,7 @@ public class TokenVaultAdminResource {
              "by_key": [{"key_id": "2026-12", "format": 2, "connections": 4831}]}""")))
     public Uni<Report> reencrypt(@QueryParam("batch_size") @DefaultValue("500") int batchSize) {
         if (batchSize < 1 || batchSize > 5000) {
-            throw ProblemException.badRequest("batch_size", "batch_size must be between 1 and 5000");
+            throw new InvalidRequestException("batch_size", "batch_size must be between 1 and 5000");
         }
         LOG.infof("Token re-encryption requested by %s", identity.getPrincipal().getName());
         return reencryption.reencryptAll(batchSize);

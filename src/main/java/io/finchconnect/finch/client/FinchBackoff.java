@@ -28,9 +28,9 @@ final class FinchBackoff implements CustomBackoffStrategy {
     public long nextDelayInMillis(Throwable cause) {
         long jittered = backoff.next().toMillis();
         long retryAfter = cause instanceof FinchTransientException transientFailure
-                ? transientFailure.retryAfter().map(Duration::toMillis).orElse(0L)
+                ? transientFailure.finchRetryAfter().map(Duration::toMillis).orElse(0L)
                 : cause instanceof FinchRejectedException rejected
-                ? rejected.retryAfter().map(Duration::toMillis).orElse(0L)
+                ? rejected.finchRetryAfter().map(Duration::toMillis).orElse(0L)
                 : 0L;
         return Math.max(jittered, retryAfter);
     }

@@ -80,9 +80,9 @@ public class FinchCallPolicy {
             return true;
         }
         if (failure instanceof FinchTransientException transientFailure) {
-            return transientFailure.shouldRetry() && waitable(transientFailure.retryAfter());
+            return transientFailure.shouldRetry() && waitable(transientFailure.finchRetryAfter());
         }
-        return failure instanceof FinchRejectedException rejected && rejected.shouldRetry() && waitable(rejected.retryAfter());
+        return failure instanceof FinchRejectedException rejected && rejected.shouldRetry() && waitable(rejected.finchRetryAfter());
     }
 
     private boolean waitable(java.util.Optional<java.time.Duration> retryAfter) {

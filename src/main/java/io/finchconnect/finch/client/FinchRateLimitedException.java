@@ -2,11 +2,10 @@ package io.finchconnect.finch.client;
 
 import java.time.Duration;
 import java.util.Map;
-
-import io.finchconnect.common.problem.FinchProblems;
+import java.util.Optional;
 
 /**
- * Finch answered 429; our caller gets 503 with Finch's {@code Retry-After} passed on.
+ * Finch answered 429; our caller is told when to ask again, from Finch's {@code Retry-After}.
  */
 public class FinchRateLimitedException extends FinchTransientException {
 
@@ -15,9 +14,17 @@ public class FinchRateLimitedException extends FinchTransientException {
     }
 
     FinchRateLimitedException(Duration retryAfter, boolean shouldRetry) {
-        super(FinchProblems.rateLimited(retryAfter == null ? null : seconds(retryAfter)),
-                retryAfter == null ? Map.of() : Map.of("Retry-After", String.valueOf(seconds(retryAfter))), retryAfter,
-                shouldRetry);
+        super("finch-rate-limited", "Finch is rate limiting this service; retry later", retryAfter, shouldRetry);
+    }
+
+    @Override
+    public Optional<Duration> retryAfter() {
+        return finchRetryAfter().map(wait -> Duration.ofSeconds(seconds(wait)));
+    }
+
+    @Override
+    public Map<String, Object> details() {
+        return finchRetryAfter().<Map<String, Object>>map(wait -> Map.of("retry_after_seconds", seconds(wait))).orElse(Map.of());
     }
 
     private static long seconds(Duration duration) {

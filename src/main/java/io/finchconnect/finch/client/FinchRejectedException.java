@@ -1,17 +1,18 @@
 package io.finchconnect.finch.client;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
-import io.finchconnect.common.problem.FinchProblems;
-import io.finchconnect.common.problem.ProblemException;
+import io.finchconnect.common.error.ServiceException;
 
 /**
  * Finch refused a request with a 4xx (other than 429), or answered 501: final unless Finch's retry rules say
  * otherwise (408 and 409 are retried, {@code x-should-retry} overrides). Carries Finch's own error fields so
  * callers can tell the cases they handle apart, and passes them to our caller; it never carries what was sent.
  */
-public class FinchRejectedException extends ProblemException {
+public class FinchRejectedException extends ServiceException {
 
     static final String REAUTHENTICATE_USER = "reauthenticate_user";
 
@@ -27,8 +28,7 @@ public class FinchRejectedException extends ProblemException {
     }
 
     FinchRejectedException(int finchStatus, FinchErrorBody body, boolean shouldRetry, Duration retryAfter) {
-        super(FinchProblems.rejected(answerStatus(finchStatus), finchStatus, body == null ? null : body.name(),
-                body == null ? null : body.finchCode(), body == null ? null : body.message()));
+        super("finch-rejected", body == null || body.message() == null ? "Finch rejected the request" : body.message());
         this.finchStatus = finchStatus;
         this.finchName = body == null ? null : body.name();
         this.finchCode = body == null ? null : body.finchCode();
@@ -37,22 +37,31 @@ public class FinchRejectedException extends ProblemException {
         this.retryAfter = retryAfter;
     }
 
-    /**
-     * 401 and 403 concern this service's credentials or a connection's token, not our caller's request, and a 501
-     * is Finch's own gap, so our caller gets a bad gateway; other refusals keep Finch's status.
-     */
-    private static int answerStatus(int finchStatus) {
-        return finchStatus == 401 || finchStatus == 403 || finchStatus >= 500 ? 502 : finchStatus;
-    }
-
     /** Whether Finch's retry rules allow the same idempotent call again (408, 409, or {@code x-should-retry: true}). */
     public boolean shouldRetry() {
         return shouldRetry;
     }
 
     /** Finch's {@code retry-after-ms} or {@code Retry-After}, when it sent one. */
-    public Optional<Duration> retryAfter() {
+    public Optional<Duration> finchRetryAfter() {
         return Optional.ofNullable(retryAfter);
+    }
+
+    /** Finch's own error fields, which our caller can act on; never what was sent. */
+    @Override
+    public Map<String, Object> details() {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("finch_status", finchStatus);
+        if (finchName != null) {
+            details.put("finch_name", finchName);
+        }
+        if (finchCode != null) {
+            details.put("finch_code", finchCode);
+        }
+        if (finchMessage != null) {
+            details.put("finch_message", finchMessage);
+        }
+        return details;
     }
 
     /** Finch says the connection's credentials stopped working: the employer must reauthenticate. */

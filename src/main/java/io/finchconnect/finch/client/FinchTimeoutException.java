@@ -1,14 +1,13 @@
 package io.finchconnect.finch.client;
 
-import io.finchconnect.common.problem.FinchProblems;
-import io.finchconnect.common.problem.ProblemException;
+import io.finchconnect.common.error.ServiceException;
 
 /**
  * Finch did not answer within the configured request timeout.
  */
-public class FinchTimeoutException extends ProblemException {
+public class FinchTimeoutException extends ServiceException {
 
     FinchTimeoutException() {
-        super(FinchProblems.timeout());
+        super("finch-timeout", "Finch did not answer in time");
     }
 }

@@ -1,27 +1,21 @@
 package io.finchconnect.finch.client;
 
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 
-import io.finchconnect.common.problem.Problem;
-import io.finchconnect.common.problem.ProblemException;
+import io.finchconnect.common.error.ServiceException;
 
 /**
  * A Finch failure that may pass if the same call is made again later, possibly with Finch's hint of when.
  */
-public abstract class FinchTransientException extends ProblemException {
+public abstract class FinchTransientException extends ServiceException {
 
-    private final Duration retryAfter;
+    private final Duration finchRetryAfter;
     private final boolean shouldRetry;
 
-    FinchTransientException(Problem problem, Map<String, String> headers, Duration retryAfter) {
-        this(problem, headers, retryAfter, true);
-    }
-
-    FinchTransientException(Problem problem, Map<String, String> headers, Duration retryAfter, boolean shouldRetry) {
-        super(problem, headers);
-        this.retryAfter = retryAfter;
+    FinchTransientException(String code, String message, Duration finchRetryAfter, boolean shouldRetry) {
+        super(code, message);
+        this.finchRetryAfter = finchRetryAfter;
         this.shouldRetry = shouldRetry;
     }
 
@@ -31,7 +25,7 @@ public abstract class FinchTransientException extends ProblemException {
     }
 
     /** Finch's {@code Retry-After}, when it sent one. */
-    public Optional<Duration> retryAfter() {
-        return Optional.ofNullable(retryAfter);
+    public Optional<Duration> finchRetryAfter() {
+        return Optional.ofNullable(finchRetryAfter);
     }
 }

@@ -21,7 +21,8 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.Logger;
 
-import io.finchconnect.common.problem.ProblemException;
+import io.finchconnect.common.error.UnknownResourceException;
+import io.finchconnect.common.error.InvalidRequestException;
 import io.finchconnect.outbox.OutboxStore;
 import io.finchconnect.outbox.OutboxStore.ParkedMessage;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -55,7 +56,7 @@ public class OutboxAdminResource {
               "last_error": "RecordTooLargeException: ...", "created_at": "2026-11-29T10:00:00Z", "parked_at": "2026-11-29T10:00:03Z"}]""")))
     public Uni<List<ParkedMessage>> list(@QueryParam("limit") @DefaultValue("100") int limit) {
         if (limit < 1 || limit > 1000) {
-            throw ProblemException.badRequest("limit", "limit must be between 1 and 1000");
+            throw new InvalidRequestException("limit", "limit must be between 1 and 1000");
         }
         return OutboxStore.listParked(pool, limit);
     }
@@ -69,7 +70,7 @@ public class OutboxAdminResource {
         UUID id = parseEventId(eventId);
         return OutboxStore.requeue(pool, id).map(count -> {
             if (count == 0) {
-                throw ProblemException.notFound("No parked outbox row with event id " + id);
+                throw new UnknownResourceException("No parked outbox row with event id " + id);
             }
             LOG.infof("Outbox event %s re-queued by %s", id, identity.getPrincipal().getName());
             return new RequeueResult(count);
@@ -88,7 +89,7 @@ public class OutboxAdminResource {
         String operator = identity.getPrincipal().getName();
         return OutboxStore.skip(pool, id, operator).map(count -> {
             if (count == 0) {
-                throw ProblemException.notFound("No parked outbox row with event id " + id);
+                throw new UnknownResourceException("No parked outbox row with event id " + id);
             }
             LOG.warnf("Outbox event %s skipped by %s: it will never be published", id, operator);
             return new SkipResult(count);
@@ -111,7 +112,7 @@ public class OutboxAdminResource {
         try {
             return UUID.fromString(eventId);
         } catch (IllegalArgumentException e) {
-            throw ProblemException.badRequest("event_id", "event_id must be a UUID");
+            throw new InvalidRequestException("event_id", "event_id must be a UUID");
         }
     }
 

@@ -19,11 +19,12 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.finchconnect.common.error.UnknownResourceException;
+import io.finchconnect.common.error.InvalidRequestException;
 import io.finchconnect.common.validation.FinchProducts;
 import io.finchconnect.common.validation.RequestChecks;
-import io.finchconnect.common.problem.Problem;
-import io.finchconnect.common.problem.ProblemException;
 import io.finchconnect.reauth.ConnectionAdoption;
+import io.finchconnect.reauth.ConnectionOfAnotherCustomerException;
 import io.finchconnect.finch.config.FinchConfig;
 import io.finchconnect.reauth.RequestedReauthSessions;
 import io.finchconnect.reauth.config.ReauthConfig;
@@ -89,7 +90,7 @@ public class ReauthenticateResource {
              "expires_at": "2026-12-29T10:00:00Z"}""")))
     public Uni<ReauthenticateLink> reauthenticate(ReauthenticateRequest request) {
         if (request == null) {
-            throw ProblemException.badRequest("body", "A JSON body is required");
+            throw new InvalidRequestException("body", "A JSON body is required");
         }
         RequestChecks.id("connection_id", request.connectionId());
         List<String> products = request.products() == null || request.products().isNull() ? null
@@ -111,12 +112,11 @@ public class ReauthenticateResource {
                                                         int minutes) {
         requireRole("sessions:write");
         if (request.customerId() != null && !request.customerId().equals(customerId)) {
-            throw new ProblemException(Problem.of("customer-mismatch", "Customer mismatch", 409, "Connection "
-                    + request.connectionId() + " is not customer " + request.customerId() + "'s", null));
+            throw new ConnectionOfAnotherCustomerException(request.connectionId(), request.customerId());
         }
         return requested.create(new RequestedReauthSessions.Request(request.connectionId(), products, request.redirectUri(),
                         minutes, request.state()))
-                .onItem().ifNull().failWith(() -> ProblemException.notFound("No connection " + request.connectionId()))
+                .onItem().ifNull().failWith(() -> new UnknownResourceException("No connection " + request.connectionId()))
                 .map(link -> new ReauthenticateLink(link.sessionId(), link.connectUrl(), link.connectionId(), link.customerId(),
                         link.expiresAt()));
     }
@@ -124,7 +124,7 @@ public class ReauthenticateResource {
     /** A connection Finch granted whose write failed (issue 11): an operator adopts it by naming its customer. */
     private Uni<ReauthenticateLink> adoptUnknown(ReauthenticateRequest request, List<String> products, int minutes) {
         if (request.customerId() == null) {
-            throw ProblemException.notFound("No connection " + request.connectionId());
+            throw new UnknownResourceException("No connection " + request.connectionId());
         }
         requireRole("connections:write");
         return adoption.adopt(new ConnectionAdoption.Request(request.connectionId(), request.customerId(), products,

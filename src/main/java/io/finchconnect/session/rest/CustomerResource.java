@@ -18,8 +18,8 @@ import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import io.finchconnect.common.error.UnknownResourceException;
 import io.finchconnect.common.validation.RequestChecks;
-import io.finchconnect.common.problem.ProblemException;
 import io.finchconnect.session.ConnectLinks;
 import io.finchconnect.session.ConnectLinks.ConnectLink;
 import io.smallrye.mutiny.Uni;
@@ -85,7 +85,7 @@ public class CustomerResource {
     public Uni<CustomerView> get(@PathParam("customer_id") String customerId) {
         return pool.preparedQuery(CUSTOMER).execute(Tuple.of(checked(customerId))).chain(rows -> {
             if (!rows.iterator().hasNext()) {
-                throw ProblemException.notFound("No customer " + customerId);
+                throw new UnknownResourceException("No customer " + customerId);
             }
             Row row = rows.iterator().next();
             StagedSessionView session = row.getString("session_id") == null ? null : new StagedSessionView(

@@ -5,9 +5,9 @@ import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.finchconnect.common.error.InvalidRequestException;
 import io.finchconnect.common.validation.FinchProducts;
 import io.finchconnect.common.validation.RequestChecks;
-import io.finchconnect.common.problem.ProblemException;
 import io.finchconnect.session.StagedSessionRequest;
 
 /**
@@ -24,7 +24,7 @@ public final class SessionRequestValidator {
 
     public static StagedSessionRequest validate(SessionRequest request, List<String> allowedRedirectUris, int defaultMinutes) {
         if (request == null) {
-            throw ProblemException.badRequest("body", "A JSON body is required");
+            throw new InvalidRequestException("body", "A JSON body is required");
         }
         String customerId = RequestChecks.id("customer_id", request.customerId());
         String customerName = RequestChecks.required("customer_name", request.customerName(), RequestChecks.MAX_ID);
@@ -37,11 +37,11 @@ public final class SessionRequestValidator {
             provider = RequestChecks.required("integration.provider", request.integration().provider(), RequestChecks.MAX_ID);
             authMethod = request.integration().authMethod();
             if (authMethod != null && !AUTH_METHODS.contains(authMethod)) {
-                throw ProblemException.badRequest("integration.auth_method", "auth_method must be one of " + AUTH_METHODS);
+                throw new InvalidRequestException("integration.auth_method", "auth_method must be one of " + AUTH_METHODS);
             }
         }
         if (request.sandbox() != null && !SANDBOXES.contains(request.sandbox())) {
-            throw ProblemException.badRequest("sandbox", "sandbox must be finch or provider");
+            throw new InvalidRequestException("sandbox", "sandbox must be finch or provider");
         }
         int minutes = RequestChecks.minutesToExpire(request.minutesToExpire(), defaultMinutes);
         StagedSessionRequest.Recordkeeping recordkeeping = recordkeepingOf(request.recordkeeping(), products);
@@ -56,25 +56,25 @@ public final class SessionRequestValidator {
             return null;
         }
         if (!node.isObject()) {
-            throw ProblemException.badRequest("recordkeeping", "recordkeeping must be an object");
+            throw new InvalidRequestException("recordkeeping", "recordkeeping must be an object");
         }
         if (!products.contains("recordkeeping")) {
-            throw ProblemException.badRequest("recordkeeping", "recordkeeping needs the recordkeeping product");
+            throw new InvalidRequestException("recordkeeping", "recordkeeping needs the recordkeeping product");
         }
         var fields = node.fieldNames();
         while (fields.hasNext()) {
             String field = fields.next();
             if (!field.equals("recordkeeper") && !field.equals("plan_id")) {
-                throw ProblemException.badRequest("recordkeeping." + truncate(field), "recordkeeping has no such field");
+                throw new InvalidRequestException("recordkeeping." + truncate(field), "recordkeeping has no such field");
             }
         }
         JsonNode recordkeeper = node.get("recordkeeper");
         if (recordkeeper == null || !recordkeeper.isTextual() || !RECORDKEEPERS.contains(recordkeeper.asText())) {
-            throw ProblemException.badRequest("recordkeeping.recordkeeper", "recordkeeper must be one of " + RECORDKEEPERS);
+            throw new InvalidRequestException("recordkeeping.recordkeeper", "recordkeeper must be one of " + RECORDKEEPERS);
         }
         JsonNode planId = node.get("plan_id");
         if (planId != null && !planId.isNull() && !planId.isTextual()) {
-            throw ProblemException.badRequest("recordkeeping.plan_id", "plan_id must be a string");
+            throw new InvalidRequestException("recordkeeping.plan_id", "plan_id must be a string");
         }
         String plan = planId == null || planId.isNull() ? null
                 : RequestChecks.required("recordkeeping.plan_id", planId.asText(), RequestChecks.MAX_ID);

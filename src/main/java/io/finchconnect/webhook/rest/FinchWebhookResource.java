@@ -11,7 +11,6 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -20,9 +19,7 @@ import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestHeader;
-import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-import io.finchconnect.common.problem.Problem;
 import io.finchconnect.finch.config.FinchConfig;
 import io.finchconnect.webhook.FinchSignatureVerifier;
 import io.finchconnect.webhook.FinchSignatureVerifier.InvalidSignatureException;
@@ -69,11 +66,5 @@ public class FinchWebhookResource {
         return intake.store(intake.entryOf(eventId, Channel.HTTP, OffsetDateTime.ofInstant(sentAt, ZoneOffset.UTC),
                         body == null ? new byte[0] : body))
                 .map(outcome -> Map.of("event_id", eventId, "outcome", outcome.label()));
-    }
-
-    @ServerExceptionMapper
-    public Response invalidSignature(InvalidSignatureException e) {
-        Problem problem = Problem.of("invalid-signature", "Invalid signature", 401, e.getMessage(), null);
-        return Response.status(401).type(Problem.MEDIA_TYPE).entity(problem).build();
     }
 }

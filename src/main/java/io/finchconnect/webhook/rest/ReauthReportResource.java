@@ -21,7 +21,7 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
-import io.finchconnect.common.problem.ProblemException;
+import io.finchconnect.common.error.UnknownResourceException;
 import io.finchconnect.common.validation.RequestChecks;
 import io.finchconnect.connection.Connection;
 import io.finchconnect.webhook.FinchEvent;
@@ -67,7 +67,7 @@ public class ReauthReportResource {
         return Panache.withSession(() -> Connection.findById(connectionId))
                 .invoke(found -> {
                     if (found == null) {
-                        throw ProblemException.notFound("No connection " + connectionId);
+                        throw new UnknownResourceException("No connection " + connectionId);
                     }
                 })
                 .chain(() -> intake.store(intake.entryOf(reportId, Channel.REPORT, OffsetDateTime.now(ZoneOffset.UTC), event)))

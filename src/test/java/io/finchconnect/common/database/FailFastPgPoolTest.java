@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
-import io.finchconnect.common.problem.BackingServiceUnavailable;
+import io.finchconnect.common.database.BackingServiceUnavailable;
 import io.quarkus.reactive.pg.client.PgPoolCreator;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;

@@ -104,8 +104,8 @@ class FinchGatewayFaultToleranceTest {
         FinchUnavailableException failure = failure(finch.createConnectSession(sessionRequest(uniqueCustomerId())),
                 FinchUnavailableException.class);
 
-        assertThat(failure.problem().status()).isEqualTo(502);
-        assertThat(failure.problem().type()).endsWith("/finch-unavailable");
+        assertThat(failure.code()).isEqualTo("finch-unavailable");
+        assertThat(failure.byOpenCircuit()).as("Finch failing, not our breaker").isFalse();
         assertThat(requests("connect.sessions")).isEqualTo(1 + config.retry().maxRetries());
     }
 
@@ -116,9 +116,8 @@ class FinchGatewayFaultToleranceTest {
         FinchRateLimitedException failure = failure(finch.createConnectSession(sessionRequest(uniqueCustomerId())),
                 FinchRateLimitedException.class);
 
-        assertThat(failure.problem().status()).isEqualTo(503);
-        assertThat(failure.problem().type()).endsWith("/finch-rate-limited");
-        assertThat(failure.headers()).containsEntry("Retry-After", "60");
+        assertThat(failure.code()).isEqualTo("finch-rate-limited");
+        assertThat(failure.retryAfter()).contains(java.time.Duration.ofSeconds(60));
         assertThat(requests("connect.sessions")).as("too long a Retry-After is not waited for").isEqualTo(1);
     }
 
@@ -140,8 +139,7 @@ class FinchGatewayFaultToleranceTest {
 
         FinchTimeoutException failure = failure(finch.introspect(grant.accessToken()), FinchTimeoutException.class);
 
-        assertThat(failure.problem().status()).isEqualTo(504);
-        assertThat(failure.problem().type()).endsWith("/finch-timeout");
+        assertThat(failure.code()).isEqualTo("finch-timeout");
         assertThat(requests("introspect")).isEqualTo(1 + config.retry().maxRetries());
     }
 
@@ -178,8 +176,8 @@ class FinchGatewayFaultToleranceTest {
         FinchUnavailableException failFast = failure(finch.createConnectSession(sessionRequest(uniqueCustomerId())),
                 FinchUnavailableException.class);
 
-        assertThat(failFast.problem().status()).isEqualTo(503);
-        assertThat(failFast.problem().type()).endsWith("/finch-unavailable");
+        assertThat(failFast.code()).isEqualTo("finch-unavailable");
+        assertThat(failFast.byOpenCircuit()).as("our breaker, not Finch").isTrue();
         assertThat(requests("connect.sessions")).as("an open breaker keeps calls from Finch").isEqualTo(reachedFinch);
 
         SimulatorControl.reset();

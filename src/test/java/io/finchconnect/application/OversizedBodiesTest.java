@@ -1,4 +1,4 @@
-package io.finchconnect.common;
+package io.finchconnect.application;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;

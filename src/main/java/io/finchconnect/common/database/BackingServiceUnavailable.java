@@ -1,4 +1,4 @@
-package io.finchconnect.common.problem;
+package io.finchconnect.common.database;
 
 import java.net.SocketException;
 import java.net.UnknownHostException;

@@ -1,4 +1,4 @@
-package io.finchconnect.common.problem;
+package io.finchconnect.application;
 
 import java.util.Map;
 
