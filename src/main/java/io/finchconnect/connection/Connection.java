@@ -6,7 +6,6 @@ import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
-import jakarta.persistence.Version;
 
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 
@@ -103,7 +102,4 @@ public class Connection extends PanacheEntityBase {
     @Column(name = "disconnected_entity_ids", nullable = false)
     public String[] disconnectedEntityIds = new String[0];
 
-    @Version
-    @Column(name = "version", nullable = false)
-    public int version;
 }

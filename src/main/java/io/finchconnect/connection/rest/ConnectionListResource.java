@@ -1,8 +1,6 @@
 package io.finchconnect.connection.rest;
 
 import java.nio.charset.StandardCharsets;
-import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 
@@ -22,11 +20,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.finchconnect.common.error.InvalidRequestException;
 import io.finchconnect.common.validation.RequestChecks;
+import io.finchconnect.connection.ConnectionReads;
 import io.finchconnect.connection.ConnectionStatus;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Connections by status and/or customer, e.g. for a reminder job asking which connections need the employer
@@ -44,18 +40,13 @@ public class ConnectionListResource {
     /** Cursors carry a version, so a cursor of another shape (or a made-up one) is refused as malformed. */
     private static final String CURSOR_PREFIX = "v1:";
 
-    private final Pool pool;
+    private final ConnectionReads reads;
 
-    ConnectionListResource(Pool pool) {
-        this.pool = pool;
+    ConnectionListResource(ConnectionReads reads) {
+        this.reads = reads;
     }
 
-    public record ConnectionSummary(String connectionId, String customerId, String status, OffsetDateTime statusChangedAt,
-                                    String companyId, String providerId, String connectionType, List<String> products,
-                                    List<String> entityIds, OffsetDateTime connectedAt) {
-    }
-
-    public record ConnectionPage(List<ConnectionSummary> connections, String next) {
+    public record ConnectionPage(List<ConnectionReads.ConnectionSummary> connections, String next) {
     }
 
     @GET
@@ -83,43 +74,9 @@ public class ConnectionListResource {
         int size = limit(limit);
         String afterKey = after == null ? null : decode(after);
 
-        StringBuilder sql = new StringBuilder("""
-                SELECT connection_id, customer_id, status, status_changed_at, company_id, provider_id, connection_type,
-                       products, entity_ids, connected_at FROM connections WHERE true""");
-        List<Object> values = new ArrayList<>();
-        if (statusName != null) {
-            values.add(statusName);
-            sql.append(" AND status = $").append(values.size());
-        }
-        if (customer != null) {
-            values.add(customer);
-            sql.append(" AND customer_id = $").append(values.size());
-        }
-        if (afterKey != null) {
-            values.add(afterKey);
-            sql.append(" AND connection_id > $").append(values.size());
-        }
-        values.add(size + 1);
-        sql.append(" ORDER BY connection_id LIMIT $").append(values.size());
-        return pool.preparedQuery(sql.toString()).execute(Tuple.from(values)).map(rows -> {
-            List<ConnectionSummary> page = new ArrayList<>();
-            boolean more = false;
-            for (Row row : rows) {
-                if (page.size() == size) {
-                    more = true;
-                    break;
-                }
-                page.add(summary(row));
-            }
-            return new ConnectionPage(page, more ? encode(page.get(page.size() - 1).connectionId()) : null);
-        });
-    }
-
-    private static ConnectionSummary summary(Row row) {
-        return new ConnectionSummary(row.getString("connection_id"), row.getString("customer_id"), row.getString("status"),
-                row.getOffsetDateTime("status_changed_at"), row.getString("company_id"), row.getString("provider_id"),
-                row.getString("connection_type"), List.of(row.getArrayOfStrings("products")),
-                List.of(row.getArrayOfStrings("entity_ids")), row.getOffsetDateTime("connected_at"));
+        return reads.page(statusName, customer, afterKey, size).map(page ->
+                new ConnectionPage(page.connections(), page.more()
+                        ? encode(page.connections().get(page.connections().size() - 1).connectionId()) : null));
     }
 
     private static int limit(String limit) {

@@ -23,6 +23,7 @@ import io.finchconnect.common.error.UnknownResourceException;
 import io.finchconnect.common.error.InvalidRequestException;
 import io.finchconnect.common.validation.FinchProducts;
 import io.finchconnect.common.validation.RequestChecks;
+import io.finchconnect.connection.ConnectionReads;
 import io.finchconnect.reauth.ConnectionAdoption;
 import io.finchconnect.reauth.ConnectionOfAnotherCustomerException;
 import io.finchconnect.finch.config.FinchConfig;
@@ -31,8 +32,6 @@ import io.finchconnect.reauth.config.ReauthConfig;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * A reauthentication session for a known connection, on request: to repair it, or to change its products
@@ -44,18 +43,16 @@ import io.vertx.mutiny.sqlclient.Tuple;
 @Tag(name = "Connect sessions")
 public class ReauthenticateResource {
 
-    private static final String CUSTOMER_OF_CONNECTION = "SELECT customer_id FROM connections WHERE connection_id = $1";
-
     private final RequestedReauthSessions requested;
     private final FinchConfig finchConfig;
     private final ReauthConfig reauthConfig;
-    private final Pool pool;
+    private final ConnectionReads connections;
     private final ConnectionAdoption adoption;
     private final SecurityIdentity identity;
 
     ReauthenticateResource(RequestedReauthSessions requested, FinchConfig finchConfig, ReauthConfig reauthConfig,
-                           Pool pool, ConnectionAdoption adoption, SecurityIdentity identity) {
-        this.pool = pool;
+                           ConnectionReads connections, ConnectionAdoption adoption, SecurityIdentity identity) {
+        this.connections = connections;
         this.adoption = adoption;
         this.identity = identity;
         this.requested = requested;
@@ -102,9 +99,8 @@ public class ReauthenticateResource {
             RequestChecks.id("customer_id", request.customerId());
         }
         // One statement on the pool, released before Finch is called: no request holds a connection while it waits.
-        return pool.preparedQuery(CUSTOMER_OF_CONNECTION).execute(Tuple.of(request.connectionId()))
-                .chain(rows -> rows.iterator().hasNext()
-                        ? reauthenticateKnown(request, rows.iterator().next().getString("customer_id"), products, minutes)
+        return connections.customerOf(request.connectionId())
+                .chain(customerId -> customerId != null ? reauthenticateKnown(request, customerId, products, minutes)
                         : adoptUnknown(request, products, minutes));
     }
 
