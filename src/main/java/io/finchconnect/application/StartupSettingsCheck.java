@@ -2,15 +2,15 @@ package io.finchconnect.application;
 
 import java.util.Base64;
 
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.annotation.Priority;
 
+import io.finchconnect.common.config.RequiredEnvironment;
 import io.finchconnect.connection.vault.TokenVaultConfig;
 import io.finchconnect.connection.vault.TokenVaultKeys;
 import io.finchconnect.finch.config.FinchConfig;
 import io.finchconnect.state.config.ConnectConfig;
-import io.finchconnect.common.config.RequiredEnvironment;
 import io.quarkus.runtime.StartupEvent;
 
 /**

@@ -10,9 +10,12 @@ import jakarta.persistence.LockModeType;
 
 import org.jboss.logging.Logger;
 
-import io.finchconnect.connection.ConnectionExistsException;
 import io.finchconnect.common.backoff.ExponentialBackoff;
 import io.finchconnect.common.database.BackingServiceUnavailable;
+import io.finchconnect.connection.Connection;
+import io.finchconnect.connection.ConnectionExistsException;
+import io.finchconnect.connection.ConnectionStatus;
+import io.finchconnect.connection.LiveConnections;
 import io.finchconnect.connection.events.ConnectionEvents;
 import io.finchconnect.connection.events.Established;
 import io.finchconnect.connection.vault.EncryptedToken;
@@ -22,12 +25,9 @@ import io.finchconnect.finch.client.FinchGateway;
 import io.finchconnect.finch.client.FinchRateLimitedException;
 import io.finchconnect.finch.client.FinchUnavailableException;
 import io.finchconnect.outbox.Outbox;
+import io.finchconnect.reauth.ConnectionStatusService;
 import io.finchconnect.session.Customer;
 import io.finchconnect.state.config.ConnectConfig;
-import io.finchconnect.connection.Connection;
-import io.finchconnect.connection.ConnectionStatus;
-import io.finchconnect.connection.LiveConnections;
-import io.finchconnect.reauth.ConnectionStatusService;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;

@@ -1,9 +1,9 @@
 package io.finchconnect.connection;
 
-import io.finchconnect.common.error.ServiceException;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
+
+import io.finchconnect.common.error.ServiceException;
 
 /** The customer already has a live connection; changes to it go through reauthentication. */
 public class ConnectionExistsException extends ServiceException {

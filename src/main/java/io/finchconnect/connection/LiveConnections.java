@@ -1,7 +1,5 @@
 package io.finchconnect.connection;
 
-
-
 /**
  * The rule that a customer has at most one live connection (anything but {@code disconnected}), enforced by
  * the partial unique index {@value #ONE_LIVE_PER_CUSTOMER}, and the answer a caller gets who runs into it.

@@ -9,8 +9,8 @@ import java.util.Set;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
 
-import io.finchconnect.common.error.UnknownResourceException;
 import io.finchconnect.common.error.InvalidRequestException;
+import io.finchconnect.common.error.UnknownResourceException;
 import io.finchconnect.connection.events.ConnectionEvents;
 import io.finchconnect.connection.vault.EncryptedToken;
 import io.finchconnect.connection.vault.TokenVault;

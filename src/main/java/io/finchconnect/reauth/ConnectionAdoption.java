@@ -8,14 +8,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
-import io.finchconnect.connection.ConnectionExistsException;
 import io.finchconnect.common.error.UnknownResourceException;
+import io.finchconnect.connection.ConnectionExistsException;
 import io.finchconnect.finch.client.ConnectSession;
 import io.finchconnect.finch.client.FinchGateway;
 import io.finchconnect.finch.client.ReauthSessionRequest;
 import io.finchconnect.state.ConnectStates;
-import io.finchconnect.connection.Connection;
-import io.finchconnect.connection.LiveConnections;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;

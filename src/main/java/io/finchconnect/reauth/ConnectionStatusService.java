@@ -10,11 +10,11 @@ import jakarta.persistence.LockModeType;
 
 import org.jboss.logging.Logger;
 
-import io.finchconnect.connection.events.ConnectionEvents;
-import io.finchconnect.outbox.Outbox;
 import io.finchconnect.connection.Connection;
 import io.finchconnect.connection.ConnectionStatus;
 import io.finchconnect.connection.EntityStatuses;
+import io.finchconnect.connection.events.ConnectionEvents;
+import io.finchconnect.outbox.Outbox;
 import io.smallrye.mutiny.Uni;
 
 /**

@@ -8,15 +8,15 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import io.finchconnect.connection.Connection;
+import io.finchconnect.connection.ConnectionStatus;
+import io.finchconnect.connection.EntityStatuses;
 import io.finchconnect.connection.vault.EncryptedToken;
 import io.finchconnect.connection.vault.TokenVault;
 import io.finchconnect.connection.vault.TokenVaultException;
 import io.finchconnect.finch.client.FinchGateway;
 import io.finchconnect.finch.client.FinchRejectedException;
 import io.finchconnect.finch.client.Introspection;
-import io.finchconnect.connection.Connection;
-import io.finchconnect.connection.ConnectionStatus;
-import io.finchconnect.connection.EntityStatuses;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;

@@ -6,11 +6,11 @@ import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.finchconnect.connection.ConnectionExistsException;
 import io.finchconnect.common.error.UnknownResourceException;
+import io.finchconnect.connection.ConnectionExistsException;
 import io.finchconnect.connection.ConnectionStatus;
-import io.finchconnect.state.ConnectStates;
 import io.finchconnect.reauth.ReauthLinks;
+import io.finchconnect.state.ConnectStates;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;

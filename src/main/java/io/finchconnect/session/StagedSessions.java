@@ -6,7 +6,6 @@ import java.time.ZoneOffset;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.finchconnect.connection.ConnectionExistsException;
-import io.finchconnect.connection.LiveConnections;
 import io.finchconnect.finch.client.ConnectSession;
 import io.finchconnect.finch.client.ConnectSessionRequest;
 import io.finchconnect.finch.client.FinchGateway;

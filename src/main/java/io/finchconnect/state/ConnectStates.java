@@ -10,9 +10,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
-import io.finchconnect.state.config.ConnectConfig;
 import io.finchconnect.state.ConnectState.Claims;
 import io.finchconnect.state.ConnectState.InvalidStateException;
+import io.finchconnect.state.config.ConnectConfig;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;

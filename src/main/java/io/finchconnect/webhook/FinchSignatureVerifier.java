@@ -1,6 +1,5 @@
 package io.finchconnect.webhook;
 
-import io.finchconnect.common.error.ServiceException;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
@@ -13,6 +12,8 @@ import java.util.List;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+
+import io.finchconnect.common.error.ServiceException;
 
 /**
  * Checks Finch's webhook signature as Finch's SDK does (finch-api.md, "Webhooks"): HMAC-SHA256 with the
@@ -90,7 +91,7 @@ public final class FinchSignatureVerifier {
         return value == null || value.isBlank();
     }
 
-    /** A delivery that is not Finch's: answered 401, nothing stored. */
+    /** A delivery that is not Finch's: refused, nothing stored. */
     public static class InvalidSignatureException extends ServiceException {
         public InvalidSignatureException(String message) {
             super("invalid-signature", message);

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,13 +16,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import io.finchconnect.common.backoff.ExponentialBackoff;
+import io.finchconnect.finch.client.FinchRateLimitedException;
+import io.finchconnect.finch.client.FinchTransientException;
 import io.finchconnect.reauth.ConnectionStatusService;
 import io.finchconnect.reauth.FinchStatusCheck;
 import io.finchconnect.reauth.FinchStatusCheck.Verdict;
-import io.finchconnect.reauth.StatusTransition;
-import io.finchconnect.finch.client.FinchRateLimitedException;
-import io.finchconnect.finch.client.FinchTransientException;
 import io.finchconnect.reauth.ReauthSessionSweeper;
+import io.finchconnect.reauth.StatusTransition;
 import io.finchconnect.webhook.config.InboxConfig;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.scheduler.Scheduled;

@@ -15,9 +15,9 @@ import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import io.finchconnect.authorization.CodeExchange;
 import io.finchconnect.common.error.InvalidRequestException;
 import io.finchconnect.common.validation.RequestChecks;
-import io.finchconnect.authorization.CodeExchange;
 import io.smallrye.mutiny.Uni;
 
 /**

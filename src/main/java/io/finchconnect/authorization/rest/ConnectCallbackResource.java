@@ -16,24 +16,23 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
-import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.RestQuery;
 
-import io.finchconnect.common.database.BackingServiceUnavailable;
-import io.finchconnect.connection.ConnectionExistsException;
 import io.finchconnect.authorization.CodeExchange;
 import io.finchconnect.authorization.CustomerMismatchException;
 import io.finchconnect.authorization.GrantNotStoredException;
+import io.finchconnect.common.database.BackingServiceUnavailable;
+import io.finchconnect.connection.ConnectionExistsException;
 import io.finchconnect.finch.client.FinchRejectedException;
 import io.finchconnect.session.SessionRedirectUris;
 import io.finchconnect.session.SessionRedirectUris.SessionRedirect;
-import io.finchconnect.state.config.ConnectConfig;
 import io.finchconnect.state.ConnectState.Claims;
 import io.finchconnect.state.ConnectState.InvalidStateException;
 import io.finchconnect.state.ConnectStates;
+import io.finchconnect.state.config.ConnectConfig;
 import io.smallrye.mutiny.Uni;
 
 /**

@@ -1,6 +1,5 @@
 package io.finchconnect.common.validation;
 
-import io.finchconnect.common.error.InvalidRequestException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -8,6 +7,7 @@ import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.finchconnect.common.error.InvalidRequestException;
 
 /** Finch's products (finch-api.md), as a staged or a reauthentication session asks for them. */
 public final class FinchProducts {
@@ -54,7 +54,6 @@ public final class FinchProducts {
         }
         return List.copyOf(new LinkedHashSet<>(values));
     }
-
 
     private static String truncate(String value) {
         return value.length() > 40 ? value.substring(0, 40) + "..." : value;

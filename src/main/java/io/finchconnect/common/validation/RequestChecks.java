@@ -1,13 +1,13 @@
 package io.finchconnect.common.validation;
 
-import io.finchconnect.common.error.InvalidRequestException;
-import com.fasterxml.jackson.databind.JsonNode;
-
 import java.util.List;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.finchconnect.common.error.InvalidRequestException;
 
 /**
- * The edge checks every endpoint shares, each failing with a {@code 400} problem that names the field.
+ * The edge checks every endpoint shares, each failing with an {@link InvalidRequestException} that names the field.
  */
 public final class RequestChecks {
 

@@ -2,7 +2,6 @@ package io.finchconnect.finch.client;
 
 import java.time.Duration;
 
-
 import io.finchconnect.common.backoff.ExponentialBackoff;
 import io.smallrye.faulttolerance.api.CustomBackoffStrategy;
 

@@ -19,14 +19,14 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.finchconnect.common.error.UnknownResourceException;
 import io.finchconnect.common.error.InvalidRequestException;
+import io.finchconnect.common.error.UnknownResourceException;
 import io.finchconnect.common.validation.FinchProducts;
 import io.finchconnect.common.validation.RequestChecks;
 import io.finchconnect.connection.ConnectionReads;
+import io.finchconnect.finch.config.FinchConfig;
 import io.finchconnect.reauth.ConnectionAdoption;
 import io.finchconnect.reauth.ConnectionOfAnotherCustomerException;
-import io.finchconnect.finch.config.FinchConfig;
 import io.finchconnect.reauth.RequestedReauthSessions;
 import io.finchconnect.reauth.config.ReauthConfig;
 import io.quarkus.security.ForbiddenException;

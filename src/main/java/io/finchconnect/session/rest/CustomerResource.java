@@ -15,8 +15,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.finchconnect.common.validation.RequestChecks;
 import io.finchconnect.session.ConnectLinks;
-import io.finchconnect.session.CustomerReads;
 import io.finchconnect.session.ConnectLinks.ConnectLink;
+import io.finchconnect.session.CustomerReads;
 import io.smallrye.mutiny.Uni;
 
 /**
