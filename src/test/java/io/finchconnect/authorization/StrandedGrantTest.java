@@ -245,7 +245,7 @@ class StrandedGrantTest {
             given().queryParam("code", code).queryParam("state", stateOf(connectUrl)).get("/v1/connect/callback")
                     .then().statusCode(503).body(containsString("service_unavailable"), containsString("same link"));
         } finally {
-            TestStack.get().postgres().restart();
+            TestStack.get().postgres().start();
         }
         assertThat(exchangesAtFinch()).as("the code stayed here").isEqualTo(exchangesBefore);
         Awaitility.await("the same link, once PostgreSQL is back").atMost(WAIT).until(() -> given().queryParam("code", code)
@@ -275,7 +275,7 @@ class StrandedGrantTest {
                     .isLessThan(Duration.ofMillis(FINCH_LATENCY_MILLIS));
             Thread.sleep(Math.max(0, downFor.toMillis() - Duration.ofNanos(System.nanoTime() - arrived).toMillis()));
         } finally {
-            TestStack.get().postgres().restart();
+            TestStack.get().postgres().start();
             restartedAt = System.nanoTime();
         }
         List<Answer> answered = new java.util.ArrayList<>();

@@ -61,7 +61,7 @@ class OutboxFaultsTest {
             assertThat(Sql.count("SELECT count(*) FROM outbox WHERE message_key = ANY(?) AND sent_at IS NULL",
                     (Object) keys.toArray(String[]::new))).isEqualTo(30);
         } finally {
-            TestStack.get().kafka().restart();
+            TestStack.get().kafka().start();
         }
 
         for (String key : keys) {
@@ -80,7 +80,7 @@ class OutboxFaultsTest {
         try {
             Awaitility.await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
         } finally {
-            TestStack.get().postgres().restart();
+            TestStack.get().postgres().start();
         }
         String key = "conn-" + UUID.randomUUID();
         Awaitility.await().atMost(WAIT).ignoreExceptions()
