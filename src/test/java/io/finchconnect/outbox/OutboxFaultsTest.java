@@ -15,12 +15,11 @@ import java.util.UUID;
 import jakarta.inject.Inject;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.EventTopicExtension;
 import io.finchconnect.testing.ManagementInterface;
 import io.finchconnect.testing.Sql;
 import io.finchconnect.testing.TestStack;
@@ -31,22 +30,13 @@ import io.quarkus.test.junit.QuarkusTest;
 class OutboxFaultsTest {
 
     private static final Duration WAIT = Duration.ofSeconds(90);
-    private static EventTopic topic;
+    @RegisterExtension
+    static final EventTopicExtension topic = new EventTopicExtension("finch.connection-events");
 
     @Inject
     Outbox outbox;
     @Inject
     OutboxMonitor monitor;
-
-    @BeforeAll
-    static void subscribe() {
-        topic = new EventTopic("finch.connection-events");
-    }
-
-    @AfterAll
-    static void unsubscribe() {
-        topic.close();
-    }
 
     @Test
     void eventsWrittenWhileKafkaIsDownAllArriveInOrderWhenItReturns() {
