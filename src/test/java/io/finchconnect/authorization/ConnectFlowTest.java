@@ -14,16 +14,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.finchconnect.state.ConnectState;
-import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.EventTopicExtension;
+import io.finchconnect.testing.Finch;
 import io.finchconnect.testing.SimulatedConnections;
 import io.finchconnect.testing.Sql;
 import io.finchconnect.testing.TestStack;
@@ -36,17 +36,8 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTest
 class ConnectFlowTest {
 
-    private static EventTopic topic;
-
-    @BeforeAll
-    static void subscribe() {
-        topic = new EventTopic("finch.connection-events");
-    }
-
-    @AfterAll
-    static void unsubscribe() {
-        topic.close();
-    }
+    @RegisterExtension
+    static final EventTopicExtension topic = new EventTopicExtension("finch.connection-events");
 
     @Test
     void theEmbeddedFlowStoresTheConnectionAndAnnouncesItWithoutTheToken() throws Exception {
@@ -151,8 +142,7 @@ class ConnectFlowTest {
     }
 
     private static String completeAtFinch(String sessionId) {
-        return given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json").body("{}")
-                .post("/_control/sessions/" + sessionId + "/complete").then().statusCode(200).extract().path("code");
+        return Finch.completeSession(sessionId).code();
     }
 
     private static String stateOf(String connectUrl) {

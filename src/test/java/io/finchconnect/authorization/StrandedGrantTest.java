@@ -20,13 +20,13 @@ import java.util.logging.LogRecord;
 
 import org.awaitility.Awaitility;
 import org.jboss.logmanager.ExtLogRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.EventTopicExtension;
+import io.finchconnect.testing.Finch;
 import io.finchconnect.testing.PatientFinchProfile;
 import io.finchconnect.testing.SimulatedConnections;
 import io.finchconnect.testing.Sql;
@@ -50,7 +50,8 @@ class StrandedGrantTest {
     private static final long FINCH_LATENCY_MILLIS = 3_000;
     private static final Duration RETRY_WINDOW = Duration.ofSeconds(10);
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static EventTopic topic;
+    @RegisterExtension
+    static final EventTopicExtension topic = new EventTopicExtension("finch.connection-events");
 
     private final List<String> codeExchangeLog = new CopyOnWriteArrayList<>();
     private final Handler logCapture = new Handler() {
@@ -68,19 +69,9 @@ class StrandedGrantTest {
         }
     };
 
-    @BeforeAll
-    static void subscribe() {
-        topic = new EventTopic("finch.connection-events");
-    }
-
-    @AfterAll
-    static void unsubscribe() {
-        topic.close();
-    }
-
     @AfterEach
     void finchBackToNormal() {
-        given().baseUri(TestStack.get().finchBaseUrl()).delete("/_control/faults").then().statusCode(204);
+        Finch.everyRequest().clearFaults();
         java.util.logging.Logger.getLogger(CodeExchange.class.getName()).removeHandler(logCapture);
     }
 
@@ -88,7 +79,7 @@ class StrandedGrantTest {
     void aGrantWhoseWriteMeetsAShortPostgresOutageIsStoredOnceItIsBack() throws Exception {
         String customerId = "cust-" + UUID.randomUUID();
         String code = SimulatedConnections.codeAuthorizedAtFinch(customerId);
-        long exchangesBefore = exchangesAtFinch();
+        long exchangesBefore = exchangesAtFinch(customerId);
 
         Answer answer = withPostgresDownDuringTheExchange(() -> given().auth().oauth2(writer()).contentType("application/json")
                         .body(Map.of("code", code, "customer_id", customerId)).post("/v1/connect/authorizations").andReturn(),
@@ -101,7 +92,7 @@ class StrandedGrantTest {
                 .isGreaterThan(answer.restartedAt());
         String connectionId = response.jsonPath().getString("connection_id");
         assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connectionId)).isEqualTo("connected");
-        assertThat(exchangesAtFinch() - exchangesBefore).as("the code was sent to Finch once").isEqualTo(1);
+        assertThat(exchangesAtFinch(customerId) - exchangesBefore).as("the code was sent to Finch once").isEqualTo(1);
         assertThat(establishedEvents(connectionId)).hasSize(1);
     }
 
@@ -213,8 +204,7 @@ class StrandedGrantTest {
         String customerId = "cust-" + UUID.randomUUID();
         String connectUrl = stageRedirectSession(customerId);
         String code = completeAtFinch(sessionOf(connectUrl));
-        given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json")
-                .body(Map.of("status", 503, "times", 1)).put("/_control/faults/auth.token").then().statusCode(200);
+        Finch.aboutCustomer(customerId).fault("auth.token", Map.of("status", 503, "times", 1));
 
         given().queryParam("code", code).queryParam("state", stateOf(connectUrl)).get("/v1/connect/callback")
                 .then().statusCode(503).body(containsString("finch_unavailable"), containsString("same link"));
@@ -238,16 +228,16 @@ class StrandedGrantTest {
         String customerId = "cust-" + UUID.randomUUID();
         String connectUrl = stageRedirectSession(customerId);
         String code = completeAtFinch(sessionOf(connectUrl));
-        long exchangesBefore = exchangesAtFinch();
+        long exchangesBefore = exchangesAtFinch(customerId);
 
         TestStack.get().postgres().stop();
         try {
             given().queryParam("code", code).queryParam("state", stateOf(connectUrl)).get("/v1/connect/callback")
                     .then().statusCode(503).body(containsString("service_unavailable"), containsString("same link"));
         } finally {
-            TestStack.get().postgres().restart();
+            TestStack.get().postgres().start();
         }
-        assertThat(exchangesAtFinch()).as("the code stayed here").isEqualTo(exchangesBefore);
+        assertThat(exchangesAtFinch(customerId)).as("the code stayed here").isEqualTo(exchangesBefore);
         Awaitility.await("the same link, once PostgreSQL is back").atMost(WAIT).until(() -> given().queryParam("code", code)
                 .queryParam("state", stateOf(connectUrl)).get("/v1/connect/callback").statusCode() == 200);
         assertThat(Sql.single("SELECT status FROM connections WHERE customer_id = ?", customerId)).isEqualTo("connected");
@@ -260,9 +250,7 @@ class StrandedGrantTest {
     private static List<Answer> withPostgresDownDuringTheExchanges(List<Supplier<Response>> requests, Duration downFor)
             throws Exception {
         long before = exchangesAtFinch();
-        given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json")
-                .body(Map.of("latency_ms", FINCH_LATENCY_MILLIS, "times", requests.size())).put("/_control/faults/auth.token")
-                .then().statusCode(200);
+        Finch.everyRequest().fault("auth.token", Map.of("latency_ms", FINCH_LATENCY_MILLIS, "times", requests.size()));
         List<CompletableFuture<Answer>> answers = requests.stream().map(request -> CompletableFuture.supplyAsync(request)
                 .thenApply(response -> new Answer(response, System.nanoTime(), 0))).toList();
         Awaitility.await("the exchanges at Finch").atMost(Duration.ofSeconds(10))
@@ -275,7 +263,7 @@ class StrandedGrantTest {
                     .isLessThan(Duration.ofMillis(FINCH_LATENCY_MILLIS));
             Thread.sleep(Math.max(0, downFor.toMillis() - Duration.ofNanos(System.nanoTime() - arrived).toMillis()));
         } finally {
-            TestStack.get().postgres().restart();
+            TestStack.get().postgres().start();
             restartedAt = System.nanoTime();
         }
         List<Answer> answered = new java.util.ArrayList<>();
@@ -287,9 +275,12 @@ class StrandedGrantTest {
     }
 
     private static long exchangesAtFinch() {
-        Number count = given().baseUri(TestStack.get().finchBaseUrl()).get("/_control/requests").then().statusCode(200)
-                .extract().jsonPath().get("'auth.token'");
-        return count == null ? 0 : count.longValue();
+        return Finch.everyRequest().requests("auth.token");
+    }
+
+    /** The customer's own code exchanges at Finch. */
+    private static long exchangesAtFinch(String customerId) {
+        return Finch.aboutCustomer(customerId).requests("auth.token");
     }
 
     /** The distinct established events of the connection, once the first arrived and a little longer. */
@@ -328,8 +319,7 @@ class StrandedGrantTest {
     }
 
     private static String completeAtFinch(String sessionId) {
-        return given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json").body("{}")
-                .post("/_control/sessions/" + sessionId + "/complete").then().statusCode(200).extract().path("code");
+        return Finch.completeSession(sessionId).code();
     }
 
     private static String stateOf(String connectUrl) {

@@ -13,6 +13,7 @@ import java.util.UUID;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
+import io.finchconnect.testing.Finch;
 import io.finchconnect.testing.SimulatedConnections;
 import io.finchconnect.testing.Sql;
 import io.finchconnect.testing.TestStack;
@@ -52,7 +53,7 @@ class ConnectionResourceTest {
                 .body("status", equalTo("connected")).body("products", org.hamcrest.Matchers.hasItems("company", "directory"))
                 .body("reauth_session", org.hamcrest.Matchers.nullValue());
 
-        SimulatedConnections.setStatusAtFinchUndelivered(connectionId, "reauth");
+        Finch.setStatusUndelivered(connectionId, "reauth");
         given().auth().oauth2(TestStack.get().jwt().token("connections:report"))
                 .post("/v1/connections/" + connectionId + "/reauth-required").then().statusCode(200);
 

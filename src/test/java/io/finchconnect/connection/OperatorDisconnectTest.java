@@ -13,13 +13,13 @@ import java.util.Map;
 import java.util.UUID;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.EventTopicExtension;
+import io.finchconnect.testing.Finch;
 import io.finchconnect.testing.PatientFinchProfile;
 import io.finchconnect.testing.SimulatedConnections;
 import io.finchconnect.testing.Sql;
@@ -42,17 +42,8 @@ class OperatorDisconnectTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String DISCONNECTED = "finch.connection.disconnected";
 
-    private static EventTopic topic;
-
-    @BeforeAll
-    static void subscribe() {
-        topic = new EventTopic("finch.connection-events");
-    }
-
-    @AfterAll
-    static void unsubscribe() {
-        topic.close();
-    }
+    @RegisterExtension
+    static final EventTopicExtension topic = new EventTopicExtension("finch.connection-events");
 
     @BeforeEach
     void pointFinchAtThisService() {
@@ -63,13 +54,12 @@ class OperatorDisconnectTest {
     void disconnectsAtFinchAnnouncesItOnceByOperatorAndARepeatChangesNothing() {
         String customerId = "cust-" + UUID.randomUUID();
         String connectionId = SimulatedConnections.establishedThroughTheService(customerId);
-        long finchCallsBefore = finchRequests("disconnect");
+        long finchCallsBefore = finchRequests(connectionId, "disconnect");
 
         disconnect(connectionId, null).statusCode(200).body("status", equalTo("disconnected"))
                 .body("connection_id", equalTo(connectionId)).body("customer_id", equalTo(customerId));
 
-        assertThat(finch().get("/_control/connections/" + connectionId).then().statusCode(200).extract()
-                .<String>path("status")).isEqualTo("disconnected");
+        assertThat(Finch.connection(connectionId).getString("status")).isEqualTo("disconnected");
         Event event = disconnectedEvents(connectionId, 1).get(0);
         JsonPath data = JsonPath.from(event.value());
         assertThat(data.getString("by")).isEqualTo("operator");
@@ -83,7 +73,7 @@ class OperatorDisconnectTest {
         disconnect(connectionId, null).statusCode(200).body("status", equalTo("disconnected"));
         disconnect(connectionId, "{\"entity_ids\": null}").statusCode(200).body("status", equalTo("disconnected"));
 
-        assertThat(finchRequests("disconnect") - finchCallsBefore).as("Finch called once").isEqualTo(1);
+        assertThat(finchRequests(connectionId, "disconnect") - finchCallsBefore).as("Finch called once").isEqualTo(1);
         assertThat(distinctDisconnected(topic.drain(Duration.ofSeconds(5)), connectionId)).hasSize(1);
         assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connectionId)).isEqualTo("disconnected");
     }
@@ -96,7 +86,7 @@ class OperatorDisconnectTest {
         assertThat(entities).hasSize(2);
         String first = (String) entities.get(0);
         String second = (String) entities.get(1);
-        long finchCallsBefore = finchRequests("disconnect.entity");
+        long finchCallsBefore = finchRequests(connectionId, "disconnect.entity");
 
         String body = "{\"entity_ids\": [\"" + first + "\"]}";
         disconnect(connectionId, body).statusCode(200).body("status", equalTo("connected"))
@@ -104,8 +94,7 @@ class OperatorDisconnectTest {
         Event removed = disconnectedEvents(connectionId, 1).get(0);
         assertThat(JsonPath.from(removed.value()).getString("by")).isEqualTo("operator");
         assertThat(JsonPath.from(removed.value()).getList("entity_ids")).containsExactly(first);
-        List<Map<String, Object>> atFinch = finch().get("/_control/connections/" + connectionId).then().statusCode(200)
-                .extract().path("entities");
+        List<Map<String, Object>> atFinch = Finch.connection(connectionId).getList("entities");
         assertThat(atFinch).anySatisfy(e -> assertThat(e).containsEntry("id", first).containsEntry("status", "disconnected"))
                 .anySatisfy(e -> assertThat(e).containsEntry("id", second).containsEntry("status", "connected"));
         Awaitility.await().atMost(WAIT).until(() -> Sql.count("SELECT count(*) FROM incoming_events WHERE connection_id = ? "
@@ -114,7 +103,7 @@ class OperatorDisconnectTest {
         // The same request again: the same outcome, no Finch call (Finch would refuse it), no event.
         disconnect(connectionId, body).statusCode(200).body("status", equalTo("connected"))
                 .body("entity_ids", contains(second)).body("disconnected_entity_ids", contains(first));
-        assertThat(finchRequests("disconnect.entity") - finchCallsBefore).isEqualTo(1);
+        assertThat(finchRequests(connectionId, "disconnect.entity") - finchCallsBefore).isEqualTo(1);
         assertThat(distinctDisconnected(topic.drain(Duration.ofSeconds(3)), connectionId)).hasSize(1);
         given().auth().oauth2(token("connections:read")).get("/v1/connections/" + connectionId).then().statusCode(200)
                 .body("status", equalTo("connected")).body("entity_ids", contains(second));
@@ -133,7 +122,7 @@ class OperatorDisconnectTest {
         disconnect("no-such-" + UUID.randomUUID(), null).statusCode(404);
         String customerId = "cust-" + UUID.randomUUID();
         String connectionId = twoEntityConnection(customerId);
-        long finchCallsBefore = finchRequests("disconnect.entity") + finchRequests("disconnect");
+        long finchCallsBefore = finchRequests(connectionId, "disconnect.entity") + finchRequests(connectionId, "disconnect");
 
         disconnect(connectionId, "{\"entity_ids\": [\"not-an-entity-of-it\"]}").statusCode(400)
                 .contentType(containsString("application/problem+json")).body("field", equalTo("entity_ids"))
@@ -145,7 +134,7 @@ class OperatorDisconnectTest {
         given().auth().oauth2(token("connections:read")).post("/v1/connections/" + connectionId + "/disconnect")
                 .then().statusCode(403);
 
-        assertThat(finchRequests("disconnect.entity") + finchRequests("disconnect")).isEqualTo(finchCallsBefore);
+        assertThat(finchRequests(connectionId, "disconnect.entity") + finchRequests(connectionId, "disconnect")).isEqualTo(finchCallsBefore);
         assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connectionId)).isEqualTo("connected");
         assertThat(Sql.single("SELECT disconnect_requested_at FROM connections WHERE connection_id = ?", connectionId)).isNull();
         assertThat(distinctDisconnected(topic.drain(Duration.ofSeconds(2)), connectionId)).isEmpty();
@@ -177,27 +166,15 @@ class OperatorDisconnectTest {
 
     /** A connection with two entities, connected through the service's embedded-flow exchange. */
     private static String twoEntityConnection(String customerId) {
-        TestStack stack = TestStack.get();
-        Map<String, String> config = stack.config();
-        String sessionId = finch().auth().preemptive().basic(config.get("finch.client-id"), config.get("finch.client-secret"))
-                .header("Finch-API-Version", "2020-09-17").contentType("application/json")
-                .body(Map.of("customer_id", customerId, "customer_name", "Acme " + customerId,
-                        "products", new String[] { "company", "directory" }))
-                .post("/connect/sessions").then().statusCode(201).extract().path("session_id");
-        String code = finch().contentType("application/json").body("{\"entities\": 2}")
-                .post("/_control/sessions/" + sessionId + "/complete").then().statusCode(200).extract().path("code");
+        String code = Finch.completeSession(Finch.createSession(customerId), 2).code();
         return given().auth().oauth2(token("sessions:write")).contentType("application/json")
                 .body(Map.of("code", code, "customer_id", customerId))
                 .post("/v1/connect/authorizations").then().statusCode(201).extract().path("connection_id");
     }
 
-    private static long finchRequests(String endpoint) {
-        Number count = finch().get("/_control/requests").then().statusCode(200).extract().jsonPath().get("'" + endpoint + "'");
-        return count == null ? 0 : count.longValue();
-    }
-
-    private static RequestSpecification finch() {
-        return given().baseUri(TestStack.get().finchBaseUrl());
+    /** The connection's own calls to the endpoint at Finch. */
+    private static long finchRequests(String connectionId, String endpoint) {
+        return Finch.aboutConnection(connectionId).requests(endpoint);
     }
 
     private static String token(String role) {

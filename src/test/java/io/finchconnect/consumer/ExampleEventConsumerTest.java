@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 import io.finchconnect.consumer.ExampleEventConsumer.ConnectionEvent;
 import io.finchconnect.testing.EventTopic;
-import io.finchconnect.testing.SimulatedConnections;
+import io.finchconnect.testing.Finch;
 import io.finchconnect.testing.Sql;
 import io.finchconnect.testing.TestStack;
 import io.quarkus.test.junit.QuarkusTest;
@@ -52,12 +52,12 @@ class ExampleEventConsumerTest {
             awaitHandled(handled, connectionId, 1);
 
             // Finch says the employer must reauthenticate: the transition, then the follow-up with the link.
-            SimulatedConnections.setStatusAtFinch(connectionId, "reauth");
+            Finch.setStatus(connectionId, "reauth");
             awaitHandled(handled, connectionId, 3);
             // Redelivered after later events of the connection, and before the next ones.
             publishAgain(topic, connectionId, 3, 6);
 
-            SimulatedConnections.setStatusAtFinch(connectionId, "connected");
+            Finch.setStatus(connectionId, "connected");
             awaitHandled(handled, connectionId, 4);
             given().auth().oauth2(TestStack.get().jwt().token("connections:write"))
                     .post("/v1/connections/" + connectionId + "/disconnect").then().statusCode(200);
@@ -93,8 +93,7 @@ class ExampleEventConsumerTest {
         String sessionId = given().auth().oauth2(TestStack.get().jwt().token("sessions:write")).contentType("application/json")
                 .body(Map.of("customer_id", customerId, "customer_name", "Acme " + customerId, "products", "company directory"))
                 .post("/v1/connect/sessions").then().statusCode(201).extract().path("session_id");
-        String code = given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json").body("{}")
-                .post("/_control/sessions/" + sessionId + "/complete").then().statusCode(200).extract().path("code");
+        String code = Finch.completeSession(sessionId).code();
         return given().auth().oauth2(TestStack.get().jwt().token("sessions:write")).contentType("application/json")
                 .body(Map.of("code", code, "customer_id", customerId)).post("/v1/connect/authorizations")
                 .then().statusCode(201).extract().path("connection_id");

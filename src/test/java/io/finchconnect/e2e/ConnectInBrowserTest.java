@@ -16,10 +16,9 @@ import java.util.UUID;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -31,8 +30,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.EventTopicExtension;
+import io.finchconnect.testing.Finch;
 import io.finchconnect.testing.NodeHarness;
 import io.finchconnect.testing.Sql;
 import io.finchconnect.testing.TestStack;
@@ -52,17 +52,8 @@ class ConnectInBrowserTest {
 
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-    private static EventTopic topic;
-
-    @BeforeAll
-    static void subscribe() {
-        topic = new EventTopic("finch.connection-events");
-    }
-
-    @AfterAll
-    static void unsubscribe() {
-        topic.close();
-    }
+    @RegisterExtension
+    static final EventTopicExtension topic = new EventTopicExtension("finch.connection-events");
 
     @Test
     void anEmployerConnectsThroughTheConnectPageInABrowser() throws Exception {
@@ -136,7 +127,6 @@ class ConnectInBrowserTest {
     void reactConnectReportsTheEmployersExitAndAProviderFailureThenSucceeds() throws Exception {
         assumeChromium();
         String sessionId = embeddedSession("cust-" + UUID.randomUUID());
-        String outage = TestStack.get().finchBaseUrl() + "/_control/providers/adp_run/outage";
 
         List<JsonNode> callbacks;
         try (PageServer page = PageServer.start(NodeHarness.built().resolve("build/page"))) {
@@ -147,7 +137,7 @@ class ConnectInBrowserTest {
                 assertThat(callbacks(browser, 1).get(0).get("callback").asText()).isEqualTo("onClose");
                 assertThat(browser.findElements(By.id(IFRAME))).as("Connect closes on exit").isEmpty();
 
-                given().contentType("application/json").body("{\"message\":\"ADP is unreachable\"}").put(outage).then().statusCode(200);
+                Finch.startProviderOutage("adp_run", "ADP is unreachable");
                 try {
                     browser.findElement(By.id("open")).click();
                     authorizeInConnect(browser, "adp_run");
@@ -157,7 +147,7 @@ class ConnectInBrowserTest {
                     assertThat(error.get("errorType").asText()).isEqualTo("employer_connection_error");
                     assertThat(browser.findElements(By.id(IFRAME))).as("Connect stays open: shouldClose is false").hasSize(1);
                 } finally {
-                    given().delete(outage).then().statusCode(204);
+                    Finch.endProviderOutage("adp_run");
                 }
                 authorizeInConnect(browser, "gusto");
                 callbacks = callbacks(browser, 3);

@@ -20,6 +20,7 @@ import java.util.concurrent.Future;
 import io.finchconnect.connection.vault.EncryptedToken;
 import io.finchconnect.connection.vault.TokenVault;
 import io.finchconnect.connection.vault.TokenVaultKeys;
+import io.finchconnect.testing.Finch;
 import io.finchconnect.testing.SimulatedConnections;
 import io.finchconnect.testing.TestStack;
 import io.restassured.path.json.JsonPath;
@@ -104,8 +105,7 @@ final class ConnectionLedger {
 
     /** The connection's status at Finch (the simulator). */
     static String statusAtFinch(String connectionId) {
-        return given().baseUri(TestStack.get().finchBaseUrl()).get("/_control/connections/" + connectionId)
-                .then().statusCode(200).extract().path("status");
+        return Finch.connection(connectionId).getString("status");
     }
 
     /** connection_id to status, for those of {@code ids} that exist. */

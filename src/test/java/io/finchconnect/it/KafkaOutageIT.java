@@ -65,11 +65,11 @@ class KafkaOutageIT {
                     unsentDuringOutage = ledger.outbox(connections).stream().filter(row -> !row.sent()).count();
                     assertThat(unsentDuringOutage).as("events waiting for the broker").isPositive();
                     restartingAt = System.nanoTime();
-                    TestStack.get().kafka().restart();
+                    TestStack.get().kafka().start();
                     down = false;
                 } finally {
                     if (down) {
-                        TestStack.get().kafka().restart();
+                        TestStack.get().kafka().start();
                     }
                 }
                 long restartedAt = System.nanoTime();

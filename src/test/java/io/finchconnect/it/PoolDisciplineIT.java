@@ -18,12 +18,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import org.jboss.logging.Logger;
 import org.junit.jupiter.api.Test;
 
+import io.finchconnect.testing.Finch;
 import io.finchconnect.testing.ServiceProcess;
 import io.finchconnect.testing.SimulatedConnections;
 import io.finchconnect.testing.TestStack;
@@ -162,17 +162,13 @@ class PoolDisciplineIT {
     }
 
     /** Latency on every Finch endpoint these requests call; 0 clears the faults. */
-    private void finchLatency(long millis) throws Exception {
-        Function<String, HttpRequest> fault = endpoint -> HttpRequest.newBuilder(
-                        URI.create(TestStack.get().finchBaseUrl() + "/_control/faults/" + endpoint))
-                .header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString("{\"latency_ms\":" + millis + "}")).build();
+    private void finchLatency(long millis) {
         for (String endpoint : FINCH_ENDPOINTS) {
-            HttpResponse<String> response = millis == 0
-                    ? http.send(HttpRequest.newBuilder(URI.create(TestStack.get().finchBaseUrl() + "/_control/faults")).DELETE().build(),
-                            HttpResponse.BodyHandlers.ofString())
-                    : http.send(fault.apply(endpoint), HttpResponse.BodyHandlers.ofString());
-            assertThat(response.statusCode()).as("the simulator took the fault: %s", response.body()).isIn(200, 204);
+            if (millis == 0) {
+                Finch.everyRequest().clearFaults();
+            } else {
+                Finch.everyRequest().fault(endpoint, Map.of("latency_ms", millis));
+            }
         }
     }
 }

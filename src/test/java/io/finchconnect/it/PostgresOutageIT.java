@@ -66,12 +66,12 @@ class PostgresOutageIT {
                     load.awaitReplies(reply -> reply.sentAtNanos() > stoppedAt && reply.status() == 503, 20, OUTAGE);
                     Thread.sleep(Math.max(0, OUTAGE.minusNanos(System.nanoTime() - stoppedAt).toMillis()));
                     restartingAt = System.nanoTime();
-                    TestStack.get().postgres().restart();
+                    TestStack.get().postgres().start();
                     down = false;
                     restartedAt = System.nanoTime();
                 } finally {
                     if (down) {
-                        TestStack.get().postgres().restart();
+                        TestStack.get().postgres().start();
                     }
                 }
                 load.awaitReplies(reply -> reply.sentAtNanos() > restartedAt && reply.accepted(), 1, RECOVERY);

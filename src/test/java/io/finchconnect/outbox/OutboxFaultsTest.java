@@ -15,12 +15,11 @@ import java.util.UUID;
 import jakarta.inject.Inject;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.EventTopicExtension;
 import io.finchconnect.testing.ManagementInterface;
 import io.finchconnect.testing.Sql;
 import io.finchconnect.testing.TestStack;
@@ -31,22 +30,13 @@ import io.quarkus.test.junit.QuarkusTest;
 class OutboxFaultsTest {
 
     private static final Duration WAIT = Duration.ofSeconds(90);
-    private static EventTopic topic;
+    @RegisterExtension
+    static final EventTopicExtension topic = new EventTopicExtension("finch.connection-events");
 
     @Inject
     Outbox outbox;
     @Inject
     OutboxMonitor monitor;
-
-    @BeforeAll
-    static void subscribe() {
-        topic = new EventTopic("finch.connection-events");
-    }
-
-    @AfterAll
-    static void unsubscribe() {
-        topic.close();
-    }
 
     @Test
     void eventsWrittenWhileKafkaIsDownAllArriveInOrderWhenItReturns() {
@@ -61,7 +51,7 @@ class OutboxFaultsTest {
             assertThat(Sql.count("SELECT count(*) FROM outbox WHERE message_key = ANY(?) AND sent_at IS NULL",
                     (Object) keys.toArray(String[]::new))).isEqualTo(30);
         } finally {
-            TestStack.get().kafka().restart();
+            TestStack.get().kafka().start();
         }
 
         for (String key : keys) {
@@ -80,7 +70,7 @@ class OutboxFaultsTest {
         try {
             Awaitility.await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
         } finally {
-            TestStack.get().postgres().restart();
+            TestStack.get().postgres().start();
         }
         String key = "conn-" + UUID.randomUUID();
         Awaitility.await().atMost(WAIT).ignoreExceptions()

@@ -18,13 +18,12 @@ import jakarta.inject.Inject;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.EventTopicExtension;
 import io.finchconnect.testing.Sql;
 import io.finchconnect.testing.TestStack;
 import io.quarkus.test.junit.QuarkusTest;
@@ -32,7 +31,6 @@ import io.quarkus.test.junit.TestProfile;
 import io.smallrye.common.annotation.Identifier;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
-
 
 /**
  * Strict per-key order on FIRST delivery, which is what a consumer that keeps the first delivery of each
@@ -46,7 +44,8 @@ class OutboxFirstDeliveryOrderTest {
 
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final String TOPIC = "outbox-first-delivery-order";
-    private static EventTopic topic;
+    @RegisterExtension
+    static final EventTopicExtension topic = new EventTopicExtension(TOPIC);
 
     private final List<OutboxRelay> relays = new ArrayList<>();
     private final List<String> keys = new ArrayList<>();
@@ -60,16 +59,6 @@ class OutboxFirstDeliveryOrderTest {
     Map<String, Object> kafkaConfig;
     @Inject
     Pool pool;
-
-    @BeforeAll
-    static void subscribe() {
-        topic = new EventTopic(TOPIC);
-    }
-
-    @AfterAll
-    static void unsubscribe() {
-        topic.close();
-    }
 
     @AfterEach
     void stopRelaysAndForgetRows() {

@@ -19,12 +19,11 @@ import java.util.stream.Collectors;
 import jakarta.inject.Inject;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.EventTopicExtension;
 import io.finchconnect.testing.Sql;
 import io.quarkus.test.junit.QuarkusTest;
 
@@ -32,20 +31,11 @@ import io.quarkus.test.junit.QuarkusTest;
 class OutboxOrderingTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static EventTopic topic;
+    @RegisterExtension
+    static final EventTopicExtension topic = new EventTopicExtension("finch.connection-events");
 
     @Inject
     Outbox outbox;
-
-    @BeforeAll
-    static void subscribe() {
-        topic = new EventTopic("finch.connection-events");
-    }
-
-    @AfterAll
-    static void unsubscribe() {
-        topic.close();
-    }
 
     /**
      * Transaction A takes an outbox id first; B (same key) must wait for A's commit, so the ids of one key are

@@ -15,14 +15,13 @@ import java.util.stream.Collectors;
 import jakarta.inject.Inject;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.finchconnect.outbox.OutboxPublisher.SendOutcome;
-import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.EventTopicExtension;
 import io.finchconnect.testing.ManagementInterface;
 import io.finchconnect.testing.Sql;
 import io.finchconnect.testing.Transactions;
@@ -42,7 +41,8 @@ import io.vertx.mutiny.sqlclient.Pool;
 class OutboxRelayStandaloneTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static EventTopic topic;
+    @RegisterExtension
+    static final EventTopicExtension topic = new EventTopicExtension("finch.connection-events");
     private final List<OutboxRelay> relays = new ArrayList<>();
 
     @Inject
@@ -62,16 +62,6 @@ class OutboxRelayStandaloneTest {
         public Map<String, String> getConfigOverrides() {
             return Map.of("outbox.relay-enabled", "false", "outbox.stats-interval", "1s");
         }
-    }
-
-    @BeforeAll
-    static void subscribe() {
-        topic = new EventTopic("finch.connection-events");
-    }
-
-    @AfterAll
-    static void unsubscribe() {
-        topic.close();
     }
 
     @AfterEach

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.Finch;
 import io.finchconnect.testing.SimulatedConnections;
 import io.finchconnect.testing.SimulatedConnections.SimulatedConnection;
 import io.finchconnect.testing.TestStack;
@@ -38,7 +39,7 @@ class OutboxTracingTest {
     void theRequestsTraceReachesTheEventsTraceparentHeader() {
         SimulatedConnection connection = SimulatedConnections.connected();
         String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
-        SimulatedConnections.setStatusAtFinchUndelivered(connection.connectionId(), "reauth");
+        Finch.setStatusUndelivered(connection.connectionId(), "reauth");
 
         given().header("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01")
                 .auth().oauth2(TestStack.get().jwt().token("connections:report"))

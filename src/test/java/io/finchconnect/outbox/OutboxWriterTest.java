@@ -12,16 +12,15 @@ import java.util.UUID;
 
 import jakarta.inject.Inject;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.finchconnect.session.Customer;
-import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.EventTopicExtension;
 import io.finchconnect.testing.Sql;
 import io.finchconnect.testing.Transactions;
 import io.quarkus.test.junit.QuarkusTest;
@@ -31,20 +30,11 @@ import io.smallrye.mutiny.Uni;
 class OutboxWriterTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static EventTopic topic;
+    @RegisterExtension
+    static final EventTopicExtension topic = new EventTopicExtension("finch.connection-events");
 
     @Inject
     Outbox outbox;
-
-    @BeforeAll
-    static void subscribe() {
-        topic = new EventTopic("finch.connection-events");
-    }
-
-    @AfterAll
-    static void unsubscribe() {
-        topic.close();
-    }
 
     @Test
     void committedEventIsPublishedWithCloudEventsHeaders() throws Exception {

@@ -11,18 +11,18 @@ import java.util.Map;
 import jakarta.inject.Inject;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
-import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.EventTopicExtension;
+import io.finchconnect.testing.Finch;
 import io.finchconnect.testing.SimulatedConnections;
 import io.finchconnect.testing.SimulatedConnections.SimulatedConnection;
 import io.finchconnect.testing.Sql;
@@ -38,17 +38,8 @@ import io.restassured.RestAssured;
 class ReauthSessionFlowTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static EventTopic topic;
-
-    @BeforeAll
-    static void subscribe() {
-        topic = new EventTopic("finch.connection-events");
-    }
-
-    @AfterAll
-    static void unsubscribe() {
-        topic.close();
-    }
+    @RegisterExtension
+    static final EventTopicExtension topic = new EventTopicExtension("finch.connection-events");
 
     @BeforeEach
     void pointFinchAtThisService() {
@@ -60,7 +51,7 @@ class ReauthSessionFlowTest {
 
     @AfterEach
     void finchBackToNormal() {
-        given().baseUri(TestStack.get().finchBaseUrl()).delete("/_control/faults").then().statusCode(204);
+        Finch.everyRequest().clearFaults();
         // The breaker is shared by the whole application: an outage here must not fail other tests' calls.
         circuitBreakers.resetAll();
     }
@@ -69,8 +60,8 @@ class ReauthSessionFlowTest {
     void aReauthWebhookDeliveredTwiceYieldsOneWorkingReauthLink() throws Exception {
         SimulatedConnection connection = SimulatedConnections.connected();
 
-        String eventId = SimulatedConnections.setStatusAtFinch(connection.connectionId(), "reauth").getString("event_id");
-        assertThat(SimulatedConnections.redeliver(eventId).getInt("delivery_status")).isEqualTo(200);
+        String eventId = Finch.setStatus(connection.connectionId(), "reauth").getString("event_id");
+        assertThat(Finch.redeliver(eventId).getInt("delivery_status")).isEqualTo(200);
 
         List<Event> events = topic.eventsWithKey(WAIT, connection.connectionId(), 2);
         assertThat(events).hasSize(2).allMatch(e -> "finch.connection.reauth_needed".equals(e.headers().get("ce_type")));
@@ -89,9 +80,7 @@ class ReauthSessionFlowTest {
         // The employer completes the session at Finch and lands on our callback with the code and our state.
         String state = java.net.URLDecoder.decode(connectUrl.replaceAll(".*[?&]state=([^&]*).*", "$1"),
                 java.nio.charset.StandardCharsets.UTF_8);
-        String code = given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json").body("{}")
-                .post("/_control/sessions/" + followUp.at("/reauth_session/session_id").asText() + "/complete")
-                .then().statusCode(200).extract().path("code");
+        String code = Finch.completeSession(followUp.at("/reauth_session/session_id").asText()).code();
         given().queryParam("code", code).queryParam("state", state).get("/v1/connect/callback").then().statusCode(200)
                 .contentType(containsString("text/html")).body(containsString("reauthenticated"));
         given().queryParam("code", code).queryParam("state", state).get("/v1/connect/callback").then().statusCode(400)
@@ -107,7 +96,7 @@ class ReauthSessionFlowTest {
     @Test
     void aConnectionWithItsSessionIsSweptAgainOnlyWhenTheSessionExpires() throws Exception {
         SimulatedConnection connection = SimulatedConnections.connected();
-        SimulatedConnections.setStatusAtFinch(connection.connectionId(), "reauth");
+        Finch.setStatus(connection.connectionId(), "reauth");
         topic.eventsWithKey(WAIT, connection.connectionId(), 2);
         String due = "SELECT count(*) FROM connections WHERE connection_id = ? AND status = 'reauth' "
                 + "AND (reauth_next_attempt_at IS NULL OR reauth_next_attempt_at <= now())";
@@ -132,41 +121,38 @@ class ReauthSessionFlowTest {
     void anUnclearOutcomeAtFinchIsNeverRetriedBlindly() {
         SimulatedConnection connection = SimulatedConnections.connected();
         // A 500 leaves open whether Finch made the session before failing.
-        given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json").body(Map.of("status", 500, "times", 1))
-                .put("/_control/faults/connect.sessions.reauthenticate").then().statusCode(200);
-        given().baseUri(TestStack.get().finchBaseUrl()).delete("/_control/requests").then().statusCode(204);
+        Finch.aboutConnection(connection.connectionId()).fault("connect.sessions.reauthenticate", Map.of("status", 500, "times", 1))
+                .resetRequests();
 
-        SimulatedConnections.setStatusAtFinch(connection.connectionId(), "reauth");
-        Awaitility.await().atMost(WAIT).until(() -> reauthenticateRequests() == 1);
+        Finch.setStatus(connection.connectionId(), "reauth");
+        Awaitility.await().atMost(WAIT).until(() -> reauthenticateRequests(connection) == 1);
         Awaitility.await().atMost(WAIT).until(() -> Sql.count(
                 "SELECT count(*) FROM reauth_session_intents WHERE connection_id = ?", connection.connectionId()) == 1);
 
         // Sweeps run every second and back off at most 2 s here: a blind retry would have come by now.
         Awaitility.await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(20))
-                .until(() -> reauthenticateRequests() == 1);
+                .until(() -> reauthenticateRequests(connection) == 1);
         assertThat(Sql.count("SELECT count(*) FROM reauth_sessions WHERE connection_id = ?", connection.connectionId())).isZero();
         assertThat(Sql.single("SELECT retry_at > now() + interval '50 minutes' FROM reauth_session_intents WHERE connection_id = ?",
                 connection.connectionId())).isEqualTo(true);
     }
 
-    private static long reauthenticateRequests() {
-        Number count = given().baseUri(TestStack.get().finchBaseUrl()).get("/_control/requests").then().statusCode(200)
-                .extract().jsonPath().get("'connect.sessions.reauthenticate'");
-        return count == null ? 0 : count.longValue();
+    /** The connection's own requests: a sweep of another test's connection must not count. */
+    private static long reauthenticateRequests(SimulatedConnection connection) {
+        return Finch.aboutConnection(connection.connectionId()).requests("connect.sessions.reauthenticate");
     }
 
     @Test
     void whileFinchIsDownTheLinkWaitsAndArrivesOnceFinchIsBack() throws Exception {
         SimulatedConnection connection = SimulatedConnections.connected();
-        given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json").body(Map.of("status", 503))
-                .put("/_control/faults/connect.sessions.reauthenticate").then().statusCode(200);
+        Finch.aboutConnection(connection.connectionId()).fault("connect.sessions.reauthenticate", Map.of("status", 503));
 
-        SimulatedConnections.setStatusAtFinch(connection.connectionId(), "reauth");
+        Finch.setStatus(connection.connectionId(), "reauth");
         Awaitility.await().atMost(WAIT).until(() -> ((Number) Sql.single(
                 "SELECT reauth_attempts FROM connections WHERE connection_id = ?", connection.connectionId())).intValue() >= 2);
         assertThat(Sql.count("SELECT count(*) FROM reauth_sessions WHERE connection_id = ?", connection.connectionId())).isZero();
 
-        given().baseUri(TestStack.get().finchBaseUrl()).delete("/_control/faults").then().statusCode(204);
+        Finch.aboutConnection(connection.connectionId()).clearFaults();
 
         List<Event> events = topic.eventsWithKey(WAIT, connection.connectionId(), 2);
         JsonNode followUp = new ObjectMapper().readTree(events.get(1).value());

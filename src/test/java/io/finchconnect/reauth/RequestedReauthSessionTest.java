@@ -17,17 +17,17 @@ import java.util.stream.Collectors;
 
 import jakarta.inject.Inject;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.EventTopicExtension;
+import io.finchconnect.testing.Finch;
 import io.finchconnect.testing.SimulatedConnections;
 import io.finchconnect.testing.SimulatedConnections.SimulatedConnection;
 import io.finchconnect.testing.Sql;
@@ -49,20 +49,11 @@ class RequestedReauthSessionTest {
     private static final String REAUTHENTICATE = "/v1/connect/sessions/reauthenticate";
     private static final String REDIRECT_URI = TestStack.REDIRECT_URI;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static EventTopic topic;
+    @RegisterExtension
+    static final EventTopicExtension topic = new EventTopicExtension("finch.connection-events");
 
     @Inject
     CircuitBreakerMaintenance circuitBreakers;
-
-    @BeforeAll
-    static void subscribe() {
-        topic = new EventTopic("finch.connection-events");
-    }
-
-    @AfterAll
-    static void unsubscribe() {
-        topic.close();
-    }
 
     @BeforeEach
     void pointFinchAtThisService() {
@@ -71,7 +62,7 @@ class RequestedReauthSessionTest {
 
     @AfterEach
     void finchBackToNormal() {
-        given().baseUri(TestStack.get().finchBaseUrl()).delete("/_control/faults").then().statusCode(204);
+        Finch.everyRequest().clearFaults();
         circuitBreakers.resetAll();
     }
 
@@ -101,8 +92,7 @@ class RequestedReauthSessionTest {
 
         // The employer completes it at Finch and lands on our callback, which names the session's redirect_uri.
         String state = URLDecoder.decode(connectUrl.replaceAll(".*[?&]state=([^&]*).*", "$1"), StandardCharsets.UTF_8);
-        String code = given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json").body("{}")
-                .post("/_control/sessions/" + sessionId + "/complete").then().statusCode(200).extract().path("code");
+        String code = Finch.completeSession(sessionId).code();
         given().queryParam("code", code).queryParam("state", state).get("/v1/connect/callback").then().statusCode(200)
                 .body(containsString("reauthenticated"));
 
@@ -117,7 +107,7 @@ class RequestedReauthSessionTest {
     @Test
     void aRequestedSessionForAConnectionInReauthBecomesTheEpisodesSession() throws Exception {
         SimulatedConnection connection = SimulatedConnections.connected();
-        String eventId = SimulatedConnections.setStatusAtFinch(connection.connectionId(), "reauth").getString("event_id");
+        String eventId = Finch.setStatus(connection.connectionId(), "reauth").getString("event_id");
         List<Event> sweeper = topic.eventsWithKey(WAIT, connection.connectionId(), 2);
         assertThat(sweeper.get(1).carriesReauthSession()).isTrue();
 
@@ -141,7 +131,7 @@ class RequestedReauthSessionTest {
     @Test
     void manyConcurrentRequestsNeverHaveTwoCreationsInFlight() throws Exception {
         SimulatedConnection connection = SimulatedConnections.connected();
-        fault(Map.of("latency_ms", 500));
+        fault(connection, Map.of("latency_ms", 500));
         int requests = 30;
         ExecutorService pool = Executors.newFixedThreadPool(requests);
         List<Response> answers;
@@ -175,7 +165,7 @@ class RequestedReauthSessionTest {
     void anUnclearOutcomeIsNotRepeatedByTheNextRequest() {
         SimulatedConnection connection = SimulatedConnections.connected();
         // A 500 leaves open whether Finch made the session before failing.
-        fault(Map.of("status", 500, "times", 1));
+        fault(connection, Map.of("status", 500, "times", 1));
 
         Response first = reauthenticate(Map.of("connection_id", connection.connectionId()));
         assertThat(first.statusCode()).as(first.asString()).isBetween(500, 504);
@@ -208,12 +198,11 @@ class RequestedReauthSessionTest {
     }
 
     private static long createdAtFinch(String connectionId) {
-        return given().baseUri(TestStack.get().finchBaseUrl()).get("/_control/connections/" + connectionId).then().statusCode(200)
-                .extract().jsonPath().getLong("reauth_sessions_created");
+        return Finch.connection(connectionId).getLong("reauth_sessions_created");
     }
 
-    private static void fault(Map<String, Object> fault) {
-        given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json").body(fault)
-                .put("/_control/faults/connect.sessions.reauthenticate").then().statusCode(200);
+    /** A fault of the connection's own reauthentication calls, so no other test's sweep meets it. */
+    private static void fault(SimulatedConnection connection, Map<String, Object> fault) {
+        Finch.aboutConnection(connection.connectionId()).fault("connect.sessions.reauthenticate", fault);
     }
 }

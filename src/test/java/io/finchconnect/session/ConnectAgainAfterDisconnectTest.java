@@ -18,14 +18,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.EventTopic.Event;
-import io.finchconnect.testing.SimulatedConnections;
+import io.finchconnect.testing.EventTopicExtension;
+import io.finchconnect.testing.Finch;
 import io.finchconnect.testing.PatientFinchProfile;
 import io.finchconnect.testing.Sql;
 import io.finchconnect.testing.TestStack;
@@ -46,17 +45,8 @@ class ConnectAgainAfterDisconnectTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
 
-    private static EventTopic topic;
-
-    @BeforeAll
-    static void subscribe() {
-        topic = new EventTopic("finch.connection-events");
-    }
-
-    @AfterAll
-    static void unsubscribe() {
-        topic.close();
-    }
+    @RegisterExtension
+    static final EventTopicExtension topic = new EventTopicExtension("finch.connection-events");
 
     /** RestAssured knows the test port only once a test runs. */
     @BeforeEach
@@ -118,13 +108,13 @@ class ConnectAgainAfterDisconnectTest {
             List<String> finchConnections = new ArrayList<>();
             String sessionId = staged;
             for (int i = 0; i < 50; i++) {
-                Map<String, String> completed = completeAtFinch(sessionId);
-                codes.add(completed.get("code"));
-                finchConnections.add(completed.get("connection_id"));
+                Finch.Authorization completed = completeAtFinch(sessionId);
+                codes.add(completed.code());
+                finchConnections.add(completed.connectionId());
                 if (i < 49) {
                     // Its webhook reaches nobody: delivered during the race, it would rightly end the first winner
                     // and let a second flow win, which is not the race this test is about.
-                    SimulatedConnections.setStatusAtFinchUndelivered(completed.get("connection_id"), "disconnected");
+                    Finch.setStatusUndelivered(completed.connectionId(), "disconnected");
                     sessionId = sessionAtFinch(customerId);
                 }
             }
@@ -161,7 +151,7 @@ class ConnectAgainAfterDisconnectTest {
             String lastAtFinch = finchConnections.get(finchConnections.size() - 1);
             if (!live.equals(lastAtFinch)) {
                 // Its webhook reached nobody; reconciliation would find it in time, a hint finds it now.
-                SimulatedConnections.setStatusAtFinch(live, "disconnected");
+                Finch.setStatus(live, "disconnected");
             }
             Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(Sql.column(
                     "SELECT connection_id FROM connections WHERE customer_id = ? AND status <> 'disconnected'", customerId))
@@ -190,7 +180,7 @@ class ConnectAgainAfterDisconnectTest {
     }
 
     private static String completeThroughTheService(String customerId, String sessionId) {
-        String code = completeAtFinch(sessionId).get("code");
+        String code = completeAtFinch(sessionId).code();
         return writer("sessions:write").body(Map.of("code", code, "customer_id", customerId)).post("/v1/connect/authorizations")
                 .then().statusCode(201).body("outcome", equalTo("established")).extract().path("connection_id");
     }
@@ -201,23 +191,17 @@ class ConnectAgainAfterDisconnectTest {
         // in, so one signed in the second the connection was stored can be judged stale today: then Finch's next
         // account.updated (a new event) is the one that moves it.
         Awaitility.await().atMost(WAIT).pollInterval(Duration.ofSeconds(1)).until(() -> {
-            SimulatedConnections.setStatusAtFinch(connectionId, "disconnected");
+            Finch.setStatus(connectionId, "disconnected");
             return "disconnected".equals(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connectionId));
         });
     }
 
-    private static Map<String, String> completeAtFinch(String sessionId) {
-        return given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json").body("{}")
-                .post("/_control/sessions/" + sessionId + "/complete").then().statusCode(200).extract().jsonPath().getMap("$");
+    private static Finch.Authorization completeAtFinch(String sessionId) {
+        return Finch.completeSession(sessionId);
     }
 
     private static String sessionAtFinch(String customerId) {
-        Map<String, String> config = TestStack.get().config();
-        return given().baseUri(TestStack.get().finchBaseUrl()).auth().preemptive()
-                .basic(config.get("finch.client-id"), config.get("finch.client-secret"))
-                .header("Finch-API-Version", "2020-09-17").contentType("application/json")
-                .body(Map.of("customer_id", customerId, "customer_name", "Acme", "products", List.of("company")))
-                .post("/connect/sessions").then().statusCode(201).extract().path("session_id");
+        return Finch.createSession(Map.of("customer_id", customerId, "customer_name", "Acme", "products", List.of("company")));
     }
 
     private static Response createSession(String customerId) {

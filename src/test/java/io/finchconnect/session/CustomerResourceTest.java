@@ -14,6 +14,7 @@ import java.util.UUID;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
+import io.finchconnect.testing.Finch;
 import io.finchconnect.testing.SimulatedConnections;
 import io.finchconnect.testing.Sql;
 import io.finchconnect.testing.TestStack;
@@ -53,7 +54,7 @@ class CustomerResourceTest {
         as("sessions:read").get("/v1/customers/" + customerId + "/connect-link").then().statusCode(409)
                 .contentType("application/problem+json").body("connection_id", equalTo(connectionId));
 
-        SimulatedConnections.setStatusAtFinchUndelivered(connectionId, "reauth");
+        Finch.setStatusUndelivered(connectionId, "reauth");
         as("connections:report").post("/v1/connections/" + connectionId + "/reauth-required").then().statusCode(200);
 
         Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> as("sessions:read")

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 
 import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.Finch;
 import io.finchconnect.testing.Sql;
 import io.finchconnect.testing.TestStack;
 import io.quarkus.test.junit.QuarkusTest;
@@ -41,8 +42,7 @@ class SessionResourceTest {
         assertThat(Sql.single("SELECT customer_name FROM customers WHERE customer_id = ?", customerId)).isEqualTo("Acme Renamed");
         assertThat(Sql.single("SELECT array_to_string(products, ' ') FROM staged_sessions WHERE customer_id = ?", customerId))
                 .isEqualTo("company directory payment");
-        given().baseUri(TestStack.get().finchBaseUrl()).get("/_control/customers/" + customerId).then().statusCode(200)
-                .body("session.customer_name", equalTo("Acme Renamed"));
+        assertThat(Finch.customer(customerId).getString("session.customer_name")).isEqualTo("Acme Renamed");
     }
 
     @Test
@@ -98,8 +98,7 @@ class SessionResourceTest {
                 .extract().path("connect_url");
         String sessionId = connectUrl.replaceAll(".*[?&]session=([^&]*).*", "$1");
         String state = URLDecoder.decode(connectUrl.replaceAll(".*[?&]state=([^&]*).*", "$1"), StandardCharsets.UTF_8);
-        String code = given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json").body("{}")
-                .post("/_control/sessions/" + sessionId + "/complete").then().statusCode(200).extract().path("code");
+        String code = Finch.completeSession(sessionId).code();
         given().queryParam("code", code).queryParam("state", state).get("/v1/connect/callback").then().statusCode(200)
                 .body(containsString("established"), containsString("caller-42"));
         String connectionId = (String) Sql.single("SELECT connection_id FROM connections WHERE customer_id = ?", customerId);
@@ -110,14 +109,12 @@ class SessionResourceTest {
                     .containsEntry("content-type", "application/json").containsKeys("ce_id", "ce_time");
             assertThat(established.value()).contains(customerId, "\"connection_type\"", "\"entity_ids\"").doesNotContainIgnoringCase("token");
         }
-        given().baseUri(TestStack.get().finchBaseUrl()).delete("/_control/requests").then().statusCode(204);
+        Finch.aboutCustomer(customerId).resetRequests();
 
         writer().body(body(customerId, "Acme", List.of("company"))).post("/v1/connect/sessions").then().statusCode(409)
                 .contentType("application/problem+json").body("type", containsString("connection-exists"))
                 .body("connection_id", equalTo(connectionId)).body("connection_status", equalTo("connected")).body("status", equalTo(409));
-        Map<String, Object> counts = given().baseUri(TestStack.get().finchBaseUrl()).get("/_control/requests").then()
-                .statusCode(200).extract().jsonPath().getMap("$");
-        assertThat(counts.getOrDefault("connect.sessions", 0)).as("no call to Finch").isEqualTo(0);
+        assertThat(Finch.aboutCustomer(customerId).requests("connect.sessions")).as("no call to Finch").isZero();
     }
 
     private static void assertInvalid(Map<String, Object> body, String field) {

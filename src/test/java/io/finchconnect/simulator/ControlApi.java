@@ -44,8 +44,15 @@ import java.util.Set;
  * <li>{@code GET /_control/webhooks/{event_id}}: the event, its mode and every attempt with its timestamp and answer.</li>
  * </ul>
  *
- * <p>Faults and counts: {@code PUT /_control/faults/{endpoint}}, {@code DELETE /_control/faults},
- * {@code GET|DELETE /_control/requests} (see {@link FaultInjector}).
+ * <p>Faults and counts (see {@link FaultInjector}, {@link RequestCounter}), for every request or scoped to the
+ * requests about one connection or customer ({@link RequestSubject}):
+ * <ul>
+ * <li>{@code PUT /_control/faults/{endpoint}} {@code {latency_ms?, status?, ..., times?, connection_id? | customer_id?}}:
+ *     answers the faults of the same scope.</li>
+ * <li>{@code DELETE /_control/faults[?connection_id=|?customer_id=]}: that scope's faults; without one, every fault.</li>
+ * <li>{@code GET /_control/requests[?connection_id=|?customer_id=]}: requests received per endpoint, in the scope.</li>
+ * <li>{@code DELETE /_control/requests[?connection_id=|?customer_id=]}: resets that scope's counts; without one, all.</li>
+ * </ul>
  */
 final class ControlApi {
 
@@ -199,28 +206,30 @@ final class ControlApi {
     }
 
     void setFault(RoutingContext ctx) {
+        JsonObject body = FinchApi.jsonBody(ctx);
+        RequestScope scope = RequestScope.ofBody(body);
         FaultInjector.Fault fault;
         try {
-            fault = FaultInjector.Fault.parse(FinchApi.jsonBody(ctx));
+            fault = FaultInjector.Fault.parse(body);
         } catch (ClassCastException e) {
             throw FinchError.invalidRequest("latency_ms, status, retry_after_seconds and times are numbers, reset and "
                     + "should_retry booleans, retry_after and retry_after_ms strings");
         }
-        faults.set(ctx.pathParam("endpoint"), fault);
-        FinchApi.respond(ctx, 200, faults.snapshot());
+        faults.set(scope, ctx.pathParam("endpoint"), fault);
+        FinchApi.respond(ctx, 200, faults.snapshot(scope));
     }
 
     void clearFaults(RoutingContext ctx) {
-        faults.clear();
+        faults.clear(RequestScope.ofQuery(ctx));
         ctx.response().setStatusCode(204).end();
     }
 
     void requestCounts(RoutingContext ctx) {
-        FinchApi.respond(ctx, 200, requests.snapshot());
+        FinchApi.respond(ctx, 200, requests.snapshot(RequestScope.ofQuery(ctx)));
     }
 
     void resetRequestCounts(RoutingContext ctx) {
-        requests.reset();
+        requests.reset(RequestScope.ofQuery(ctx));
         ctx.response().setStatusCode(204).end();
     }
 

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.http.HttpRequest;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -123,6 +125,124 @@ class FaultInjectionTest {
     }
 
     @Test
+    void aConnectionsFaultMeetsOnlyRequestsAboutThatConnection() {
+        JsonObject faulted = client.connect(SimulatorClient.uniqueCustomerId());
+        JsonObject other = client.connect(SimulatorClient.uniqueCustomerId());
+        fault("introspect", new JsonObject().put("status", 503).put("times", 1)
+                .put("connection_id", faulted.getString("connection_id")));
+
+        assertEquals(200, client.bearerGet("/introspect", other.getString("access_token")).status());
+        assertEquals(503, client.bearerGet("/introspect", faulted.getString("access_token")).status());
+        assertEquals(200, client.bearerGet("/introspect", faulted.getString("access_token")).status());
+    }
+
+    @Test
+    void aCustomersFaultMeetsItsSessionsCodesAndConnection() {
+        String customerId = SimulatorClient.uniqueCustomerId();
+        fault("connect.sessions", new JsonObject().put("status", 500).put("customer_id", customerId));
+        fault("auth.token", new JsonObject().put("status", 502).put("times", 1).put("customer_id", customerId));
+
+        assertEquals(201, client.basicPost("/connect/sessions", SimulatorClient.sessionBody(SimulatorClient.uniqueCustomerId())).status());
+        assertFinchError(client.basicPost("/connect/sessions", SimulatorClient.sessionBody(customerId)), 500, "server_error", null);
+        client.send(client.request("/_control/faults?customer_id=" + customerId).DELETE().build());
+        SimulatorClient.Reply session = client.basicPost("/connect/sessions", SimulatorClient.sessionBody(customerId));
+        assertEquals(201, session.status(), session.body());
+        fault("auth.token", new JsonObject().put("status", 502).put("times", 1).put("customer_id", customerId));
+        String code = client.controlPost("/_control/sessions/" + session.json().getString("session_id") + "/complete", null)
+                .json().getString("code");
+
+        assertFinchError(client.exchange(code), 502, "bad_gateway_error", null);
+        assertEquals(200, client.exchange(code).status());
+    }
+
+    @Test
+    void aScopedFaultComesBeforeTheEndpointsFaultForEveryRequest() {
+        JsonObject token = client.connect(SimulatorClient.uniqueCustomerId());
+        fault("introspect", new JsonObject().put("status", 500));
+        fault("introspect", new JsonObject().put("status", 502).put("times", 1).put("connection_id", token.getString("connection_id")));
+
+        assertEquals(502, client.bearerGet("/introspect", token.getString("access_token")).status());
+        assertEquals(500, client.bearerGet("/introspect", token.getString("access_token")).status());
+        assertEquals(500, client.bearerGet("/introspect", "any").status());
+    }
+
+    @Test
+    void clearingAScopeLeavesOtherFaults() {
+        JsonObject token = client.connect(SimulatorClient.uniqueCustomerId());
+        fault("introspect", new JsonObject().put("status", 503).put("connection_id", token.getString("connection_id")));
+        fault("employer.company", new JsonObject().put("status", 500));
+
+        client.send(client.request("/_control/faults?connection_id=" + token.getString("connection_id")).DELETE().build());
+
+        assertEquals(200, client.bearerGet("/introspect", token.getString("access_token")).status());
+        assertEquals(500, client.bearerGet("/employer/company", token.getString("access_token")).status());
+    }
+
+    @Test
+    void requestCountsPerConnectionAndCustomer() {
+        String customerId = SimulatorClient.uniqueCustomerId();
+        JsonObject token = client.connect(customerId);
+        String connectionId = token.getString("connection_id");
+        client.connect(SimulatorClient.uniqueCustomerId());
+        client.bearerGet("/introspect", token.getString("access_token"));
+        client.bearerGet("/introspect", "unknown-token");
+        client.basicPost("/connect/sessions/reauthenticate", new JsonObject().put("connection_id", connectionId));
+
+        assertEquals(Map.of("auth.token", 1L, "connect.sessions.reauthenticate", 1L, "introspect", 1L),
+                counts(client.controlGet("/_control/requests?connection_id=" + connectionId).json()));
+        assertEquals(Map.of("auth.token", 1L, "connect.sessions", 1L, "connect.sessions.reauthenticate", 1L, "introspect", 1L),
+                counts(client.controlGet("/_control/requests?customer_id=" + customerId).json()));
+        assertEquals(2L, requestCounts().getLong("introspect"));
+        assertEquals(2L, requestCounts().getLong("connect.sessions"));
+
+        client.send(client.request("/_control/requests?connection_id=" + connectionId).DELETE().build());
+        assertEquals(new JsonObject(), client.controlGet("/_control/requests?connection_id=" + connectionId).json());
+        assertEquals(1L, client.controlGet("/_control/requests?customer_id=" + customerId).json().getLong("introspect"));
+        assertEquals(2L, requestCounts().getLong("introspect"));
+    }
+
+    @Test
+    void spentCodesAndRevokedTokensAreStillAboutTheirConnection() {
+        String customerId = SimulatorClient.uniqueCustomerId();
+        SimulatorClient.Reply session = client.basicPost("/connect/sessions", SimulatorClient.sessionBody(customerId));
+        String code = client.controlPost("/_control/sessions/" + session.json().getString("session_id") + "/complete", null)
+                .json().getString("code");
+        JsonObject token = client.exchange(code).json();
+        String connectionId = token.getString("connection_id");
+
+        assertFinchError(client.exchange(code), 400, "invalid_grant_error", null);
+        assertEquals(200, client.bearerPost("/disconnect", token.getString("access_token")).status());
+        assertEquals(401, client.bearerPost("/disconnect", token.getString("access_token")).status());
+
+        assertEquals(Map.of("auth.token", 2L, "disconnect", 2L),
+                counts(client.controlGet("/_control/requests?connection_id=" + connectionId).json()));
+    }
+
+    @Test
+    void unreadableRequestsAreCountedForEveryRequestOnlyAndStillRefused() {
+        fault("connect.sessions", new JsonObject().put("status", 500).put("customer_id", "cust-x"));
+
+        SimulatorClient.Reply notJson = client.send(client.finchPost("/connect/sessions", new JsonObject())
+                .POST(HttpRequest.BodyPublishers.ofString("{\"customer_id\":\"cust-x\""))
+                .header("Authorization", SimulatorClient.basicHeader("sim-client-id", "sim-client-secret")).build());
+
+        assertEquals(400, notJson.status(), notJson.body());
+        assertEquals(1L, requestCounts().getLong("connect.sessions"));
+        assertEquals(new JsonObject(), client.controlGet("/_control/requests?customer_id=cust-x").json());
+    }
+
+    @Test
+    void invalidScopesAreRejected() {
+        assertEquals(400, putFault("introspect", new JsonObject().put("status", 500).put("connection_id", "a")
+                .put("customer_id", "b")).status());
+        assertEquals(400, putFault("introspect", new JsonObject().put("status", 500).put("connection_id", 7)).status());
+        assertEquals(400, putFault("introspect", new JsonObject().put("status", 500).put("customer_id", " ")).status());
+        assertEquals(400, client.controlGet("/_control/requests?connection_id=a&customer_id=b").status());
+        assertEquals(400, client.send(client.request("/_control/faults?connection_id=").DELETE().build()).status());
+        assertEquals(new JsonObject(), requestCounts());
+    }
+
+    @Test
     void invalidFaultsAreRejected() {
         assertEquals(404, putFault("payroll", new JsonObject().put("status", 500)).status());
         assertEquals(400, putFault("introspect", new JsonObject().put("status", 404)).status());
@@ -139,6 +259,12 @@ class FaultInjectionTest {
     private static SimulatorClient.Reply putFault(String endpoint, JsonObject body) {
         return client.send(client.request("/_control/faults/" + endpoint).header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString(body.encode())).build());
+    }
+
+    private static Map<String, Long> counts(JsonObject json) {
+        Map<String, Long> counts = new HashMap<>();
+        json.fieldNames().forEach(endpoint -> counts.put(endpoint, json.getLong(endpoint)));
+        return counts;
     }
 
     private static JsonObject requestCounts() {

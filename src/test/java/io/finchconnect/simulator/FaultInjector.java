@@ -4,14 +4,18 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * Injects per-endpoint faults for a number of requests: latency, an error answer (400, 408, 409, 429 or 5xx, with
  * Finch's retry headers {@code Retry-After} (raw: seconds, fractions, or an HTTP date), {@code retry-after-ms} and
- * {@code x-should-retry} when asked), or a connection reset.
+ * {@code x-should-retry} when asked), or a connection reset. A fault covers every request of its endpoint, or only
+ * those about one connection or customer ({@link RequestScope}); a request meets the narrowest fault that covers
+ * it (its connection's, then its customer's, then the endpoint's for every request), and only that one counts it.
  */
 final class FaultInjector {
 
@@ -71,32 +75,38 @@ final class FaultInjector {
     }
 
     private final Vertx vertx;
-    private final Map<String, Fault> faults = new HashMap<>();
+    private final Map<RequestScope, Map<String, Fault>> faults = new HashMap<>();
 
     FaultInjector(Vertx vertx) {
         this.vertx = vertx;
     }
 
-    synchronized void set(String endpointKey, Fault fault) {
+    synchronized void set(RequestScope scope, String endpointKey, Fault fault) {
         if (!ENDPOINTS.contains(endpointKey)) {
             throw FinchError.notFound("No fault endpoint " + endpointKey + "; use one of " + ENDPOINTS);
         }
-        faults.put(endpointKey, fault);
+        faults.computeIfAbsent(scope, key -> new HashMap<>()).put(endpointKey, fault);
     }
 
-    synchronized void clear() {
-        faults.clear();
+    /** Clears the scope's faults; for every request, every fault (scoped ones too). */
+    synchronized void clear(RequestScope scope) {
+        if (scope.isEveryRequest()) {
+            faults.clear();
+        } else {
+            faults.remove(scope);
+        }
     }
 
-    synchronized JsonObject snapshot() {
+    /** The scope's own faults by endpoint. */
+    synchronized JsonObject snapshot(RequestScope scope) {
         JsonObject json = new JsonObject();
-        faults.forEach((key, fault) -> json.put(key, fault.toJson()));
+        faults.getOrDefault(scope, Map.of()).forEach((key, fault) -> json.put(key, fault.toJson()));
         return json;
     }
 
     Handler<RoutingContext> injecting(String endpointKey) {
         return ctx -> {
-            Fault fault = take(endpointKey);
+            Fault fault = take(RequestSubject.of(ctx), endpointKey);
             if (fault == null) {
                 ctx.next();
             } else if (fault.latencyMs() > 0) {
@@ -107,17 +117,26 @@ final class FaultInjector {
         };
     }
 
-    private synchronized Fault take(String endpointKey) {
-        Fault fault = faults.get(endpointKey);
-        if (fault != null) {
-            Fault left = fault.consumed();
-            if (left.remaining() != null && left.remaining() == 0) {
-                faults.remove(endpointKey);
-            } else {
-                faults.put(endpointKey, left);
+    private synchronized Fault take(RequestSubject subject, String endpointKey) {
+        List<RequestScope> scopes = new ArrayList<>(RequestScope.narrowestFirst(subject));
+        scopes.add(RequestScope.EVERY_REQUEST);
+        for (RequestScope scope : scopes) {
+            Map<String, Fault> ofScope = faults.get(scope);
+            Fault fault = ofScope == null ? null : ofScope.get(endpointKey);
+            if (fault != null) {
+                Fault left = fault.consumed();
+                if (left.remaining() != null && left.remaining() == 0) {
+                    ofScope.remove(endpointKey);
+                    if (ofScope.isEmpty() && !scope.isEveryRequest()) {
+                        faults.remove(scope);
+                    }
+                } else {
+                    ofScope.put(endpointKey, left);
+                }
+                return fault;
             }
         }
-        return fault;
+        return null;
     }
 
     private static void apply(RoutingContext ctx, Fault fault) {

@@ -1,5 +1,8 @@
 package io.finchconnect.simulator;
 
+import io.finchconnect.simulator.RequestSubject.Source;
+import io.finchconnect.testing.TestServer;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -17,7 +20,7 @@ import org.jboss.logging.Logger;
  * A stateful fake of Finch's API (see finch-api.md) on its own Vert.x instance, with a Connect page and
  * {@code /_control} endpoints for tests. Test and local use only.
  */
-public final class FinchSimulator implements AutoCloseable {
+public final class FinchSimulator implements TestServer, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(FinchSimulator.class);
     private static final long START_TIMEOUT_SECONDS = 30;
@@ -74,12 +77,16 @@ public final class FinchSimulator implements AutoCloseable {
     }
 
     private final Vertx vertx;
-    private final HttpServer server;
+    private final Router router;
+    private final int port;
     private final WebhookSender webhooks;
+    private HttpServer server;
 
-    private FinchSimulator(Vertx vertx, HttpServer server, WebhookSender webhooks) {
+    private FinchSimulator(Vertx vertx, Router router, HttpServer server, WebhookSender webhooks) {
         this.vertx = vertx;
+        this.router = router;
         this.server = server;
+        this.port = server.actualPort();
         this.webhooks = webhooks;
     }
 
@@ -90,14 +97,13 @@ public final class FinchSimulator implements AutoCloseable {
             HttpServer server = vertx.createHttpServer();
             Router router = Router.router(vertx);
             server.requestHandler(router);
-            server.listen(options.port(), "localhost").toCompletionStage().toCompletableFuture()
-                    .get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            await(server.listen(options.port(), "localhost"));
             String baseUrl = "http://localhost:" + server.actualPort();
             Clock clock = Clock.systemUTC();
             WebhookSender webhooks = new WebhookSender(vertx, options.webhookSecretBase64(), options.webhookUrl(), clock);
             mountRoutes(router, vertx, options, baseUrl, clock, webhooks);
             LOG.infof("Finch simulator listening on %s", baseUrl);
-            return new FinchSimulator(vertx, server, webhooks);
+            return new FinchSimulator(vertx, router, server, webhooks);
         } catch (Exception e) {
             vertx.close();
             if (e instanceof InterruptedException) {
@@ -121,15 +127,16 @@ public final class FinchSimulator implements AutoCloseable {
 
         router.route().handler(BodyHandler.create().setBodyLimit(1024 * 1024));
 
-        finch(router, requests, faults, HttpMethod.POST, "/connect/sessions", "connect.sessions", api::createSession);
-        finch(router, requests, faults, HttpMethod.POST, "/connect/sessions/reauthenticate",
-                "connect.sessions.reauthenticate", api::createReauthSession);
-        finch(router, requests, faults, HttpMethod.POST, "/auth/token", "auth.token", api::exchangeCode);
-        finch(router, requests, faults, HttpMethod.GET, "/introspect", "introspect", api::introspect);
-        finch(router, requests, faults, HttpMethod.POST, "/disconnect", "disconnect", api::disconnect);
-        finch(router, requests, faults, HttpMethod.POST, "/disconnect-entity", "disconnect.entity", api::disconnectEntity);
-        finch(router, requests, faults, HttpMethod.GET, "/employer/company", "employer.company", api::company);
-        finch(router, requests, faults, HttpMethod.GET, "/jobs/automated/:job_id", "jobs.automated", api::automatedJob);
+        FinchRoutes finch = new FinchRoutes(router, state, requests, faults);
+        finch.route(HttpMethod.POST, "/connect/sessions", "connect.sessions", Source.NEW_SESSION, api::createSession);
+        finch.route(HttpMethod.POST, "/connect/sessions/reauthenticate", "connect.sessions.reauthenticate",
+                Source.REAUTH_SESSION, api::createReauthSession);
+        finch.route(HttpMethod.POST, "/auth/token", "auth.token", Source.CODE, api::exchangeCode);
+        finch.route(HttpMethod.GET, "/introspect", "introspect", Source.ACCESS_TOKEN, api::introspect);
+        finch.route(HttpMethod.POST, "/disconnect", "disconnect", Source.ACCESS_TOKEN, api::disconnect);
+        finch.route(HttpMethod.POST, "/disconnect-entity", "disconnect.entity", Source.ACCESS_TOKEN, api::disconnectEntity);
+        finch.route(HttpMethod.GET, "/employer/company", "employer.company", Source.ACCESS_TOKEN, api::company);
+        finch.route(HttpMethod.GET, "/jobs/automated/:job_id", "jobs.automated", Source.ACCESS_TOKEN, api::automatedJob);
 
         router.get("/authorize").handler(requests.counting("authorize.page")).handler(page::show);
         router.post("/authorize").handler(requests.counting("authorize.submit")).handler(page::authorize);
@@ -161,13 +168,16 @@ public final class FinchSimulator implements AutoCloseable {
         router.route().failureHandler(FinchSimulator::writeFailure);
     }
 
-    private static void finch(Router router, RequestCounter requests, FaultInjector faults, HttpMethod method,
-                              String path, String endpointKey, Handler<RoutingContext> handler) {
-        router.route(method, path)
-                .handler(requests.counting(endpointKey))
-                .handler(faults.injecting(endpointKey))
-                .handler(FinchApi::requireApiVersion)
-                .handler(handler);
+    /** Mounts Finch's endpoints: each request is read for its subject, counted, maybe faulted, then handled. */
+    private record FinchRoutes(Router router, SimulatorState state, RequestCounter requests, FaultInjector faults) {
+        void route(HttpMethod method, String path, String endpointKey, Source subject, Handler<RoutingContext> handler) {
+            router.route(method, path)
+                    .handler(RequestSubject.reading(subject, state))
+                    .handler(requests.counting(endpointKey))
+                    .handler(faults.injecting(endpointKey))
+                    .handler(FinchApi::requireApiVersion)
+                    .handler(handler);
+        }
     }
 
     private static void writeFailure(RoutingContext ctx) {
@@ -191,7 +201,58 @@ public final class FinchSimulator implements AutoCloseable {
     }
 
     public int port() {
-        return server.actualPort();
+        return port;
+    }
+
+    /**
+     * Stops listening, as a Finch outage would: open connections are closed and new ones refused. Sessions,
+     * connections, tokens, events, faults and counts stay, for {@link #start()}.
+     */
+    @Override
+    public synchronized void stop() {
+        if (server == null) {
+            return;
+        }
+        try {
+            await(server.close());
+        } catch (Exception e) {
+            throw new IllegalStateException("Finch simulator did not stop", e);
+        } finally {
+            server = null;
+        }
+        LOG.infof("Finch simulator on port %d stopped", port);
+    }
+
+    /** Listens again on the same port with the same state; nothing if it listens. */
+    @Override
+    public synchronized void start() {
+        if (server != null) {
+            return;
+        }
+        HttpServer again = vertx.createHttpServer().requestHandler(router);
+        try {
+            await(again.listen(port, "localhost"));
+        } catch (Exception e) {
+            throw new IllegalStateException("Finch simulator did not start again on port " + port, e);
+        }
+        server = again;
+        LOG.infof("Finch simulator listening again on %s", baseUrl());
+    }
+
+    /** Not supported: the simulator runs inside the test JVM, and {@link #stop()} already drops its connections. */
+    @Override
+    public void kill() {
+        throw new UnsupportedOperationException("The Finch simulator runs inside the test JVM and cannot be killed; "
+                + "stop() already closes its open connections at once");
+    }
+
+    private static <T> T await(Future<T> future) throws Exception {
+        try {
+            return future.toCompletionStage().toCompletableFuture().get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw e;
+        }
     }
 
     public void setWebhookUrl(String url) {

@@ -46,6 +46,9 @@ final class SimulatorState {
     private final Map<String, AccessToken> tokens = new HashMap<>();
     private final Map<String, WebhookEvent> events = new LinkedHashMap<>();
     private final Map<String, Job> jobs = new HashMap<>();
+    // What spent codes and revoked tokens belonged to: a replay is still a request about that connection.
+    private final Map<String, String> connectionOfSpentCode = new HashMap<>();
+    private final Map<String, String> connectionOfRevokedToken = new HashMap<>();
 
     SimulatorState(Duration codeTtl, Clock clock) {
         this.codeTtl = codeTtl;
@@ -155,7 +158,7 @@ final class SimulatorState {
             throw FinchError.invalidGrant("The authorization code is invalid or was already used");
         }
         if (!clock.instant().isBefore(issued.expiresAt())) {
-            codes.remove(code);
+            spend(issued);
             throw FinchError.invalidGrant("The authorization code has expired");
         }
         // OAuth's rule (RFC 6749 4.1.3), as Finch applies it: a redirect-flow code needs the very redirect_uri of
@@ -166,7 +169,7 @@ final class SimulatorState {
                     : redirectUri == null ? "redirect_uri is required: this code was issued for a redirect URI"
                     : "redirect_uri does not match the one of the authorization");
         }
-        codes.remove(code);
+        spend(issued);
         Connection connection = connections.get(issued.connectionId());
         String accessToken = randomToken();
         tokens.put(accessToken, new AccessToken(UUID.randomUUID().toString(), connection.id()));
@@ -179,6 +182,36 @@ final class SimulatorState {
             throw FinchError.invalidToken();
         }
         return token;
+    }
+
+    /**
+     * The connection an access token was issued for, revoked or not, without refusing an unknown one: for scoping
+     * faults and counts, never for answering.
+     */
+    synchronized Optional<Connection> tokenConnection(String accessToken) {
+        if (accessToken == null) {
+            return Optional.empty();
+        }
+        AccessToken token = tokens.get(accessToken);
+        String connectionId = token != null ? token.connectionId() : connectionOfRevokedToken.get(accessToken);
+        return Optional.ofNullable(connectionId == null ? null : connections.get(connectionId));
+    }
+
+    /**
+     * The connection a code was issued for, spent, expired or not, without using it: for scoping faults and counts,
+     * never for answering.
+     */
+    synchronized Optional<Connection> codeConnection(String code) {
+        if (code == null) {
+            return Optional.empty();
+        }
+        AuthorizationCode issued = codes.get(code);
+        String connectionId = issued != null ? issued.connectionId() : connectionOfSpentCode.get(code);
+        return Optional.ofNullable(connectionId == null ? null : connections.get(connectionId));
+    }
+
+    synchronized Optional<Connection> knownConnection(String connectionId) {
+        return Optional.ofNullable(connectionId == null ? null : connections.get(connectionId));
     }
 
     synchronized Connection connectionForToken(String accessToken) {
@@ -273,8 +306,19 @@ final class SimulatorState {
         return events.values().stream().filter(WebhookEvent::isWaiting).toList();
     }
 
+    private void spend(AuthorizationCode code) {
+        codes.remove(code.code());
+        connectionOfSpentCode.put(code.code(), code.connectionId());
+    }
+
     private void revokeTokens(String connectionId) {
-        tokens.values().removeIf(token -> token.connectionId().equals(connectionId));
+        tokens.entrySet().removeIf(token -> {
+            if (token.getValue().connectionId().equals(connectionId)) {
+                connectionOfRevokedToken.put(token.getKey(), connectionId);
+                return true;
+            }
+            return false;
+        });
     }
 
     private static String randomToken() {

@@ -13,6 +13,7 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
+import io.finchconnect.testing.Finch;
 import io.finchconnect.testing.TestStack;
 import io.quarkus.test.junit.QuarkusTest;
 
@@ -41,8 +42,7 @@ class ConnectLinkStateTest {
             assertThat(decoded).doesNotContain(secret);
         }
 
-        String code = given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json").body("{}")
-                .post("/_control/sessions/" + sessionId + "/complete").then().statusCode(200).extract().path("code");
+        String code = Finch.completeSession(sessionId).code();
         given().queryParam("code", code).queryParam("state", tampered(state)).get("/v1/connect/callback")
                 .then().statusCode(400).body(containsString("invalid_state"));
         given().queryParam("code", code).queryParam("state", state).get("/v1/connect/callback")

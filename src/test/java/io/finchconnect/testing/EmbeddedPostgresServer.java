@@ -17,7 +17,7 @@ import org.jboss.logging.Logger;
  * A real PostgreSQL server for tests and the local stack, run from the zonky binaries in a data directory that
  * survives stop, restart and new JVMs, with a {@code finch} database.
  */
-public final class EmbeddedPostgresServer implements AutoCloseable {
+public final class EmbeddedPostgresServer implements TestServer, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(EmbeddedPostgresServer.class);
     private static final String DATABASE = "finch";
@@ -65,6 +65,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     }
 
     /** Stops the server (fast shutdown: open sessions are ended), keeping the data. */
+    @Override
     public synchronized void stop() {
         if (postgres == null) {
             return;
@@ -80,10 +81,28 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         LOG.infof("PostgreSQL on port %d stopped in %d ms", port, millisSince(begin));
     }
 
-    /** Starts the server again on the same port and data directory. */
+    /** Starts the stopped server again on the same port and data directory. */
+    @Override
+    public synchronized void start() {
+        if (postgres == null) {
+            startPostgres();
+        }
+    }
+
+    /** Stops the server and starts it again on the same port and data directory. */
     public synchronized void restart() {
         stop();
         startPostgres();
+    }
+
+    /**
+     * Not supported: the server runs with {@code fsync} and {@code full_page_writes} off for speed, so a
+     * {@code kill -9} could leave its data directory corrupt for every later test of the run.
+     */
+    @Override
+    public void kill() {
+        throw new UnsupportedOperationException("The embedded PostgreSQL cannot be killed: it runs with fsync and "
+                + "full_page_writes off, so a kill -9 could corrupt the data every later test uses; use stop()");
     }
 
     @Override

@@ -32,7 +32,7 @@ import org.jboss.logging.Logger;
  * A real single-node KRaft Kafka broker (combined broker and controller) run as a child JVM, so that fault tests
  * can stop it, kill it with SIGKILL and restart it on the same ports and data.
  */
-public final class KafkaBroker implements AutoCloseable {
+public final class KafkaBroker implements TestServer, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(KafkaBroker.class);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
@@ -90,6 +90,7 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     /** Stops the broker gracefully (SIGTERM, controlled shutdown) and waits for the process to exit. */
+    @Override
     public synchronized void stop() {
         Process current = process;
         if (current == null || !current.isAlive()) {
@@ -106,6 +107,7 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     /** Kills the broker with SIGKILL, as a crash would, and waits for the process to be gone. */
+    @Override
     public synchronized void kill() {
         Process current = process;
         if (current == null || !current.isAlive()) {
@@ -116,7 +118,15 @@ public final class KafkaBroker implements AutoCloseable {
         LOG.infof("Kafka on port %d killed", port);
     }
 
-    /** Starts the broker again on the same ports and data; topics and records survive. */
+    /** Starts the stopped or killed broker again on the same ports and data; topics and records survive. */
+    @Override
+    public synchronized void start() {
+        if (process == null || !process.isAlive()) {
+            launch();
+        }
+    }
+
+    /** Stops the broker and starts it again on the same ports and data; topics and records survive. */
     public synchronized void restart() {
         stop();
         launch();

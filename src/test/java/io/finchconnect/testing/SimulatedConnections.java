@@ -9,11 +9,10 @@ import java.util.UUID;
 import io.finchconnect.connection.vault.EncryptedToken;
 import io.finchconnect.connection.vault.TokenVault;
 import io.finchconnect.connection.vault.TokenVaultKeys;
-import io.restassured.RestAssured;
 import io.restassured.path.json.JsonPath;
 
 /**
- * Connections that exist both at the Finch simulator (authorized through its control API and exchanged at
+ * Connections that exist both at the Finch simulator (authorized through {@link Finch} and exchanged at
  * its {@code /auth/token}) and in this service's database, for tests of what happens to a connection later.
  */
 public final class SimulatedConnections {
@@ -26,15 +25,7 @@ public final class SimulatedConnections {
 
     /** A customer who authorized at Finch (the simulator): the code Finch hands back for the service to exchange. */
     public static String codeAuthorizedAtFinch(String customerId) {
-        TestStack stack = TestStack.get();
-        Map<String, String> config = stack.config();
-        String sessionId = given().baseUri(stack.finchBaseUrl()).auth().preemptive()
-                .basic(config.get("finch.client-id"), config.get("finch.client-secret"))
-                .header("Finch-API-Version", "2020-09-17").contentType("application/json")
-                .body(Map.of("customer_id", customerId, "customer_name", "Acme " + customerId, "products", new String[] { "company", "directory" }))
-                .post("/connect/sessions").then().statusCode(201).extract().path("session_id");
-        return given().baseUri(stack.finchBaseUrl()).contentType("application/json").body("{}")
-                .post("/_control/sessions/" + sessionId + "/complete").then().statusCode(200).extract().path("code");
+        return Finch.completeSession(Finch.createSession(customerId)).code();
     }
 
     /** A connection the service itself stored, through the embedded flow's code exchange; returns its id. */
@@ -67,35 +58,5 @@ public final class SimulatedConnections {
                 connection.companyId(), connection.providerId(), sealed.keyId(), HexFormat.of().formatHex(sealed.ciphertext()),
                 sealed.format().code());
         return connection;
-    }
-
-    /** Flips the connection's status at the simulator, which signs and delivers an account.updated webhook. */
-    public static JsonPath setStatusAtFinch(String connectionId, String status) {
-        return given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json")
-                .body(Map.of("status", status)).post("/_control/connections/" + connectionId + "/status")
-                .then().statusCode(200).extract().jsonPath();
-    }
-
-    /**
-     * Flips the connection's status at the simulator while no webhook URL is set, so the account.updated it signs
-     * reaches nobody: a delivery that failed, or a status change the service learns only by asking Finch. The
-     * webhook URL is then pointed back at the service under test.
-     */
-    public static String setStatusAtFinchUndelivered(String connectionId, String status) {
-        TestStack.get().setFinchWebhookUrl(null);
-        try {
-            JsonPath delivery = setStatusAtFinch(connectionId, status);
-            if (delivery.get("delivery_status") != null) {
-                throw new IllegalStateException("the webhook was delivered after all");
-            }
-            return delivery.getString("event_id");
-        } finally {
-            TestStack.get().setFinchWebhookUrl("http://localhost:" + RestAssured.port + "/v1/webhooks/finch");
-        }
-    }
-
-    public static JsonPath redeliver(String eventId) {
-        return given().baseUri(TestStack.get().finchBaseUrl()).post("/_control/webhooks/" + eventId + "/redeliver")
-                .then().statusCode(200).extract().jsonPath();
     }
 }

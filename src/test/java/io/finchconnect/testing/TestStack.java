@@ -85,11 +85,12 @@ public final class TestStack {
         Map<String, Object> registry = new HashMap<>();
         registry.put("config", Map.copyOf(config));
         if (postgres != null) {
-            registry.put("postgres", new Runnable[] { postgres::stop, postgres::restart });
+            registry.put("postgres", handles(postgres));
         }
         if (kafka != null) {
-            registry.put("kafka", new Runnable[] { kafka::stop, kafka::restart, kafka::kill });
+            registry.put("kafka", handles(kafka));
         }
+        registry.put("finch", handles(finch));
         registry.put("finch.webhook-url", (Consumer<String>) finch::setWebhookUrl);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             finch.close();
@@ -110,12 +111,18 @@ public final class TestStack {
     }
 
     /** The embedded PostgreSQL, for fault tests; fails when the tests run against an external one. */
-    public Server postgres() {
+    public TestServer postgres() {
         return server("postgres", "PostgreSQL");
     }
 
-    public Server kafka() {
+    /** The KRaft broker, for fault tests; fails when the tests run against an external one. */
+    public TestServer kafka() {
         return server("kafka", "Kafka");
+    }
+
+    /** The Finch simulator as a server that can go away (its state survives); its control API is {@link Finch}. */
+    public TestServer finchSimulator() {
+        return server("finch", "Finch");
     }
 
     public String finchBaseUrl() {
@@ -136,12 +143,18 @@ public final class TestStack {
         return ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class);
     }
 
-    private Server server(String name, String what) {
-        Runnable[] actions = (Runnable[]) registry.get(name);
-        if (actions == null) {
+    private TestServer server(String name, String what) {
+        @SuppressWarnings("unchecked")
+        Map<String, Runnable> handles = (Map<String, Runnable>) registry.get(name);
+        if (handles == null) {
             throw new IllegalStateException("Tests run against an external " + what);
         }
-        return new Server(actions);
+        return new RegisteredServer(handles);
+    }
+
+    /** A server's operations as JDK types, so a test of any class loader can run them. */
+    private static Map<String, Runnable> handles(TestServer server) {
+        return Map.of("stop", server::stop, "start", server::start, "kill", server::kill);
     }
 
     private static String setting(String environmentVariable, String property) {
@@ -155,18 +168,25 @@ public final class TestStack {
         return Base64.getEncoder().encodeToString(random);
     }
 
-    /** Stop, restart (same port, same data) and, where it applies, kill -9 of an embedded server. */
-    public record Server(Runnable[] actions) {
+    /**
+     * A server started by whichever class loader came first, driven from this one: the registry holds its
+     * operations as {@link Runnable}s, and {@code kill()} passes on the server's own
+     * {@link UnsupportedOperationException} where it cannot be killed.
+     */
+    private record RegisteredServer(Map<String, Runnable> handles) implements TestServer {
+        @Override
         public void stop() {
-            actions[0].run();
+            handles.get("stop").run();
         }
 
-        public void restart() {
-            actions[1].run();
+        @Override
+        public void start() {
+            handles.get("start").run();
         }
 
+        @Override
         public void kill() {
-            actions[2].run();
+            handles.get("kill").run();
         }
     }
 }

@@ -18,9 +18,11 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.EventTopicExtension;
+import io.finchconnect.testing.Finch;
 import io.finchconnect.testing.SimulatedConnections;
 import io.finchconnect.testing.SimulatedConnections.SimulatedConnection;
 import io.finchconnect.testing.Sql;
@@ -31,26 +33,25 @@ import io.quarkus.test.junit.QuarkusTest;
 class FinchWebhookKafkaIngressTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static EventTopic topic;
+    @RegisterExtension
+    static final EventTopicExtension topic = new EventTopicExtension("finch.connection-events");
     private static KafkaProducer<String, byte[]> producer;
 
     @BeforeAll
     static void connect() {
-        topic = new EventTopic("finch.connection-events");
         producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestStack.bootstrapServers()),
                 new StringSerializer(), new ByteArraySerializer());
     }
 
     @AfterAll
     static void close() {
-        topic.close();
         producer.close();
     }
 
     @Test
     void eventsFromKafkaShareTheHandlerAndTheDeduplication() {
         SimulatedConnection connection = SimulatedConnections.connected();
-        SimulatedConnections.setStatusAtFinchUndelivered(connection.connectionId(), "reauth");
+        Finch.setStatusUndelivered(connection.connectionId(), "reauth");
         String eventId = "msg_" + UUID.randomUUID();
         String body = """
                 {"connection_id":"%s","event_type":"account.updated","data":{"status":"reauth"}}""".formatted(connection.connectionId());
@@ -70,7 +71,7 @@ class FinchWebhookKafkaIngressTest {
     void poisonRecordsAreSkippedWithoutBlockingThePartition() {
         SimulatedConnection connection = SimulatedConnections.connected();
         String key = connection.connectionId();
-        SimulatedConnections.setStatusAtFinchUndelivered(key, "disconnected");
+        Finch.setStatusUndelivered(key, "disconnected");
         // Same key, so the same partition: the good record can only be handled after the poison ones.
         producer.send(new ProducerRecord<>("finch.webhooks", key, "{\"no\":\"event id header\"}".getBytes(StandardCharsets.UTF_8)));
         String unreadable = "msg_" + UUID.randomUUID();
@@ -88,7 +89,7 @@ class FinchWebhookKafkaIngressTest {
     void recordsThatCannotBeStoredAsTheyAreDoNotHoldThePartition() {
         SimulatedConnection connection = SimulatedConnections.connected();
         String key = connection.connectionId();
-        SimulatedConnections.setStatusAtFinchUndelivered(key, "disconnected");
+        Finch.setStatusUndelivered(key, "disconnected");
         ProducerRecord<String, byte[]> nulId = new ProducerRecord<>("finch.webhooks", key, "{}".getBytes(StandardCharsets.UTF_8));
         nulId.headers().add("finch-event-id", "msg_\u0000".getBytes(StandardCharsets.UTF_8));
         producer.send(nulId);

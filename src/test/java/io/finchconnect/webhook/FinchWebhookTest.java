@@ -13,17 +13,17 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.finchconnect.simulator.FinchWebhookSigner;
-import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.EventTopicExtension;
+import io.finchconnect.testing.Finch;
 import io.finchconnect.testing.SimulatedConnections;
 import io.finchconnect.testing.SimulatedConnections.SimulatedConnection;
 import io.finchconnect.testing.Sql;
@@ -37,17 +37,8 @@ import io.restassured.response.Response;
 class FinchWebhookTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static EventTopic topic;
-
-    @BeforeAll
-    static void subscribe() {
-        topic = new EventTopic("finch.connection-events");
-    }
-
-    @AfterAll
-    static void unsubscribe() {
-        topic.close();
-    }
+    @RegisterExtension
+    static final EventTopicExtension topic = new EventTopicExtension("finch.connection-events");
 
     @BeforeEach
     void pointFinchAtThisService() {
@@ -58,10 +49,10 @@ class FinchWebhookTest {
     void reauthFromFinchMovesTheConnectionAndAnnouncesItOnceEvenWhenDeliveredTwice() throws Exception {
         SimulatedConnection connection = SimulatedConnections.connected();
 
-        JsonPath delivery = SimulatedConnections.setStatusAtFinch(connection.connectionId(), "reauth");
+        JsonPath delivery = Finch.setStatus(connection.connectionId(), "reauth");
         assertThat(delivery.getInt("delivery_status")).isEqualTo(200);
         String eventId = delivery.getString("event_id");
-        assertThat(SimulatedConnections.redeliver(eventId).getInt("delivery_status")).isEqualTo(200);
+        assertThat(Finch.redeliver(eventId).getInt("delivery_status")).isEqualTo(200);
 
         awaitOutcome(eventId, "applied");
         assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connection.connectionId())).isEqualTo("reauth");
@@ -84,7 +75,7 @@ class FinchWebhookTest {
     @Test
     void concurrentDeliveriesOfOneEventHaveOneEffect() {
         SimulatedConnection connection = SimulatedConnections.connected();
-        SimulatedConnections.setStatusAtFinchUndelivered(connection.connectionId(), "disconnected");
+        Finch.setStatusUndelivered(connection.connectionId(), "disconnected");
         String eventId = "msg_" + UUID.randomUUID().toString().replace("-", "");
         String body = accountUpdated(connection.connectionId(), "disconnected");
 
@@ -108,7 +99,7 @@ class FinchWebhookTest {
         String connectionId = SimulatedConnections.establishedThroughTheService(customerId);
         Instant establishedAt = ((java.sql.Timestamp) Sql.single(
                 "SELECT status_changed_at FROM connections WHERE connection_id = ?", connectionId)).toInstant();
-        String eventId = SimulatedConnections.setStatusAtFinchUndelivered(connectionId, "reauth");
+        String eventId = Finch.setStatusUndelivered(connectionId, "reauth");
 
         // Finch-Timestamp is whole seconds: a webhook signed in the same second reads as older than the connection.
         deliver(eventId, Instant.ofEpochSecond(establishedAt.getEpochSecond()), accountUpdated(connectionId, "reauth"), "accepted");
@@ -124,12 +115,12 @@ class FinchWebhookTest {
     @Test
     void anOldReauthDeliveredLateAfterFinchIsConnectedAgainChangesNothing() {
         SimulatedConnection connection = SimulatedConnections.connected();
-        String old = SimulatedConnections.setStatusAtFinchUndelivered(connection.connectionId(), "reauth");
-        JsonPath connected = SimulatedConnections.setStatusAtFinch(connection.connectionId(), "connected");
+        String old = Finch.setStatusUndelivered(connection.connectionId(), "reauth");
+        JsonPath connected = Finch.setStatus(connection.connectionId(), "connected");
         assertThat(connected.getInt("delivery_status")).isEqualTo(200);
 
         // Finch retries the failed first delivery, signed anew: newer by its timestamp, older in truth.
-        assertThat(SimulatedConnections.redeliver(old).getInt("delivery_status")).isEqualTo(200);
+        assertThat(Finch.redeliver(old).getInt("delivery_status")).isEqualTo(200);
 
         awaitOutcome(old, "unchanged");
         assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connection.connectionId())).isEqualTo("connected");
@@ -141,9 +132,9 @@ class FinchWebhookTest {
     @Test
     void connectedAtFinchAfterReauthIsAReauthentication() {
         SimulatedConnection connection = SimulatedConnections.connected();
-        assertThat(SimulatedConnections.setStatusAtFinch(connection.connectionId(), "reauth").getInt("delivery_status")).isEqualTo(200);
+        assertThat(Finch.setStatus(connection.connectionId(), "reauth").getInt("delivery_status")).isEqualTo(200);
         awaitStatus(connection.connectionId(), "reauth");
-        assertThat(SimulatedConnections.setStatusAtFinch(connection.connectionId(), "connected").getInt("delivery_status")).isEqualTo(200);
+        assertThat(Finch.setStatus(connection.connectionId(), "connected").getInt("delivery_status")).isEqualTo(200);
         awaitStatus(connection.connectionId(), "connected");
 
         assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connection.connectionId())).isEqualTo("connected");
@@ -231,7 +222,7 @@ class FinchWebhookTest {
         assertThat(Sql.count("SELECT count(*) FROM incoming_events WHERE connection_id = ?", unknown))
                 .as("a refused report is not recorded").isZero();
 
-        SimulatedConnections.setStatusAtFinchUndelivered(connection.connectionId(), "reauth");
+        Finch.setStatusUndelivered(connection.connectionId(), "reauth");
         given().auth().oauth2(TestStack.get().jwt().token("connections:report")).post(path).then().statusCode(200)
                 .body("status", equalTo("reauth")).body("outcome", equalTo("accepted"));
 

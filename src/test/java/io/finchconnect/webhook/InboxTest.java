@@ -16,11 +16,10 @@ import java.util.concurrent.CompletableFuture;
 import jakarta.inject.Inject;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,8 +29,9 @@ import io.finchconnect.reauth.FinchStatusCheck;
 import io.finchconnect.reauth.ReauthSessionSweeper;
 import io.finchconnect.simulator.FinchWebhookSigner;
 import io.finchconnect.webhook.config.InboxConfig;
-import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.EventTopicExtension;
+import io.finchconnect.testing.Finch;
 import io.finchconnect.testing.SimulatedConnections;
 import io.finchconnect.testing.SimulatedConnections.SimulatedConnection;
 import io.finchconnect.testing.Sql;
@@ -48,7 +48,8 @@ import io.vertx.mutiny.sqlclient.Pool;
 class InboxTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static EventTopic topic;
+    @RegisterExtension
+    static final EventTopicExtension topic = new EventTopicExtension("finch.connection-events");
 
     @Inject
     InboxRetention retention;
@@ -77,16 +78,6 @@ class InboxTest {
     @Inject
     CircuitBreakerMaintenance circuitBreakers;
 
-    @BeforeAll
-    static void subscribe() {
-        topic = new EventTopic("finch.connection-events");
-    }
-
-    @AfterAll
-    static void unsubscribe() {
-        topic.close();
-    }
-
     @BeforeEach
     void pointFinchAtThisService() {
         TestStack.get().setFinchWebhookUrl("http://localhost:" + RestAssured.port + "/v1/webhooks/finch");
@@ -94,14 +85,14 @@ class InboxTest {
 
     @AfterEach
     void finchBackToNormal() {
-        finch().delete("/_control/faults").then().statusCode(204);
+        Finch.everyRequest().clearFaults();
         circuitBreakers.resetAll();
     }
 
     @Test
     void aHundredWebhooksForOneConnectionInABurstAreAnsweredByOneIntrospection() {
         SimulatedConnection connection = SimulatedConnections.connected();
-        SimulatedConnections.setStatusAtFinchUndelivered(connection.connectionId(), "reauth");
+        Finch.setStatusUndelivered(connection.connectionId(), "reauth");
         // Another instance holds the connection while the burst arrives, so all of it waits for one round.
         Sql.update("INSERT INTO inbox_leases (connection_id, owner, leased_until) VALUES (?, 'other-instance', now() + interval '1 hour')",
                 connection.connectionId());
@@ -113,12 +104,12 @@ class InboxTest {
         }
         assertThat(answers.stream().map(CompletableFuture::join)).hasSize(100).containsOnly("accepted");
         assertThat(pending(connection.connectionId())).isEqualTo(100);
-        finch().delete("/_control/requests").then().statusCode(204);
+        Finch.aboutConnection(connection.connectionId()).resetRequests();
 
         Sql.update("DELETE FROM inbox_leases WHERE connection_id = ?", connection.connectionId());
 
         Awaitility.await().atMost(WAIT).until(() -> pending(connection.connectionId()) == 0);
-        assertThat(introspections()).as("one introspection for the whole burst").isEqualTo(1);
+        assertThat(introspections(List.of(connection))).as("one introspection for the whole burst").isEqualTo(1);
         assertThat(Sql.count("SELECT count(*) FROM incoming_events WHERE connection_id = ? AND outcome = 'applied'",
                 connection.connectionId())).isEqualTo(100);
         assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connection.connectionId())).isEqualTo("reauth");
@@ -135,7 +126,7 @@ class InboxTest {
         List<SimulatedConnection> connections = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
             SimulatedConnection connection = SimulatedConnections.connected();
-            SimulatedConnections.setStatusAtFinchUndelivered(connection.connectionId(), "reauth");
+            Finch.setStatusUndelivered(connection.connectionId(), "reauth");
             Sql.update("INSERT INTO inbox_leases (connection_id, owner, leased_until) VALUES (?, 'held', now() + interval '1 hour')",
                     connection.connectionId());
             connections.add(connection);
@@ -149,9 +140,9 @@ class InboxTest {
             }
         }
         // Slow answers keep each connection's work open long enough for the others to try it.
-        finch().contentType("application/json").body(Map.of("latency_ms", 400)).put("/_control/faults/introspect")
-                .then().statusCode(200);
-        finch().delete("/_control/requests").then().statusCode(204);
+        for (SimulatedConnection connection : connections) {
+            Finch.aboutConnection(connection.connectionId()).fault("introspect", Map.of("latency_ms", 400)).resetRequests();
+        }
         Sql.update("DELETE FROM inbox_leases WHERE owner = 'held'");
 
         List<CompletableFuture<Void>> drains = new ArrayList<>();
@@ -162,7 +153,7 @@ class InboxTest {
         drains.forEach(CompletableFuture::join);
         Awaitility.await().atMost(WAIT).until(() -> Sql.count("SELECT count(*) FROM incoming_events WHERE event_id = ANY(?) "
                 + "AND state = 'done' AND outcome = 'applied'", (Object) eventIds.toArray(String[]::new)) == eventIds.size());
-        assertThat(introspections()).as("each connection introspected by one processor, once").isEqualTo(connections.size());
+        assertThat(introspections(connections)).as("each connection introspected by one processor, once").isEqualTo(connections.size());
         for (SimulatedConnection connection : connections) {
             topic.eventsWithKey(WAIT, connection.connectionId(), 1);
         }
@@ -178,11 +169,12 @@ class InboxTest {
         List<SimulatedConnection> connections = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             SimulatedConnection connection = SimulatedConnections.connected();
-            SimulatedConnections.setStatusAtFinchUndelivered(connection.connectionId(), "reauth");
+            Finch.setStatusUndelivered(connection.connectionId(), "reauth");
             connections.add(connection);
         }
-        finch().contentType("application/json").body(Map.of("status", 503)).put("/_control/faults/introspect")
-                .then().statusCode(200);
+        for (SimulatedConnection connection : connections) {
+            Finch.aboutConnection(connection.connectionId()).fault("introspect", Map.of("status", 503));
+        }
         List<String> eventIds = new ArrayList<>();
         for (SimulatedConnection connection : connections) {
             for (int i = 0; i < 4; i++) {
@@ -198,7 +190,9 @@ class InboxTest {
             assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connection.connectionId())).isEqualTo("connected");
         }
 
-        finch().delete("/_control/faults").then().statusCode(204);
+        for (SimulatedConnection connection : connections) {
+            Finch.aboutConnection(connection.connectionId()).clearFaults();
+        }
         circuitBreakers.resetAll();
 
         Awaitility.await().atMost(WAIT).until(() -> Sql.count("SELECT count(*) FROM incoming_events WHERE event_id = ANY(?) "
@@ -219,15 +213,11 @@ class InboxTest {
     @Test
     void aWebhookRacingTheCallbackWaitsForItsConnection() {
         String customerId = "cust-" + UUID.randomUUID();
-        Map<String, Object> session = given().baseUri(TestStack.get().finchBaseUrl()).auth().preemptive()
-                .basic(TestStack.get().config().get("finch.client-id"), TestStack.get().config().get("finch.client-secret"))
-                .header("Finch-API-Version", "2020-09-17").contentType("application/json")
-                .body(Map.of("customer_id", customerId, "customer_name", "Acme", "products", new String[] { "company" }))
-                .post("/connect/sessions").then().statusCode(201).extract().as(Map.class);
-        Map<String, Object> authorized = finch().contentType("application/json").body("{}")
-                .post("/_control/sessions/" + session.get("session_id") + "/complete").then().statusCode(200).extract().as(Map.class);
-        String connectionId = (String) authorized.get("connection_id");
-        SimulatedConnections.setStatusAtFinchUndelivered(connectionId, "reauth");
+        String sessionId = Finch.createSession(Map.of("customer_id", customerId, "customer_name", "Acme",
+                "products", new String[] { "company" }));
+        Finch.Authorization authorized = Finch.completeSession(sessionId);
+        String connectionId = authorized.connectionId();
+        Finch.setStatusUndelivered(connectionId, "reauth");
         String eventId = "msg_" + UUID.randomUUID().toString().replace("-", "");
         signed(eventId, accountUpdated(connectionId, "reauth")).post("/v1/webhooks/finch").then().statusCode(200)
                 .body("outcome", equalTo("accepted"));
@@ -235,7 +225,7 @@ class InboxTest {
                 "SELECT count(*) FROM incoming_events WHERE event_id = ? AND state = 'pending' AND attempts >= 1", eventId) == 1);
 
         given().auth().oauth2(TestStack.get().jwt().token("sessions:write")).contentType("application/json")
-                .body(Map.of("code", authorized.get("code"), "customer_id", customerId))
+                .body(Map.of("code", authorized.code(), "customer_id", customerId))
                 .post("/v1/connect/authorizations").then().statusCode(201);
 
         Awaitility.await().atMost(WAIT).until(() -> "applied".equals(Sql.single(
@@ -259,7 +249,7 @@ class InboxTest {
     @Test
     void aDroppedWebhookIsFoundByReconciliation() throws Exception {
         SimulatedConnection connection = SimulatedConnections.connected();
-        SimulatedConnections.setStatusAtFinchUndelivered(connection.connectionId(), "reauth");
+        Finch.setStatusUndelivered(connection.connectionId(), "reauth");
         // The connection's turn comes (its due time within the interval), without any webhook.
         Sql.update("UPDATE connections SET reconcile_due_at = now() WHERE connection_id = ?", connection.connectionId());
 
@@ -279,14 +269,14 @@ class InboxTest {
     void errorStatusesNeedTheEmployerBackAndConnectedAfterThemIsAReauthentication() throws Exception {
         for (String status : List.of("error_permissions", "error_no_account_setup")) {
             SimulatedConnection connection = SimulatedConnections.connected();
-            assertThat(SimulatedConnections.setStatusAtFinch(connection.connectionId(), status).getInt("delivery_status")).isEqualTo(200);
+            assertThat(Finch.setStatus(connection.connectionId(), status).getInt("delivery_status")).isEqualTo(200);
             topic.awaitEvents(WAIT, seen -> seen.stream().anyMatch(e -> connection.connectionId().equals(e.key()) && e.carriesReauthSession()));
             Event needed = transitionsOf(connection.connectionId(), Duration.ZERO).get(0);
             assertThat(needed.type()).isEqualTo("finch.connection.reauth_needed");
             assertThat(new ObjectMapper().readTree(needed.value()).get("reason").asText()).isEqualTo(status);
             assertThat(Sql.count("SELECT count(*) FROM reauth_sessions WHERE connection_id = ?", connection.connectionId())).isEqualTo(1);
 
-            assertThat(SimulatedConnections.setStatusAtFinch(connection.connectionId(), "connected").getInt("delivery_status")).isEqualTo(200);
+            assertThat(Finch.setStatus(connection.connectionId(), "connected").getInt("delivery_status")).isEqualTo(200);
             topic.awaitEvents(WAIT, seen -> seen.stream().anyMatch(e -> connection.connectionId().equals(e.key())
                     && "finch.connection.reauthenticated".equals(e.type())));
         }
@@ -295,7 +285,7 @@ class InboxTest {
     @Test
     void disconnectedIsFinal() throws Exception {
         SimulatedConnection connection = SimulatedConnections.connected();
-        assertThat(SimulatedConnections.setStatusAtFinch(connection.connectionId(), "disconnected").getInt("delivery_status")).isEqualTo(200);
+        assertThat(Finch.setStatus(connection.connectionId(), "disconnected").getInt("delivery_status")).isEqualTo(200);
         Awaitility.await().atMost(WAIT).until(() -> "disconnected".equals(Sql.single(
                 "SELECT status FROM connections WHERE connection_id = ?", connection.connectionId())));
         Event event = topic.eventsWithKey(WAIT, connection.connectionId(), 1).get(0);
@@ -333,17 +323,13 @@ class InboxTest {
         return Sql.count("SELECT count(*) FROM incoming_events WHERE connection_id = ? AND state = 'pending'", connectionId);
     }
 
-    private static long introspections() {
-        Number count = finch().get("/_control/requests").then().statusCode(200).extract().jsonPath().get("introspect");
-        return count == null ? 0 : count.longValue();
+    /** The introspections of these connections only: another test's sweep may introspect meanwhile. */
+    private static long introspections(List<SimulatedConnection> connections) {
+        return connections.stream().mapToLong(c -> Finch.aboutConnection(c.connectionId()).requests("introspect")).sum();
     }
 
     private static List<Event> transitionsOf(String connectionId, Duration settle) {
         return topic.drain(settle).stream().filter(e -> connectionId.equals(e.key()) && !e.carriesReauthSession()).toList();
-    }
-
-    private static RequestSpecification finch() {
-        return given().baseUri(TestStack.get().finchBaseUrl());
     }
 
     private static RequestSpecification signed(String eventId, String body) {

@@ -10,16 +10,16 @@ import java.util.Map;
 import java.util.UUID;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.EventTopicExtension;
+import io.finchconnect.testing.Finch;
 import io.finchconnect.testing.Sql;
 import io.finchconnect.testing.TestStack;
 import io.quarkus.test.junit.QuarkusTest;
@@ -34,17 +34,8 @@ import io.restassured.specification.RequestSpecification;
 class MultiEntityStatusTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static EventTopic topic;
-
-    @BeforeAll
-    static void subscribe() {
-        topic = new EventTopic("finch.connection-events");
-    }
-
-    @AfterAll
-    static void unsubscribe() {
-        topic.close();
-    }
+    @RegisterExtension
+    static final EventTopicExtension topic = new EventTopicExtension("finch.connection-events");
 
     @BeforeEach
     void pointFinchAtThisService() {
@@ -96,20 +87,12 @@ class MultiEntityStatusTest {
     }
 
     private static void setEntityStatusAtFinch(String connectionId, String entityId, String status) {
-        finch().contentType("application/json").body(Map.of("status", status))
-                .post("/_control/connections/" + connectionId + "/entities/" + entityId + "/status").then().statusCode(200);
+        Finch.setEntityStatus(connectionId, entityId, status);
     }
 
     /** A connection with two entities, connected through the service's embedded-flow exchange. */
     private static String twoEntityConnection(String customerId) {
-        Map<String, String> config = TestStack.get().config();
-        String sessionId = finch().auth().preemptive().basic(config.get("finch.client-id"), config.get("finch.client-secret"))
-                .header("Finch-API-Version", "2020-09-17").contentType("application/json")
-                .body(Map.of("customer_id", customerId, "customer_name", "Acme " + customerId,
-                        "products", new String[] { "company", "directory" }))
-                .post("/connect/sessions").then().statusCode(201).extract().path("session_id");
-        String code = finch().contentType("application/json").body("{\"entities\": 2}")
-                .post("/_control/sessions/" + sessionId + "/complete").then().statusCode(200).extract().path("code");
+        String code = Finch.completeSession(Finch.createSession(customerId), 2).code();
         return given().auth().oauth2(TestStack.get().jwt().token("sessions:write")).contentType("application/json")
                 .body(Map.of("code", code, "customer_id", customerId))
                 .post("/v1/connect/authorizations").then().statusCode(201).extract().path("connection_id");
@@ -117,9 +100,5 @@ class MultiEntityStatusTest {
 
     private static RequestSpecification reader() {
         return given().auth().oauth2(TestStack.get().jwt().token("connections:read"));
-    }
-
-    private static RequestSpecification finch() {
-        return given().baseUri(TestStack.get().finchBaseUrl());
     }
 }

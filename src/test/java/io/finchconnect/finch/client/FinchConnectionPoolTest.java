@@ -1,9 +1,8 @@
 package io.finchconnect.finch.client;
 
-import static io.finchconnect.finch.client.SimulatorControl.fault;
-import static io.finchconnect.finch.client.SimulatorControl.requests;
-import static io.finchconnect.finch.client.SimulatorControl.sessionRequest;
-import static io.finchconnect.finch.client.SimulatorControl.uniqueCustomerId;
+import static io.finchconnect.finch.client.SessionRequests.sessionRequest;
+import static io.finchconnect.finch.client.SessionRequests.uniqueCustomerId;
+import static io.finchconnect.testing.Finch.everyRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
@@ -57,20 +56,20 @@ class FinchConnectionPoolTest {
     @BeforeEach
     @AfterEach
     void reset() {
-        SimulatorControl.reset();
+        everyRequest().clearFaults().resetRequests();
         breakers.resetAll();
     }
 
     @Test
     void theDefaultPoolSendsFarMoreThanTheRestClientsFiftyCallsAtOnce() throws Exception {
         assertThat(config.connectionPoolSize()).isEqualTo(1000);
-        fault("connect.sessions", Map.of("latency_ms", LATENCY_MS));
+        everyRequest().fault("connect.sessions", Map.of("latency_ms", LATENCY_MS));
         AtomicInteger settled = new AtomicInteger();
 
         fire(finch, 120, settled);
 
         Awaitility.await().atMost(Duration.ofMillis(LATENCY_MS)).pollInterval(Duration.ofMillis(50))
-                .until(() -> requests("connect.sessions") >= 120 || settled.get() > 0);
+                .until(() -> everyRequest().requests("connect.sessions") >= 120 || settled.get() > 0);
         assertThat(settled.get()).as("calls answered before all 120 reached Finch").isZero();
         awaitSettled(settled, 120);
     }
@@ -79,19 +78,19 @@ class FinchConnectionPoolTest {
     void callsBeyondThePoolSizeWaitForAConnection() throws Exception {
         FinchGateway gateway = new FinchGateway(new PoolSized(config, 10), policy);
         try {
-            fault("connect.sessions", Map.of("latency_ms", LATENCY_MS));
+            everyRequest().fault("connect.sessions", Map.of("latency_ms", LATENCY_MS));
             AtomicInteger settled = new AtomicInteger();
 
             fire(gateway, 20, settled);
 
             Awaitility.await().atMost(Duration.ofMillis(LATENCY_MS)).pollInterval(Duration.ofMillis(50))
-                    .until(() -> requests("connect.sessions") >= 10);
+                    .until(() -> everyRequest().requests("connect.sessions") >= 10);
             // The other ten would be sent by now if the pool let them; the first ten are still in flight.
             Thread.sleep(1000);
-            assertThat(requests("connect.sessions")).isEqualTo(10);
+            assertThat(everyRequest().requests("connect.sessions")).isEqualTo(10);
             assertThat(settled.get()).isZero();
             awaitSettled(settled, 20);
-            assertThat(requests("connect.sessions")).isEqualTo(20);
+            assertThat(everyRequest().requests("connect.sessions")).isEqualTo(20);
         } finally {
             gateway.close();
         }

@@ -1,9 +1,7 @@
 package io.finchconnect.finch.client;
 
-import static io.finchconnect.finch.client.SimulatorControl.complete;
-import static io.finchconnect.finch.client.SimulatorControl.fault;
-import static io.finchconnect.finch.client.SimulatorControl.requests;
-import static io.finchconnect.finch.client.SimulatorControl.uniqueCustomerId;
+import static io.finchconnect.finch.client.SessionRequests.uniqueCustomerId;
+import static io.finchconnect.testing.Finch.everyRequest;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -25,6 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.finchconnect.finch.config.FinchConfig;
+import io.finchconnect.testing.Finch;
 import io.finchconnect.testing.SimulatedConnections;
 import io.finchconnect.testing.Sql;
 import io.finchconnect.testing.TestStack;
@@ -57,13 +56,13 @@ class FinchFaultsThroughTheApiTest {
     @BeforeEach
     void finchHealthy() {
         // The breaker is shared by the whole application: every scenario starts, and leaves, it closed.
-        SimulatorControl.reset();
+        everyRequest().clearFaults().resetRequests();
         breakers.resetAll();
     }
 
     @AfterEach
     void nothingDuplicatedOrHalfWritten() {
-        SimulatorControl.reset();
+        everyRequest().clearFaults().resetRequests();
         breakers.resetAll();
         for (String customerId : customers) {
             assertThat(Sql.count("SELECT count(*) FROM staged_sessions WHERE customer_id = ?", customerId))
@@ -85,14 +84,14 @@ class FinchFaultsThroughTheApiTest {
     @Test
     void aFinchSlowerThanTheTimeoutIs504AndTheCallersRetryGetsTheOneSession() {
         String customerId = customer();
-        fault("connect.sessions", Map.of("latency_ms", config.requestTimeout().toMillis() + 500));
+        everyRequest().fault("connect.sessions", Map.of("latency_ms", config.requestTimeout().toMillis() + 500));
 
         problem(createSession(customerId), 504, "finch-timeout");
-        assertThat(requests("connect.sessions")).as("bounded attempts").isEqualTo(1 + config.retry().maxRetries());
+        assertThat(everyRequest().requests("connect.sessions")).as("bounded attempts").isEqualTo(1 + config.retry().maxRetries());
         assertThat(stagedSessions(customerId)).isZero();
 
         // Finch may have created the session after we gave up: the caller's retry gets that one, once.
-        SimulatorControl.reset();
+        everyRequest().clearFaults().resetRequests();
         createSession(customerId).statusCode(201);
         createSession(customerId).statusCode(200).body("refreshed", equalTo(true));
         assertThat(stagedSessions(customerId)).isEqualTo(1);
@@ -102,59 +101,59 @@ class FinchFaultsThroughTheApiTest {
     void aSlowCodeExchangeIs504AfterOneAttemptAndStoresNothing() {
         String customerId = customer();
         String code = SimulatedConnections.codeAuthorizedAtFinch(customerId);
-        fault("auth.token", Map.of("latency_ms", config.requestTimeout().toMillis() + 500));
+        everyRequest().fault("auth.token", Map.of("latency_ms", config.requestTimeout().toMillis() + 500));
 
         problem(authorize(code, customerId), 504, "finch-timeout");
 
-        assertThat(requests("auth.token")).as("a single-use code is sent once").isEqualTo(1);
+        assertThat(everyRequest().requests("auth.token")).as("a single-use code is sent once").isEqualTo(1);
         assertThat(connections(customerId)).isZero();
     }
 
     @Test
     void aShortRetryAfterIsWaitedOutAndTheCallSucceeds() {
         String customerId = customer();
-        fault("connect.sessions", Map.of("status", 429, "retry_after_seconds", 1, "times", 1));
+        everyRequest().fault("connect.sessions", Map.of("status", 429, "retry_after_seconds", 1, "times", 1));
 
         long started = System.nanoTime();
         createSession(customerId).statusCode(201).contentType("application/json");
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(950));
-        assertThat(requests("connect.sessions")).isEqualTo(2);
+        assertThat(everyRequest().requests("connect.sessions")).isEqualTo(2);
         assertThat(stagedSessions(customerId)).isEqualTo(1);
 
         // Each reauthenticate call makes a new session at Finch: it is sent once, and even a short wait is the caller's.
         String connectionId = connectedCustomer();
-        fault("connect.sessions.reauthenticate", Map.of("status", 429, "retry_after_seconds", 1, "times", 1));
+        everyRequest().fault("connect.sessions.reauthenticate", Map.of("status", 429, "retry_after_seconds", 1, "times", 1));
         problem(reauthenticate(connectionId), 503, "finch-rate-limited").header("Retry-After", "1");
-        assertThat(requests("connect.sessions.reauthenticate")).isEqualTo(1);
+        assertThat(everyRequest().requests("connect.sessions.reauthenticate")).isEqualTo(1);
         reauthenticate(connectionId).statusCode(200).body("connection_id", equalTo(connectionId));
-        assertThat(requests("connect.sessions.reauthenticate")).isEqualTo(2);
+        assertThat(everyRequest().requests("connect.sessions.reauthenticate")).isEqualTo(2);
     }
 
     @Test
     void aLongRetryAfterIsPassedOnAs503WithRetryAfterWithoutWaiting() {
         String customerId = customer();
-        fault("connect.sessions", Map.of("status", 429, "retry_after_seconds", 60));
+        everyRequest().fault("connect.sessions", Map.of("status", 429, "retry_after_seconds", 60));
 
         problem(createSession(customerId), 503, "finch-rate-limited").header("Retry-After", "60")
                 .body("retry_after_seconds", equalTo(60));
-        assertThat(requests("connect.sessions")).isEqualTo(1);
+        assertThat(everyRequest().requests("connect.sessions")).isEqualTo(1);
         assertThat(stagedSessions(customerId)).isZero();
 
         String connectionId = connectedCustomer();
-        fault("connect.sessions.reauthenticate", Map.of("status", 429, "retry_after_seconds", 60));
+        everyRequest().fault("connect.sessions.reauthenticate", Map.of("status", 429, "retry_after_seconds", 60));
         problem(reauthenticate(connectionId), 503, "finch-rate-limited").header("Retry-After", "60");
-        assertThat(requests("connect.sessions.reauthenticate")).isEqualTo(1);
+        assertThat(everyRequest().requests("connect.sessions.reauthenticate")).isEqualTo(1);
     }
 
     @Test
     void aRateLimitedCodeExchangeIsNotRetriedEvenWithAShortRetryAfter() {
         String customerId = customer();
         String code = SimulatedConnections.codeAuthorizedAtFinch(customerId);
-        fault("auth.token", Map.of("status", 429, "retry_after_seconds", 1, "times", 1));
+        everyRequest().fault("auth.token", Map.of("status", 429, "retry_after_seconds", 1, "times", 1));
 
         problem(authorize(code, customerId), 503, "finch-rate-limited").header("Retry-After", "1");
 
-        assertThat(requests("auth.token")).isEqualTo(1);
+        assertThat(everyRequest().requests("auth.token")).isEqualTo(1);
         assertThat(connections(customerId)).isZero();
         // Finch refused it before using it: the caller's own retry with the same code connects, once.
         authorize(code, customerId).statusCode(201);
@@ -164,50 +163,50 @@ class FinchFaultsThroughTheApiTest {
     @Test
     void serverErrorsAreRetriedABoundedNumberOfTimesThenAre502() {
         String customerId = customer();
-        fault("connect.sessions", Map.of("status", 500));
+        everyRequest().fault("connect.sessions", Map.of("status", 500));
         problem(createSession(customerId), 502, "finch-unavailable");
-        assertThat(requests("connect.sessions")).isEqualTo(1 + config.retry().maxRetries());
+        assertThat(everyRequest().requests("connect.sessions")).isEqualTo(1 + config.retry().maxRetries());
         assertThat(stagedSessions(customerId)).isZero();
 
         finchHealthy();
-        fault("connect.sessions", Map.of("status", 503, "times", config.retry().maxRetries()));
+        everyRequest().fault("connect.sessions", Map.of("status", 503, "times", config.retry().maxRetries()));
         createSession(customerId).statusCode(201);
-        assertThat(requests("connect.sessions")).as("transient 5xx retried to success").isEqualTo(1 + config.retry().maxRetries());
+        assertThat(everyRequest().requests("connect.sessions")).as("transient 5xx retried to success").isEqualTo(1 + config.retry().maxRetries());
 
         String connectionId = connectedCustomer();
         finchHealthy();
-        fault("connect.sessions.reauthenticate", Map.of("status", 502));
+        everyRequest().fault("connect.sessions.reauthenticate", Map.of("status", 502));
         problem(reauthenticate(connectionId), 502, "finch-unavailable");
-        assertThat(requests("connect.sessions.reauthenticate")).as("not idempotent: never retried").isEqualTo(1);
+        assertThat(everyRequest().requests("connect.sessions.reauthenticate")).as("not idempotent: never retried").isEqualTo(1);
 
         String other = customer();
         finchHealthy();
         String code = SimulatedConnections.codeAuthorizedAtFinch(other);
-        fault("auth.token", Map.of("status", 500));
+        everyRequest().fault("auth.token", Map.of("status", 500));
         problem(authorize(code, other), 502, "finch-unavailable");
-        assertThat(requests("auth.token")).as("a single-use code is sent once").isEqualTo(1);
+        assertThat(everyRequest().requests("auth.token")).as("a single-use code is sent once").isEqualTo(1);
         assertThat(connections(other)).isZero();
     }
 
     @Test
     void aResetConnectionIsRetriedAndWhenItPersistsIs502() {
         String customerId = customer();
-        fault("connect.sessions", Map.of("reset", true, "times", 1));
+        everyRequest().fault("connect.sessions", Map.of("reset", true, "times", 1));
         createSession(customerId).statusCode(201);
-        assertThat(requests("connect.sessions")).isEqualTo(2);
+        assertThat(everyRequest().requests("connect.sessions")).isEqualTo(2);
 
         String other = customer();
         finchHealthy();
-        fault("connect.sessions", Map.of("reset", true));
+        everyRequest().fault("connect.sessions", Map.of("reset", true));
         problem(createSession(other), 502, "finch-unavailable");
-        assertThat(requests("connect.sessions")).isEqualTo(1 + config.retry().maxRetries());
+        assertThat(everyRequest().requests("connect.sessions")).isEqualTo(1 + config.retry().maxRetries());
         assertThat(stagedSessions(other)).isZero();
 
         finchHealthy();
         String code = SimulatedConnections.codeAuthorizedAtFinch(other);
-        fault("auth.token", Map.of("reset", true, "times", 1));
+        everyRequest().fault("auth.token", Map.of("reset", true, "times", 1));
         problem(authorize(code, other), 502, "finch-unavailable");
-        assertThat(requests("auth.token")).as("a reset exchange is not sent again").isEqualTo(1);
+        assertThat(everyRequest().requests("auth.token")).as("a reset exchange is not sent again").isEqualTo(1);
         assertThat(connections(other)).isZero();
     }
 
@@ -219,17 +218,17 @@ class FinchFaultsThroughTheApiTest {
                 .then().statusCode(201).extract().path("connect_url");
         String sessionId = Sql.single("SELECT session_id FROM staged_sessions WHERE customer_id = ?", customerId).toString();
         String state = URLDecoder.decode(connectUrl.replaceAll(".*[?&]state=([^&]*).*", "$1"), StandardCharsets.UTF_8);
-        String code = complete(sessionId);
+        String code = Finch.completeSession(sessionId).code();
         // A 500 leaves open whether Finch spent the code (a 503, or no connection at all, gives the state back:
         // StrandedGrantTest), so the state stays used.
-        fault("auth.token", Map.of("status", 500));
+        everyRequest().fault("auth.token", Map.of("status", 500));
 
         given().queryParam("code", code).queryParam("state", state).get("/v1/connect/callback").then().statusCode(502)
                 .body(containsString("exchange_failed"));
         given().queryParam("code", code).queryParam("state", state).get("/v1/connect/callback").then().statusCode(400)
                 .body(containsString("replayed_state"));
 
-        assertThat(requests("auth.token")).as("one exchange, never repeated").isEqualTo(1);
+        assertThat(everyRequest().requests("auth.token")).as("one exchange, never repeated").isEqualTo(1);
         assertThat(connections(customerId)).isZero();
     }
 
@@ -239,23 +238,23 @@ class FinchFaultsThroughTheApiTest {
         String waiting = customer();
         String code = SimulatedConnections.codeAuthorizedAtFinch(waiting);
         finchHealthy();
-        fault("connect.sessions", Map.of("status", 500));
+        everyRequest().fault("connect.sessions", Map.of("status", 500));
         problem(createSession(customer()), 502, "finch-unavailable");
         // The breaker may open during this call's retries: its last attempt then fails fast.
         ValidatableResponse second = createSession(customer()).contentType("application/problem+json")
                 .body("type", endsWith("/finch-unavailable"));
         assertThat(second.extract().statusCode()).isIn(502, 503);
         assertThat(breakers.currentState(FinchCallPolicy.CIRCUIT_BREAKER)).isEqualTo(CircuitBreakerState.OPEN);
-        long reachedFinch = requests("connect.sessions");
+        long reachedFinch = everyRequest().requests("connect.sessions");
 
         problem(createSession(customer()), 503, "finch-unavailable");
         problem(reauthenticate(connectionId), 503, "finch-unavailable");
         problem(authorize(code, waiting), 503, "finch-unavailable");
-        assertThat(requests("connect.sessions")).as("an open breaker keeps calls from Finch").isEqualTo(reachedFinch);
-        assertThat(requests("connect.sessions.reauthenticate")).isZero();
-        assertThat(requests("auth.token")).isZero();
+        assertThat(everyRequest().requests("connect.sessions")).as("an open breaker keeps calls from Finch").isEqualTo(reachedFinch);
+        assertThat(everyRequest().requests("connect.sessions.reauthenticate")).isZero();
+        assertThat(everyRequest().requests("auth.token")).isZero();
 
-        SimulatorControl.reset();
+        everyRequest().clearFaults().resetRequests();
         Awaitility.await().pollDelay(config.circuitBreaker().delay()).pollInterval(Duration.ofMillis(200))
                 .atMost(Duration.ofSeconds(20)).until(() -> createSession(customer()).extract().statusCode() == 201);
         assertThat(breakers.currentState(FinchCallPolicy.CIRCUIT_BREAKER)).isEqualTo(CircuitBreakerState.CLOSED);

@@ -2,11 +2,9 @@ package io.finchconnect.finch.client;
 
 import static io.finchconnect.finch.client.FinchGatewayTest.await;
 import static io.finchconnect.finch.client.FinchGatewayTest.failure;
-import static io.finchconnect.finch.client.SimulatorControl.complete;
-import static io.finchconnect.finch.client.SimulatorControl.fault;
-import static io.finchconnect.finch.client.SimulatorControl.requests;
-import static io.finchconnect.finch.client.SimulatorControl.sessionRequest;
-import static io.finchconnect.finch.client.SimulatorControl.uniqueCustomerId;
+import static io.finchconnect.finch.client.SessionRequests.sessionRequest;
+import static io.finchconnect.finch.client.SessionRequests.uniqueCustomerId;
+import static io.finchconnect.testing.Finch.everyRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.reflect.Proxy;
@@ -24,6 +22,7 @@ import org.junit.jupiter.api.Test;
 
 import io.finchconnect.authorization.CodeExchange;
 import io.finchconnect.finch.config.FinchConfig;
+import io.finchconnect.testing.Finch;
 import io.finchconnect.testing.TestStack;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
@@ -44,7 +43,7 @@ class FinchGatewayFaultToleranceTest {
     @BeforeEach
     @AfterEach
     void reset() {
-        SimulatorControl.reset();
+        everyRequest().clearFaults().resetRequests();
         breakers.resetAll();
     }
 
@@ -69,118 +68,118 @@ class FinchGatewayFaultToleranceTest {
             gateway.close();
         }
         // A dropped connection after the request went out leaves it open: the code may be spent.
-        fault("auth.token", Map.of("reset", true, "times", 1));
+        everyRequest().fault("auth.token", Map.of("reset", true, "times", 1));
         FinchUnavailableException reset = failure(finch.exchangeCode("another-code", null), FinchUnavailableException.class);
         assertThat(CodeExchange.codeNeverReachedFinch(reset)).isFalse();
     }
 
     @Test
     void rateLimitIsRetriedOnceAfterRetryAfter() {
-        fault("connect.sessions", Map.of("status", 429, "retry_after_seconds", 1, "times", 1));
+        everyRequest().fault("connect.sessions", Map.of("status", 429, "retry_after_seconds", 1, "times", 1));
 
         long started = System.nanoTime();
         ConnectSession session = await(finch.createConnectSession(sessionRequest(uniqueCustomerId())));
         Duration took = Duration.ofNanos(System.nanoTime() - started);
 
         assertThat(session.sessionId()).isNotBlank();
-        assertThat(requests("connect.sessions")).isEqualTo(2);
+        assertThat(everyRequest().requests("connect.sessions")).isEqualTo(2);
         assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(950));
     }
 
     @Test
     void serviceUnavailableTwiceThenSuccess() {
-        fault("connect.sessions", Map.of("status", 503, "times", 2));
+        everyRequest().fault("connect.sessions", Map.of("status", 503, "times", 2));
 
         ConnectSession session = await(finch.createConnectSession(sessionRequest(uniqueCustomerId())));
 
         assertThat(session.sessionId()).isNotBlank();
-        assertThat(requests("connect.sessions")).isEqualTo(3);
+        assertThat(everyRequest().requests("connect.sessions")).isEqualTo(3);
     }
 
     @Test
     void serverErrorsForeverEndAsFinchUnavailableAfterBoundedRetries() {
-        fault("connect.sessions", Map.of("status", 500));
+        everyRequest().fault("connect.sessions", Map.of("status", 500));
 
         FinchUnavailableException failure = failure(finch.createConnectSession(sessionRequest(uniqueCustomerId())),
                 FinchUnavailableException.class);
 
         assertThat(failure.code()).isEqualTo("finch-unavailable");
         assertThat(failure.byOpenCircuit()).as("Finch failing, not our breaker").isFalse();
-        assertThat(requests("connect.sessions")).isEqualTo(1 + config.retry().maxRetries());
+        assertThat(everyRequest().requests("connect.sessions")).isEqualTo(1 + config.retry().maxRetries());
     }
 
     @Test
     void rateLimitThatOutlastsTheRetriesIsPassedOnWithRetryAfter() {
-        fault("connect.sessions", Map.of("status", 429, "retry_after_seconds", 60));
+        everyRequest().fault("connect.sessions", Map.of("status", 429, "retry_after_seconds", 60));
 
         FinchRateLimitedException failure = failure(finch.createConnectSession(sessionRequest(uniqueCustomerId())),
                 FinchRateLimitedException.class);
 
         assertThat(failure.code()).isEqualTo("finch-rate-limited");
         assertThat(failure.retryAfter()).contains(java.time.Duration.ofSeconds(60));
-        assertThat(requests("connect.sessions")).as("too long a Retry-After is not waited for").isEqualTo(1);
+        assertThat(everyRequest().requests("connect.sessions")).as("too long a Retry-After is not waited for").isEqualTo(1);
     }
 
     @Test
     void aConnectionResetIsRetried() {
         AccessTokenGrant grant = connect();
-        fault("introspect", Map.of("reset", true, "times", 1));
+        everyRequest().fault("introspect", Map.of("reset", true, "times", 1));
 
         Introspection introspection = await(finch.introspect(grant.accessToken()));
 
         assertThat(introspection.connectionId()).isEqualTo(grant.connectionId());
-        assertThat(requests("introspect")).isEqualTo(2);
+        assertThat(everyRequest().requests("introspect")).isEqualTo(2);
     }
 
     @Test
     void anAnswerSlowerThanTheTimeoutIsAFinchTimeout() {
         AccessTokenGrant grant = connect();
-        fault("introspect", Map.of("latency_ms", config.requestTimeout().toMillis() + 500));
+        everyRequest().fault("introspect", Map.of("latency_ms", config.requestTimeout().toMillis() + 500));
 
         FinchTimeoutException failure = failure(finch.introspect(grant.accessToken()), FinchTimeoutException.class);
 
         assertThat(failure.code()).isEqualTo("finch-timeout");
-        assertThat(requests("introspect")).isEqualTo(1 + config.retry().maxRetries());
+        assertThat(everyRequest().requests("introspect")).isEqualTo(1 + config.retry().maxRetries());
     }
 
     @Test
     void theCodeExchangeIsSentOnlyOnceEvenWhenFinchFails() {
         ConnectSession session = await(finch.createConnectSession(sessionRequest(uniqueCustomerId())));
-        String code = complete(session.sessionId());
-        fault("auth.token", Map.of("status", 500));
+        String code = Finch.completeSession(session.sessionId()).code();
+        everyRequest().fault("auth.token", Map.of("status", 500));
 
         failure(finch.exchangeCode(code, TestStack.REDIRECT_URI), FinchUnavailableException.class);
 
-        assertThat(requests("auth.token")).isEqualTo(1);
+        assertThat(everyRequest().requests("auth.token")).isEqualTo(1);
     }
 
     @Test
     void theCodeExchangeIsNotRepeatedAfterATimeout() {
         ConnectSession session = await(finch.createConnectSession(sessionRequest(uniqueCustomerId())));
-        String code = complete(session.sessionId());
-        fault("auth.token", Map.of("latency_ms", config.requestTimeout().toMillis() + 500));
+        String code = Finch.completeSession(session.sessionId()).code();
+        everyRequest().fault("auth.token", Map.of("latency_ms", config.requestTimeout().toMillis() + 500));
 
         failure(finch.exchangeCode(code, TestStack.REDIRECT_URI), FinchTimeoutException.class);
 
-        assertThat(requests("auth.token")).isEqualTo(1);
+        assertThat(everyRequest().requests("auth.token")).isEqualTo(1);
     }
 
     @Test
     void theBreakerOpensAfterRepeatedFailuresAndClosesAfterItsDelay() {
-        fault("connect.sessions", Map.of("status", 500));
+        everyRequest().fault("connect.sessions", Map.of("status", 500));
         failure(finch.createConnectSession(sessionRequest(uniqueCustomerId())), FinchUnavailableException.class);
         failure(finch.createConnectSession(sessionRequest(uniqueCustomerId())), FinchUnavailableException.class);
         assertThat(breakers.currentState(FinchCallPolicy.CIRCUIT_BREAKER)).isEqualTo(CircuitBreakerState.OPEN);
-        long reachedFinch = requests("connect.sessions");
+        long reachedFinch = everyRequest().requests("connect.sessions");
 
         FinchUnavailableException failFast = failure(finch.createConnectSession(sessionRequest(uniqueCustomerId())),
                 FinchUnavailableException.class);
 
         assertThat(failFast.code()).isEqualTo("finch-unavailable");
         assertThat(failFast.byOpenCircuit()).as("our breaker, not Finch").isTrue();
-        assertThat(requests("connect.sessions")).as("an open breaker keeps calls from Finch").isEqualTo(reachedFinch);
+        assertThat(everyRequest().requests("connect.sessions")).as("an open breaker keeps calls from Finch").isEqualTo(reachedFinch);
 
-        SimulatorControl.reset();
+        everyRequest().clearFaults().resetRequests();
         Awaitility.await().pollDelay(config.circuitBreaker().delay()).atMost(Duration.ofSeconds(10))
                 .until(this::tryCreateSession);
         assertThat(breakers.currentState(FinchCallPolicy.CIRCUIT_BREAKER)).isEqualTo(CircuitBreakerState.CLOSED);
@@ -197,6 +196,6 @@ class FinchGatewayFaultToleranceTest {
 
     private AccessTokenGrant connect() {
         ConnectSession session = await(finch.createConnectSession(sessionRequest(uniqueCustomerId())));
-        return await(finch.exchangeCode(complete(session.sessionId()), TestStack.REDIRECT_URI));
+        return await(finch.exchangeCode(Finch.completeSession(session.sessionId()).code(), TestStack.REDIRECT_URI));
     }
 }

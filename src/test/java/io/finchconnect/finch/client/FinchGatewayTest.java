@@ -1,9 +1,8 @@
 package io.finchconnect.finch.client;
 
-import static io.finchconnect.finch.client.SimulatorControl.complete;
-import static io.finchconnect.finch.client.SimulatorControl.requests;
-import static io.finchconnect.finch.client.SimulatorControl.sessionRequest;
-import static io.finchconnect.finch.client.SimulatorControl.uniqueCustomerId;
+import static io.finchconnect.finch.client.SessionRequests.sessionRequest;
+import static io.finchconnect.finch.client.SessionRequests.uniqueCustomerId;
+import static io.finchconnect.testing.Finch.everyRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -17,6 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.finchconnect.finch.config.FinchConfig;
+import io.finchconnect.testing.Finch;
 import io.finchconnect.testing.TestStack;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
@@ -40,7 +40,7 @@ class FinchGatewayTest {
     @BeforeEach
     @AfterEach
     void reset() {
-        SimulatorControl.reset();
+        everyRequest().clearFaults().resetRequests();
         breakers.resetAll();
     }
 
@@ -52,7 +52,7 @@ class FinchGatewayTest {
 
         assertThat(session.sessionId()).isNotBlank();
         assertThat(session.connectUrl()).endsWith("/authorize?session=" + session.sessionId());
-        assertThat(requests("connect.sessions")).isEqualTo(1);
+        assertThat(everyRequest().requests("connect.sessions")).isEqualTo(1);
     }
 
     @Test
@@ -72,7 +72,7 @@ class FinchGatewayTest {
         String customerId = uniqueCustomerId();
         ConnectSession session = await(finch.createConnectSession(sessionRequest(customerId)));
 
-        AccessTokenGrant grant = await(finch.exchangeCode(complete(session.sessionId()), TestStack.REDIRECT_URI));
+        AccessTokenGrant grant = await(finch.exchangeCode(Finch.completeSession(session.sessionId()).code(), TestStack.REDIRECT_URI));
 
         assertThat(grant.accessToken()).isNotBlank();
         assertThat(grant.tokenType()).isEqualTo("bearer");
@@ -103,7 +103,7 @@ class FinchGatewayTest {
         assertThat(introspection.products()).containsExactlyInAnyOrder("company", "directory");
         assertThat(introspection.providerId()).isEqualTo(grant.providerId());
         assertThat(afterDisconnect.finchStatus()).isEqualTo(401);
-        assertThat(requests("disconnect")).isEqualTo(1);
+        assertThat(everyRequest().requests("disconnect")).isEqualTo(1);
     }
 
     @Test
@@ -121,7 +121,7 @@ class FinchGatewayTest {
     void aConnectedCustomerIsRefusedWithFinchsOwnFieldsAndNotRetried() {
         String customerId = uniqueCustomerId();
         connect(customerId);
-        SimulatorControl.reset();
+        everyRequest().clearFaults().resetRequests();
 
         FinchRejectedException rejected = failure(finch.createConnectSession(sessionRequest(customerId)),
                 FinchRejectedException.class);
@@ -132,7 +132,7 @@ class FinchGatewayTest {
         assertThat(rejected.code()).isEqualTo("finch-rejected");
         assertThat(rejected.details()).containsEntry("finch_name", "bad_request")
                 .containsEntry("finch_code", "invalid_request").containsKey("finch_message");
-        assertThat(requests("connect.sessions")).isEqualTo(1);
+        assertThat(everyRequest().requests("connect.sessions")).isEqualTo(1);
     }
 
     @Test
@@ -142,7 +142,7 @@ class FinchGatewayTest {
         assertThat(rejected.finchStatus()).isEqualTo(400);
         assertThat(rejected.finchCode()).isEqualTo("invalid_request");
         assertThat(rejected.finchStatus()).isEqualTo(400);
-        assertThat(requests("connect.sessions")).isEqualTo(1);
+        assertThat(everyRequest().requests("connect.sessions")).isEqualTo(1);
     }
 
     @Test
@@ -175,7 +175,7 @@ class FinchGatewayTest {
 
     private AccessTokenGrant connect(String customerId) {
         ConnectSession session = await(finch.createConnectSession(sessionRequest(customerId)));
-        return await(finch.exchangeCode(complete(session.sessionId()), TestStack.REDIRECT_URI));
+        return await(finch.exchangeCode(Finch.completeSession(session.sessionId()).code(), TestStack.REDIRECT_URI));
     }
 
     static <T> T await(Uni<T> uni) {

@@ -1,8 +1,7 @@
 package io.finchconnect.finch.client;
 
-import static io.finchconnect.finch.client.SimulatorControl.fault;
-import static io.finchconnect.finch.client.SimulatorControl.requests;
-import static io.finchconnect.finch.client.SimulatorControl.uniqueCustomerId;
+import static io.finchconnect.finch.client.SessionRequests.uniqueCustomerId;
+import static io.finchconnect.testing.Finch.everyRequest;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -25,6 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.finchconnect.testing.Finch;
 import io.finchconnect.testing.SimulatedConnections;
 import io.finchconnect.testing.Sql;
 import io.finchconnect.testing.TestStack;
@@ -49,7 +49,7 @@ class FinchRulesThroughTheApiTest {
     @BeforeEach
     @AfterEach
     void finchHealthy() {
-        SimulatorControl.reset();
+        everyRequest().clearFaults().resetRequests();
         breakers.resetAll();
     }
 
@@ -67,8 +67,8 @@ class FinchRulesThroughTheApiTest {
                 .post("/v1/connect/sessions/reauthenticate").then().statusCode(400)
                 .contentType("application/problem+json").body("field", equalTo("minutes_to_expire"));
 
-        assertThat(requests("connect.sessions")).as("nothing reached Finch").isZero();
-        assertThat(requests("connect.sessions.reauthenticate")).isZero();
+        assertThat(everyRequest().requests("connect.sessions")).as("nothing reached Finch").isZero();
+        assertThat(everyRequest().requests("connect.sessions.reauthenticate")).isZero();
     }
 
     @Test
@@ -81,8 +81,7 @@ class FinchRulesThroughTheApiTest {
 
         writer().body(body).post(SESSIONS).then().statusCode(201);
 
-        Map<String, Object> atFinch = given().baseUri(TestStack.get().finchBaseUrl()).get("/_control/customers/" + customerId)
-                .then().statusCode(200).extract().jsonPath().getMap("session.recordkeeping");
+        Map<String, Object> atFinch = Finch.customer(customerId).getMap("session.recordkeeping");
         assertThat(atFinch).containsEntry("recordkeeper", "empower").containsEntry("plan_id", "plan-42");
         assertThat(Sql.single("SELECT recordkeeper FROM staged_sessions WHERE customer_id = ?", customerId)).isEqualTo("empower");
     }
@@ -91,41 +90,41 @@ class FinchRulesThroughTheApiTest {
     void finchsRetryStatusesAreRetriedOnce() {
         for (int status : new int[] { 408, 409, 429, 500, 502, 503 }) {
             finchHealthy();
-            fault("connect.sessions", Map.of("status", status, "times", 1));
+            everyRequest().fault("connect.sessions", Map.of("status", status, "times", 1));
 
             createSession(uniqueCustomerId()).statusCode(201);
 
-            assertThat(requests("connect.sessions")).as("HTTP %d is retried", status).isEqualTo(2);
+            assertThat(everyRequest().requests("connect.sessions")).as("HTTP %d is retried", status).isEqualTo(2);
         }
     }
 
     @Test
     void xShouldRetryOverridesTheStatus() {
-        fault("connect.sessions", Map.of("status", 400, "should_retry", true, "times", 1));
+        everyRequest().fault("connect.sessions", Map.of("status", 400, "should_retry", true, "times", 1));
         createSession(uniqueCustomerId()).statusCode(201);
-        assertThat(requests("connect.sessions")).as("a 400 Finch says to retry").isEqualTo(2);
+        assertThat(everyRequest().requests("connect.sessions")).as("a 400 Finch says to retry").isEqualTo(2);
 
         finchHealthy();
-        fault("connect.sessions", Map.of("status", 503, "should_retry", false, "times", 1));
+        everyRequest().fault("connect.sessions", Map.of("status", 503, "should_retry", false, "times", 1));
         problem(createSession(uniqueCustomerId()), 502, "finch-unavailable");
-        assertThat(requests("connect.sessions")).as("a 503 Finch says not to retry").isEqualTo(1);
+        assertThat(everyRequest().requests("connect.sessions")).as("a 503 Finch says not to retry").isEqualTo(1);
     }
 
     @Test
     void notImplementedIsFinalAndTheCodeExchangeIsNeverRetried() {
-        fault("connect.sessions", Map.of("status", 501, "times", 1));
+        everyRequest().fault("connect.sessions", Map.of("status", 501, "times", 1));
         problem(createSession(uniqueCustomerId()), 502, "finch-rejected").body("finch_status", equalTo(501))
                 .body("finch_name", equalTo("not_implemented_error"));
-        assertThat(requests("connect.sessions")).isEqualTo(1);
+        assertThat(everyRequest().requests("connect.sessions")).isEqualTo(1);
 
         finchHealthy();
         String customerId = uniqueCustomerId();
         String code = SimulatedConnections.codeAuthorizedAtFinch(customerId);
-        SimulatorControl.reset();
-        fault("auth.token", Map.of("status", 409, "times", 1));
+        everyRequest().clearFaults().resetRequests();
+        everyRequest().fault("auth.token", Map.of("status", 409, "times", 1));
         writer().body(Map.of("code", code, "customer_id", customerId)).post("/v1/connect/authorizations").then()
                 .statusCode(409).contentType("application/problem+json");
-        assertThat(requests("auth.token")).as("a single-use code is sent once, whatever Finch answers").isEqualTo(1);
+        assertThat(everyRequest().requests("auth.token")).as("a single-use code is sent once, whatever Finch answers").isEqualTo(1);
     }
 
     @Test
@@ -136,12 +135,12 @@ class FinchRulesThroughTheApiTest {
         // An HTTP-date has whole seconds, so the retry must come no sooner than that second, however long the
         // requests before it took (the test profile waits for at most three seconds).
         ZonedDateTime date = ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(3).withNano(0);
-        fault("connect.sessions", Map.of("status", 503, "retry_after", DateTimeFormatter.RFC_1123_DATE_TIME.format(date), "times", 1));
+        everyRequest().fault("connect.sessions", Map.of("status", 503, "retry_after", DateTimeFormatter.RFC_1123_DATE_TIME.format(date), "times", 1));
 
         createSession(uniqueCustomerId()).statusCode(201);
 
         assertThat(Instant.now()).as("the retry waited for the HTTP-date").isAfterOrEqualTo(date.toInstant().minusMillis(50));
-        assertThat(requests("connect.sessions")).isEqualTo(2);
+        assertThat(everyRequest().requests("connect.sessions")).isEqualTo(2);
     }
 
     @Test
@@ -149,14 +148,14 @@ class FinchRulesThroughTheApiTest {
         String customerId = uniqueCustomerId();
         // Connected at Finch, unknown to the service: Finch refuses a new session with a body no source prints.
         SimulatedConnections.codeAuthorizedAtFinch(customerId);
-        SimulatorControl.reset();
+        everyRequest().clearFaults().resetRequests();
 
         problem(createSession(customerId), 400, "finch-rejected")
                 .body("finch_status", equalTo(400))
                 .body("finch_name", equalTo("bad_request"))
                 .body("finch_code", equalTo("invalid_request"))
                 .body("finch_message", containsString("reauthenticate"));
-        assertThat(requests("connect.sessions")).isEqualTo(1);
+        assertThat(everyRequest().requests("connect.sessions")).isEqualTo(1);
         assertThat(Sql.count("SELECT count(*) FROM staged_sessions WHERE customer_id = ?", customerId)).isZero();
     }
 
@@ -188,14 +187,14 @@ class FinchRulesThroughTheApiTest {
 
     private void assertWaitsAtLeast(Map<String, Object> fault, long millis) {
         finchHealthy();
-        fault("connect.sessions", fault);
+        everyRequest().fault("connect.sessions", fault);
         long started = System.nanoTime();
 
         createSession(uniqueCustomerId()).statusCode(201);
 
         long elapsed = (System.nanoTime() - started) / 1_000_000;
         assertThat(elapsed).as("waited for %s", fault).isGreaterThanOrEqualTo(millis);
-        assertThat(requests("connect.sessions")).isEqualTo(2);
+        assertThat(everyRequest().requests("connect.sessions")).isEqualTo(2);
     }
 
     private static void invalid(Map<String, Object> body, Map<String, Object> changes, String field) {
@@ -220,8 +219,7 @@ class FinchRulesThroughTheApiTest {
 
     private static String completeAtFinch(String connectUrl) {
         String sessionId = connectUrl.replaceAll(".*[?&]session=([^&]*).*", "$1");
-        return given().baseUri(TestStack.get().finchBaseUrl()).contentType("application/json").body("{}")
-                .post("/_control/sessions/" + sessionId + "/complete").then().statusCode(200).extract().path("code");
+        return Finch.completeSession(sessionId).code();
     }
 
     private static String stateOf(String connectUrl) {
