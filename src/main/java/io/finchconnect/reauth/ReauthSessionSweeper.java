@@ -43,6 +43,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 public class ReauthSessionSweeper {
 
     private static final Logger LOG = Logger.getLogger(ReauthSessionSweeper.class);
+
     private final Pool pool;
     private final FinchGateway finch;
     private final ReauthAnnouncer announcer;

@@ -144,7 +144,8 @@ public class RequestedReauthSessions {
                 .onFailure().invoke(failure -> LOG.errorf("Reauthentication session %s for connection %s was created but could "
                         + "not be stored (%s); no other is asked for before %s", created.sessionId(), request.connectionId(),
                         failure.toString(), config.uncertainRetryAfter()))
-                .chain(stored -> ReauthSessions.clearIntent(pool, due).replaceWith(stored))
+                // Stored or not, Finch answered: the intent goes (should that fail, it lapses at its retry_at).
+                .chain(stored -> ReauthSessions.clearIntent(pool, due).onFailure().recoverWithNull().replaceWith(stored))
                 .invoke(stored -> {
                     if (!stored) {
                         throw new ConnectionChangedException();
