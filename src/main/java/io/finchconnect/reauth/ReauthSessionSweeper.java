@@ -14,9 +14,7 @@ import io.finchconnect.connection.Connection;
 import io.finchconnect.finch.client.ConnectSession;
 import io.finchconnect.finch.client.FinchGateway;
 import io.finchconnect.finch.client.FinchRejectedException;
-import io.finchconnect.finch.client.FinchTimeoutException;
 import io.finchconnect.finch.client.FinchTransientException;
-import io.finchconnect.finch.client.FinchUnavailableException;
 import io.finchconnect.finch.client.ReauthSessionRequest;
 import io.finchconnect.finch.config.FinchConfig;
 import io.finchconnect.reauth.ReauthSessions.CreatedSession;
@@ -139,8 +137,7 @@ public class ReauthSessionSweeper {
     }
 
     private Uni<Void> notCreated(Due due, Throwable failure) {
-        if (failure instanceof FinchTimeoutException
-                || (failure instanceof FinchUnavailableException unavailable && unavailable.mayHaveBeenProcessed())) {
+        if (FinchGateway.mayHaveActed(failure)) {
             LOG.warnf("Reauthentication session for connection %s: unclear whether Finch made one (%s); not asking "
                     + "again before %s", due.connectionId(), failure.toString(), config.uncertainRetryAfter());
             return ReauthSessions.retryLater(pool, due, config.uncertainRetryAfter()).onFailure().recoverWithNull();

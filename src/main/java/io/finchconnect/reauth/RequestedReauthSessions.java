@@ -14,8 +14,6 @@ import org.jboss.logging.Logger;
 import io.finchconnect.connection.Connection;
 import io.finchconnect.connection.ConnectionStatus;
 import io.finchconnect.finch.client.FinchGateway;
-import io.finchconnect.finch.client.FinchTimeoutException;
-import io.finchconnect.finch.client.FinchUnavailableException;
 import io.finchconnect.finch.client.ReauthSessionRequest;
 import io.finchconnect.reauth.ReauthSessions.CreatedSession;
 import io.finchconnect.reauth.ReauthSessions.Due;
@@ -113,8 +111,7 @@ public class RequestedReauthSessions {
 
     /** An unclear outcome keeps the intent (no blind second session); a clear refusal releases it. */
     private Uni<Void> notCreated(Due due, Throwable failure) {
-        if (failure instanceof FinchTimeoutException
-                || (failure instanceof FinchUnavailableException unavailable && unavailable.mayHaveBeenProcessed())) {
+        if (FinchGateway.mayHaveActed(failure)) {
             LOG.warnf("Requested reauthentication session for connection %s: unclear whether Finch made one (%s); not asking "
                     + "again before %s", due.connectionId(), failure.toString(), config.uncertainRetryAfter());
             return Uni.createFrom().voidItem();

@@ -20,7 +20,8 @@ import io.smallrye.mutiny.Uni;
 /**
  * What the service calls to talk to Finch: each call authenticated as Finch wants it and run under
  * {@link FinchCallPolicy}. Failures are {@link FinchRejectedException} (a 4xx, final), {@link FinchUnavailableException},
- * {@link FinchRateLimitedException} or {@link FinchTimeoutException}, all problem details already.
+ * {@link FinchRateLimitedException} or {@link FinchTimeoutException}, in Finch's terms: what our caller is answered
+ * is decided by the API's one mapping place.
  */
 @ApplicationScoped
 public class FinchGateway {
@@ -29,6 +30,15 @@ public class FinchGateway {
     private final FinchCallPolicy policy;
     private final FinchClient client;
     private final String basicAuthorization;
+
+    /**
+     * Whether Finch may have acted on a call that failed: it timed out, or failed after the request was sent. A
+     * call that is not idempotent (a reauthentication session) must not be made again blindly then.
+     */
+    public static boolean mayHaveActed(Throwable failure) {
+        return failure instanceof FinchTimeoutException
+                || failure instanceof FinchUnavailableException unavailable && unavailable.mayHaveBeenProcessed();
+    }
 
     FinchGateway(FinchConfig config, FinchCallPolicy policy) {
         this.config = config;

@@ -19,7 +19,7 @@ public class FinchRateLimitedException extends FinchTransientException {
 
     @Override
     public Optional<Duration> retryAfter() {
-        return finchRetryAfter().map(wait -> Duration.ofSeconds(seconds(wait)));
+        return finchRetryAfter();
     }
 
     @Override
