@@ -28,13 +28,21 @@ public final class OutboxStore {
      * owner that lost a partition claims nothing more of it). No write: with one owner per partition nobody
      * else claims these rows, and only a failure of the row itself counts as an attempt. A parked row holds
      * back the later rows of its key until it is re-queued or skipped.
+     * <p>
+     * The shape keeps PostgreSQL on the pending index in id order whatever its statistics say: the owned
+     * partitions are one array read once (a join with the lease table per row made the planner expect almost
+     * no row to qualify, and once the table had been analysed it sorted the whole table on every claim), and
+     * the rows still in flight are a hashed set, not an array compared with every candidate.
      */
     private static final String CLAIM = """
             SELECT o.id, o.event_id, o.message_key, o.event_type, o.payload::text AS payload, o.headers::text AS headers,
                    o.created_at, o.attempts, o.partition
-            FROM outbox o JOIN outbox_partition p ON p.partition = o.partition
-            WHERE o.sent_at IS NULL AND o.parked_at IS NULL AND o.partition = ANY($3) AND NOT (o.id = ANY($2))
-              AND p.owner = $4 AND p.token = ($5::bigint[])[o.partition + 1] AND p.lease_until > now()
+            FROM outbox o
+            WHERE o.sent_at IS NULL AND o.parked_at IS NULL
+              AND o.partition = ANY (ARRAY(SELECT p.partition FROM outbox_partition p
+                                           WHERE p.partition = ANY($3) AND p.owner = $4
+                                             AND p.token = ($5::bigint[])[p.partition + 1] AND p.lease_until > now()))
+              AND o.id NOT IN (SELECT unnest($2::bigint[]))
               AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.parked_at IS NOT NULL
                               AND b.message_key = o.message_key AND b.id < o.id)
             ORDER BY o.id LIMIT $1
