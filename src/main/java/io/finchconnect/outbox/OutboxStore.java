@@ -47,15 +47,22 @@ public final class OutboxStore {
                               AND b.message_key = o.message_key AND b.id < o.id)
             ORDER BY o.id LIMIT $1
             """;
+    /**
+     * The partitions still owned under the tokens a batch was claimed with, as one array read once per
+     * statement: joined per row instead, PostgreSQL looked every id up once per partition (64 index descents
+     * per row) when it thought that cheaper.
+     */
+    private static final String STILL_OWNED = """
+            ARRAY(SELECT p.partition FROM outbox_partition p
+                  WHERE p.owner = $2 AND p.token = ($3::bigint[])[p.partition + 1])
+            """.strip();
     /** One statement per batch, fenced: refused for rows of partitions whose token changed since the claim. */
     private static final String DELETE_SENT_FENCED = """
-            DELETE FROM outbox o USING outbox_partition p
-            WHERE o.id = ANY($1) AND p.partition = o.partition AND p.owner = $2 AND p.token = ($3::bigint[])[o.partition + 1]
-            """;
+            DELETE FROM outbox o WHERE o.id = ANY($1) AND o.partition = ANY (%s)
+            """.formatted(STILL_OWNED);
     private static final String MARK_SENT_FENCED = """
-            UPDATE outbox o SET sent_at = now() FROM outbox_partition p
-            WHERE o.id = ANY($1) AND p.partition = o.partition AND p.owner = $2 AND p.token = ($3::bigint[])[o.partition + 1]
-            """;
+            UPDATE outbox o SET sent_at = now() WHERE o.id = ANY($1) AND o.partition = ANY (%s)
+            """.formatted(STILL_OWNED);
     /** Kafka refused the row itself: that is an attempt; the limit reached, it is parked. Fenced like settling. */
     private static final String RECORD_FAILURE = """
             UPDATE outbox o SET attempts = o.attempts + 1, last_error = $2,
