@@ -32,6 +32,8 @@ import io.vertx.core.json.JsonObject;
  * {@code /auth/token}) and, as {@code connected}, in the service's database with their access token sealed as
  * the service seals it: the inbox processor introspects each one with its own token, and the reauth sweeper
  * asks Finch for a reauthentication session, so Finch must know the connection as it would in production.
+ * Thousands of them, {@value #IN_FLIGHT} calls at a time over an asynchronous client: the simulator's control
+ * calls are written here rather than through the tests' one-at-a-time {@code testing.Finch}.
  */
 final class KnownConnections {
 

@@ -1,9 +1,6 @@
 package io.finchconnect.bench;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
+import io.finchconnect.testing.Finch;
 import io.finchconnect.testing.ServiceProcess;
 import io.finchconnect.testing.TestStack;
 import io.vertx.core.Vertx;
@@ -178,15 +176,8 @@ public final class SessionBenchmark {
         return environment;
     }
 
-    private void setFinchLatency() throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create(stack.finchBaseUrl() + "/_control/faults/connect.sessions"))
-                .header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString("{\"latency_ms\":" + LATENCY.toMillis() + "}")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 200) {
-            throw new IllegalStateException("the simulator refused the latency: " + response.statusCode());
-        }
+    private void setFinchLatency() {
+        Finch.everyRequest().fault("connect.sessions", Map.of("latency_ms", LATENCY.toMillis()));
     }
 
     private static long blockedWarnings(ServiceProcess process) {

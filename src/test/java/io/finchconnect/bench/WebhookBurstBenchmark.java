@@ -1,9 +1,5 @@
 package io.finchconnect.bench;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -19,10 +15,10 @@ import java.util.TreeMap;
 
 import io.finchconnect.bench.InboxAccounting.EventCheck;
 import io.finchconnect.bench.ServiceMemory.Snapshot;
+import io.finchconnect.testing.Finch;
 import io.finchconnect.testing.ServiceProcess;
 import io.finchconnect.testing.TestStack;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 
 /**
  * Webhook burst and memory benchmarks (docs/benchmarks.md), on the inbox model of issue 16. On one machine:
@@ -110,7 +106,7 @@ public final class WebhookBurstBenchmark {
 
             hold(config, connections);
             setIntrospectLatency(stack);
-            control(stack, "DELETE", "/_control/requests");
+            Finch.everyRequest().resetRequests();
             Burst burst = burst(stack, service, memory, vertx, connections, statusAtFinch, config, kafka);
             double producerLimit = PlainLimits.kafkaProducer(kafka, "bench.plain-producer", 20_000,
                     (int) Math.max(200, Math.round(burst.events.meanValueBytes())));
@@ -213,7 +209,7 @@ public final class WebhookBurstBenchmark {
             double processingPostgresCpu = postmaster > 0 ? ProcessCpu.withChildren(postmaster) - postgresCpu : 0;
             Snapshot peak = memory.peak();
             events = accounting.check(recorder.snapshot());
-            long introspections = control(stack, "GET", "/_control/requests").getLong("introspect", 0L);
+            long introspections = Finch.everyRequest().requests("introspect");
             return new Burst(result, accounting, events, stored[0], stored[1], inboxCounts(config)[1], inboxOutcomes(config),
                     introspections, releasedAt, inboxDone, lastEvent, intakeServiceCpu, intakePostgresCpu,
                     processingServiceCpu, processingPostgresCpu, peak, memory.now());
@@ -267,22 +263,7 @@ public final class WebhookBurstBenchmark {
     }
 
     private static void setIntrospectLatency(TestStack stack) throws Exception {
-        control(stack, "PUT", "/_control/faults/introspect", "{\"latency_ms\":" + INTROSPECT_LATENCY_MS + "}");
-    }
-
-    private static JsonObject control(TestStack stack, String method, String path) throws Exception {
-        return control(stack, method, path, null);
-    }
-
-    private static JsonObject control(TestStack stack, String method, String path, String body) throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(stack.finchBaseUrl() + path))
-                .header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() / 100 != 2) {
-            throw new IllegalStateException("simulator " + method + " " + path + ": " + response.statusCode() + " " + response.body());
-        }
-        return response.body().isBlank() ? new JsonObject() : new JsonObject(response.body());
+        Finch.everyRequest().fault("introspect", Map.of("latency_ms", INTROSPECT_LATENCY_MS));
     }
 
     /** The figures, the ratios and the targets, printed and written to the two results files. */
