@@ -34,7 +34,7 @@ public final class OutboxStore {
      * no row to qualify, and once the table had been analysed it sorted the whole table on every claim), and
      * the rows still in flight are a hashed set, not an array compared with every candidate.
      */
-    private static final String CLAIM = """
+    static final String CLAIM = """
             SELECT o.id, o.event_id, o.message_key, o.event_type, o.payload::text AS payload, o.headers::text AS headers,
                    o.created_at, o.attempts, o.partition
             FROM outbox o
@@ -57,7 +57,7 @@ public final class OutboxStore {
                   WHERE p.owner = $2 AND p.token = ($3::bigint[])[p.partition + 1])
             """.strip();
     /** One statement per batch, fenced: refused for rows of partitions whose token changed since the claim. */
-    private static final String DELETE_SENT_FENCED = """
+    static final String DELETE_SENT_FENCED = """
             DELETE FROM outbox o WHERE o.id = ANY($1) AND o.partition = ANY (%s)
             """.formatted(STILL_OWNED);
     private static final String MARK_SENT_FENCED = """
