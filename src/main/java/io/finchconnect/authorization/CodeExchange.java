@@ -15,6 +15,8 @@ import io.finchconnect.common.database.BackingServiceUnavailable;
 import io.finchconnect.connection.Connection;
 import io.finchconnect.connection.ConnectionExistsException;
 import io.finchconnect.connection.ConnectionStatus;
+import io.finchconnect.connection.ConnectionStore;
+import io.finchconnect.connection.ConnectionStore.LiveConnection;
 import io.finchconnect.connection.LiveConnections;
 import io.finchconnect.connection.events.ConnectionEvents;
 import io.finchconnect.connection.events.Established;
@@ -27,14 +29,13 @@ import io.finchconnect.finch.client.FinchUnavailableException;
 import io.finchconnect.outbox.Outbox;
 import io.finchconnect.reauth.ConnectionStatusService;
 import io.finchconnect.session.Customer;
+import io.finchconnect.session.StagedSessionStore;
 import io.finchconnect.state.config.ConnectConfig;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Completes a Connect flow: exchanges the authorization code with Finch once (a code is single-use, so the
@@ -50,12 +51,6 @@ public class CodeExchange {
     private static final Logger LOG = Logger.getLogger(CodeExchange.class);
     private static final Duration FIRST_PAUSE = Duration.ofMillis(100);
     private static final Duration LONGEST_PAUSE = Duration.ofSeconds(1);
-
-    private static final String LIVE_CONNECTION_OF_CUSTOMER =
-            "SELECT connection_id, status FROM connections WHERE customer_id = $1 AND status <> 'disconnected'";
-    /** The customer's staged session was used: a new request after a disconnect must stage a fresh one. */
-    private static final String CONSUME_STAGED_SESSION =
-            "UPDATE staged_sessions SET consumed_at = now() WHERE customer_id = :customerId AND consumed_at IS NULL";
 
     private final FinchGateway finch;
     private final TokenVault vault;
@@ -130,7 +125,7 @@ public class CodeExchange {
 
     private Uni<Outcome> store(AccessTokenGrant grant, String customerId) {
         return liveConnectionOf(customerId).chain(live ->
-                live != null && !live.getString("connection_id").equals(grant.connectionId())
+                live != null && !live.connectionId().equals(grant.connectionId())
                         ? refuseSecondLive(grant, customerId)
                         : Panache.withTransaction(() -> storeInTransaction(grant, customerId))
                                 .onFailure(LiveConnections::isSecondLiveConnection)
@@ -146,9 +141,8 @@ public class CodeExchange {
      * Checked first with one pooled statement, so a flow that lost the race to a live connection answers without a
      * transaction; the partial unique index decides the ones that overlap.
      */
-    private Uni<Row> liveConnectionOf(String customerId) {
-        return pool.preparedQuery(LIVE_CONNECTION_OF_CUSTOMER).execute(Tuple.of(customerId))
-                .map(rows -> rows.iterator().hasNext() ? rows.iterator().next() : null);
+    private Uni<LiveConnection> liveConnectionOf(String customerId) {
+        return ConnectionStore.liveConnectionOf(pool, customerId);
     }
 
     /**
@@ -158,9 +152,9 @@ public class CodeExchange {
     private Uni<Outcome> refuseSecondLive(AccessTokenGrant grant, String customerId) {
         return liveConnectionOf(customerId).map(live -> {
             LOG.warnf("Connection %s of customer %s not stored: the customer already has the live connection %s",
-                    grant.connectionId(), customerId, live == null ? "(since gone)" : live.getString("connection_id"));
+                    grant.connectionId(), customerId, live == null ? "(since gone)" : live.connectionId());
             throw live == null ? new ConnectionExistsException(null, "connected")
-                    : new ConnectionExistsException(live.getString("connection_id"), live.getString("status"));
+                    : new ConnectionExistsException(live.connectionId(), live.status());
         });
     }
 
@@ -201,8 +195,7 @@ public class CodeExchange {
                 .chain(customer -> customer != null ? Uni.createFrom().item(customer)
                         : Customer.named(customerId, grant.customerName() == null ? customerId : grant.customerName()).persist())
                 .chain(customer -> connection.persist().replaceWith(customer))
-                .call(() -> Panache.getSession().chain(session -> session.createNativeQuery(CONSUME_STAGED_SESSION)
-                        .setParameter("customerId", customerId).executeUpdate()))
+                .call(() -> StagedSessionStore.consume(customerId))
                 .call(customer -> outbox.write(connection.connectionId, ConnectionEvents.ESTABLISHED,
                         new Established(connection.connectionId, customerId, ((Customer) customer).customerName,
                                 connection.companyId, connection.providerId, List.of(connection.products),

@@ -11,7 +11,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
 
 /**
  * Connections per status, read from the table on every instance (the reauth episodes' own metrics are
@@ -19,8 +18,6 @@ import io.vertx.mutiny.sqlclient.Row;
  */
 @ApplicationScoped
 public class ConnectionMetrics {
-
-    private static final String PER_STATUS = "SELECT status, count(*) AS connections FROM connections GROUP BY status";
 
     private final Pool pool;
     private final Map<ConnectionStatus, AtomicLong> perStatus = new EnumMap<>(ConnectionStatus.class);
@@ -37,12 +34,10 @@ public class ConnectionMetrics {
 
     @Scheduled(every = "${inbox.stats-interval:5s}", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> refresh() {
-        return pool.query(PER_STATUS).execute().invoke(rows -> {
+        return ConnectionStore.countPerStatus(pool).invoke(counts -> {
             perStatus.values().forEach(count -> count.set(0));
-            for (Row row : rows) {
-                ConnectionStatus.fromFinch(row.getString("status"))
-                        .ifPresent(status -> perStatus.get(status).set(row.getLong("connections")));
-            }
+            counts.forEach((name, connections) -> ConnectionStatus.fromFinch(name)
+                    .ifPresent(status -> perStatus.get(status).set(connections)));
         }).replaceWithVoid().onFailure().recoverWithNull();
     }
 }

@@ -10,14 +10,14 @@ import org.jboss.logging.Logger;
 
 import io.finchconnect.common.error.UnknownResourceException;
 import io.finchconnect.connection.ConnectionExistsException;
+import io.finchconnect.connection.ConnectionStore;
+import io.finchconnect.connection.ConnectionStore.WhatIsKnown;
 import io.finchconnect.finch.client.ConnectSession;
 import io.finchconnect.finch.client.FinchGateway;
 import io.finchconnect.finch.client.ReauthSessionRequest;
 import io.finchconnect.state.ConnectStates;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Adopts a stranded connection: Finch granted it but its write failed, so this service does not know it. An
@@ -29,19 +29,6 @@ import io.vertx.mutiny.sqlclient.Tuple;
 public class ConnectionAdoption {
 
     private static final Logger LOG = Logger.getLogger(ConnectionAdoption.class);
-
-    /** One statement, released before Finch is called: no request holds a pooled connection while it waits. */
-    private static final String WHAT_IS_KNOWN = """
-            SELECT (SELECT customer_id FROM connections WHERE connection_id = $1) AS owner,
-                   EXISTS (SELECT 1 FROM customers WHERE customer_id = $2) AS customer_known,
-                   (SELECT connection_id FROM connections WHERE customer_id = $2 AND status <> 'disconnected') AS live_id,
-                   (SELECT status FROM connections WHERE customer_id = $2 AND status <> 'disconnected') AS live_status
-            """;
-    private static final String KEEP_SESSION = """
-            INSERT INTO connection_adoptions (session_id, connection_id, customer_id, connect_url, redirect_uri, expires_at)
-            VALUES ($1, $2, $3, $4, $5, $6)
-            ON CONFLICT (session_id) DO NOTHING
-            """;
 
     private final FinchGateway finch;
     private final ConnectStates states;
@@ -62,23 +49,22 @@ public class ConnectionAdoption {
     }
 
     public Uni<AdoptionSession> adopt(Request request) {
-        return pool.preparedQuery(WHAT_IS_KNOWN).execute(Tuple.of(request.connectionId(), request.customerId()))
-                .invoke(rows -> requireAdoptable(request, rows.iterator().next()))
+        return ConnectionStore.whatIsKnownForAdoption(pool, request.connectionId(), request.customerId())
+                .invoke(known -> requireAdoptable(request, known))
                 .chain(ignored -> finch.createReauthSession(new ReauthSessionRequest(request.connectionId(),
                         request.minutesToExpire(), request.products(), request.redirectUri())))
                 .chain(session -> keep(request, session));
     }
 
-    private static void requireAdoptable(Request request, Row known) {
-        String owner = known.getString("owner");
-        if (owner != null) {
-            throw new ConnectionKnownException(request.connectionId(), owner);
+    private static void requireAdoptable(Request request, WhatIsKnown known) {
+        if (known.owner() != null) {
+            throw new ConnectionKnownException(request.connectionId(), known.owner());
         }
-        if (!known.getBoolean("customer_known")) {
+        if (!known.customerKnown()) {
             throw new UnknownResourceException("No customer " + request.customerId());
         }
-        if (known.getString("live_id") != null) {
-            throw new ConnectionExistsException(known.getString("live_id"), known.getString("live_status"));
+        if (known.liveId() != null) {
+            throw new ConnectionExistsException(known.liveId(), known.liveStatus());
         }
     }
 
@@ -91,8 +77,8 @@ public class ConnectionAdoption {
         String link = request.redirectUri() == null ? session.connectUrl()
                 : states.withState(session.connectUrl(), request.customerId(), session.sessionId(), request.callerState(),
                         expiresAt.toInstant());
-        return pool.preparedQuery(KEEP_SESSION).execute(Tuple.from(new Object[] { session.sessionId(), request.connectionId(),
-                        request.customerId(), session.connectUrl(), request.redirectUri(), expiresAt }))
+        return ConnectionAdoptionStore.keepSession(pool, session.sessionId(), request.connectionId(), request.customerId(),
+                        session.connectUrl(), request.redirectUri(), expiresAt)
                 .invoke(() -> LOG.infof("Adoption of connection %s for customer %s: reauthentication session %s created",
                         request.connectionId(), request.customerId(), session.sessionId()))
                 .replaceWith(new AdoptionSession(session.sessionId(), link, expiresAt));

@@ -10,8 +10,9 @@ import org.jboss.logging.Logger;
 
 import io.finchconnect.connection.Connection;
 import io.finchconnect.connection.ConnectionStatus;
+import io.finchconnect.connection.ConnectionStore;
+import io.finchconnect.connection.ConnectionStore.StoredToken;
 import io.finchconnect.connection.EntityStatuses;
-import io.finchconnect.connection.vault.EncryptedToken;
 import io.finchconnect.connection.vault.TokenVault;
 import io.finchconnect.connection.vault.TokenVaultException;
 import io.finchconnect.finch.client.FinchGateway;
@@ -19,9 +20,6 @@ import io.finchconnect.finch.client.FinchRejectedException;
 import io.finchconnect.finch.client.Introspection;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.RowSet;
-import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Asks Finch what is true about a connection now ({@code GET /introspect} with its own token): Finch is the
@@ -32,7 +30,6 @@ import io.vertx.mutiny.sqlclient.Tuple;
 public class FinchStatusCheck {
 
     private static final Logger LOG = Logger.getLogger(FinchStatusCheck.class);
-    private static final String TOKEN = "SELECT token_key_id, token_ciphertext, token_format FROM connections WHERE connection_id = $1";
 
     private final Pool pool;
     private final TokenVault vault;
@@ -67,19 +64,17 @@ public class FinchStatusCheck {
      * Uni after the client's own retries, so the caller can keep the hint and try again later.
      */
     public Uni<Verdict> check(String connectionId) {
-        return pool.preparedQuery(TOKEN).execute(Tuple.of(connectionId))
-                .chain(rows -> ask(connectionId, rows));
+        return ConnectionStore.tokenOf(pool, connectionId)
+                .chain(stored -> ask(connectionId, stored));
     }
 
-    private Uni<Verdict> ask(String connectionId, RowSet<Row> rows) {
-        if (!rows.iterator().hasNext()) {
+    private Uni<Verdict> ask(String connectionId, StoredToken stored) {
+        if (stored == null) {
             return Uni.createFrom().item(new Verdict(Verdict.Kind.UNKNOWN_CONNECTION, null, List.of(), null));
         }
-        Row row = rows.iterator().next();
         String token;
         try {
-            token = vault.decrypt(connectionId, EncryptedToken.stored(row.getString("token_key_id"),
-                    row.getBuffer("token_ciphertext").getBytes(), row.getShort("token_format")));
+            token = vault.decrypt(connectionId, stored.token());
         } catch (TokenVaultException e) {
             LOG.errorf("Connection %s: stored token unusable (%s); its status cannot be checked with Finch", connectionId,
                     e.getMessage());

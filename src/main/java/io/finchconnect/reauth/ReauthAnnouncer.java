@@ -8,7 +8,7 @@ import io.finchconnect.connection.Connection;
 import io.finchconnect.connection.EntityStatuses;
 import io.finchconnect.connection.events.ConnectionEvents;
 import io.finchconnect.outbox.Outbox;
-import io.finchconnect.reauth.ReauthSessions.CreatedSession;
+import io.finchconnect.reauth.ReauthSessionStore.CreatedSession;
 import io.smallrye.mutiny.Uni;
 
 /**

@@ -2,7 +2,7 @@ package io.finchconnect.reauth;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.finchconnect.reauth.ReauthSessions.CreatedSession;
+import io.finchconnect.reauth.ReauthSessionStore.CreatedSession;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 
@@ -20,9 +20,9 @@ public class ReauthLinks {
 
     /** The episode's valid session; {@link ReauthLinkPendingException} while Finch has not made one yet. */
     public Uni<CreatedSession> current(String connectionId, int episode) {
-        return ReauthSessions.currentSession(pool, connectionId, episode)
+        return ReauthSessionStore.currentSession(pool, connectionId, episode)
                 .chain(session -> session != null ? Uni.createFrom().item(session)
-                        : sweeper.createNow(connectionId).chain(() -> ReauthSessions.currentSession(pool, connectionId, episode)))
+                        : sweeper.createNow(connectionId).chain(() -> ReauthSessionStore.currentSession(pool, connectionId, episode)))
                 .map(session -> {
                     if (session == null) {
                         throw new ReauthLinkPendingException();

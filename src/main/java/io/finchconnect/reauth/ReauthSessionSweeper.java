@@ -11,14 +11,15 @@ import org.jboss.logging.Logger;
 
 import io.finchconnect.common.backoff.ExponentialBackoff;
 import io.finchconnect.connection.Connection;
+import io.finchconnect.connection.ConnectionStore;
+import io.finchconnect.connection.ConnectionStore.ReauthDue;
 import io.finchconnect.finch.client.ConnectSession;
 import io.finchconnect.finch.client.FinchGateway;
 import io.finchconnect.finch.client.FinchRejectedException;
 import io.finchconnect.finch.client.FinchTransientException;
 import io.finchconnect.finch.client.ReauthSessionRequest;
 import io.finchconnect.finch.config.FinchConfig;
-import io.finchconnect.reauth.ReauthSessions.CreatedSession;
-import io.finchconnect.reauth.ReauthSessions.Due;
+import io.finchconnect.reauth.ReauthSessionStore.CreatedSession;
 import io.finchconnect.reauth.config.ReauthConfig;
 import io.finchconnect.state.ConnectStates;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -90,7 +91,7 @@ public class ReauthSessionSweeper {
         VertxContextSafetyToggle.setContextSafe(context, true);
         Executor onContext = command -> context.runOnContext(ignored -> command.run());
         return Uni.createFrom().voidItem().emitOn(onContext)
-                .chain(() -> ReauthSessions.leaseDue(pool, limit, config.lease(), connectionId))
+                .chain(() -> ConnectionStore.leaseDueForReauthSession(pool, limit, config.lease(), connectionId))
                 .onItem().transformToMulti(due -> Multi.createFrom().iterable(due))
                 .onItem().transformToUniAndConcatenate(due -> createSession(due, onContext))
                 .collect().last().replaceWithVoid()
@@ -106,13 +107,13 @@ public class ReauthSessionSweeper {
      * {@code reauth.uncertain-retry-after} (Finch offers no way to look a session up; one it may have made
      * then is never handed out and expires unused).
      */
-    private Uni<Void> createSession(Due due, Executor onContext) {
-        return ReauthSessions.recordIntent(pool, due, config.uncertainRetryAfter())
+    private Uni<Void> createSession(ReauthDue due, Executor onContext) {
+        return ReauthIntentStore.record(pool, due, config.uncertainRetryAfter())
                 .emitOn(onContext)
                 .chain(attempt -> attempt == 0 ? Uni.createFrom().voidItem() : ask(due, attempt, onContext));
     }
 
-    private Uni<Void> ask(Due due, int attempt, Executor onContext) {
+    private Uni<Void> ask(ReauthDue due, int attempt, Executor onContext) {
         if (attempt > 1) {
             LOG.warnf("Reauthentication session for connection %s (episode %d): asking Finch again after an earlier "
                     + "attempt whose outcome stayed unclear", due.connectionId(), due.episode());
@@ -126,23 +127,23 @@ public class ReauthSessionSweeper {
     }
 
     /** Finch made it: stored (retried a few times, the session exists now), then the intent is cleared. */
-    private Uni<Void> keep(Due due, CreatedSession created, Executor onContext) {
+    private Uni<Void> keep(ReauthDue due, CreatedSession created, Executor onContext) {
         return Panache.withTransaction(() -> store(due, created))
                 .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5)).atMost(5)
-                .chain(() -> ReauthSessions.clearIntent(pool, due).emitOn(onContext))
+                .chain(() -> ReauthIntentStore.clear(pool, due).emitOn(onContext))
                 .onFailure().invoke(failure -> LOG.errorf("Reauthentication session %s for connection %s was created but "
                         + "could not be stored (%s); no other is asked for before %s", created.sessionId(), due.connectionId(),
                         failure.toString(), config.uncertainRetryAfter()))
                 .onFailure().recoverWithNull();
     }
 
-    private Uni<Void> notCreated(Due due, Throwable failure) {
+    private Uni<Void> notCreated(ReauthDue due, Throwable failure) {
         if (FinchGateway.mayHaveActed(failure)) {
             LOG.warnf("Reauthentication session for connection %s: unclear whether Finch made one (%s); not asking "
                     + "again before %s", due.connectionId(), failure.toString(), config.uncertainRetryAfter());
-            return ReauthSessions.retryLater(pool, due, config.uncertainRetryAfter()).onFailure().recoverWithNull();
+            return ConnectionStore.retryReauthSessionLater(pool, due, config.uncertainRetryAfter()).onFailure().recoverWithNull();
         }
-        return ReauthSessions.clearIntent(pool, due).chain(() -> retryLater(due, failure)).onFailure().recoverWithNull();
+        return ReauthIntentStore.clear(pool, due).chain(() -> retryLater(due, failure)).onFailure().recoverWithNull();
     }
 
     private CreatedSession created(ConnectSession session) {
@@ -157,7 +158,7 @@ public class ReauthSessionSweeper {
     }
 
     /** Stores the session and its event, unless the episode ended meanwhile (reconnected, or a new episode). */
-    private Uni<Void> store(Due due, CreatedSession created) {
+    private Uni<Void> store(ReauthDue due, CreatedSession created) {
         return Connection.<Connection>findById(due.connectionId(), LockModeType.PESSIMISTIC_WRITE)
                 .chain(connection -> {
                     if (connection == null || !connection.status.needsEmployer()
@@ -168,23 +169,23 @@ public class ReauthSessionSweeper {
                     }
                     String link = linkFor(connection, created);
                     // The callback's code exchange must name the same redirect_uri (finch-api.md, /auth/token).
-                    return ReauthSessions.store(false, due.connectionId(), due.episode(), created, link, redirectUri)
+                    return ReauthSessionStore.store(false, due.connectionId(), due.episode(), created, link, redirectUri)
                             .chain(inserted -> inserted == 1 ? announcer.announce(connection, created, link)
                                     : Uni.createFrom().voidItem());
                 });
     }
 
-    private Uni<Void> retryLater(Due due, Throwable failure) {
+    private Uni<Void> retryLater(ReauthDue due, Throwable failure) {
         Duration delay = delayAfter(due.attempts(), failure);
         if (failure instanceof FinchRejectedException rejected) {
             // Finch refused the request itself: asking again soon cannot help; an operator has to look.
             LOG.errorf("Finch refused a reauthentication session for connection %s (%d %s); next try in %d s",
                     due.connectionId(), rejected.finchStatus(), rejected.finchCode(), delay.toSeconds());
-            return ReauthSessions.retryLater(pool, due, delay).onFailure().recoverWithNull();
+            return ConnectionStore.retryReauthSessionLater(pool, due, delay).onFailure().recoverWithNull();
         }
         LOG.warnf("Reauthentication session for connection %s not created yet (%s); next try in %d s",
                 due.connectionId(), failure.toString(), delay.toSeconds());
-        return ReauthSessions.retryLater(pool, due, delay).onFailure().recoverWithNull();
+        return ConnectionStore.retryReauthSessionLater(pool, due, delay).onFailure().recoverWithNull();
     }
 
     /** Exponential with jitter, never sooner than Finch's Retry-After. */

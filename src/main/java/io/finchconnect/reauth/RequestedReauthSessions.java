@@ -13,17 +13,16 @@ import org.jboss.logging.Logger;
 
 import io.finchconnect.connection.Connection;
 import io.finchconnect.connection.ConnectionStatus;
+import io.finchconnect.connection.ConnectionStore;
+import io.finchconnect.connection.ConnectionStore.ReauthDue;
 import io.finchconnect.finch.client.FinchGateway;
 import io.finchconnect.finch.client.ReauthSessionRequest;
-import io.finchconnect.reauth.ReauthSessions.CreatedSession;
-import io.finchconnect.reauth.ReauthSessions.Due;
+import io.finchconnect.reauth.ReauthSessionStore.CreatedSession;
 import io.finchconnect.reauth.config.ReauthConfig;
 import io.finchconnect.state.ConnectStates;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * A reauthentication session asked for through the API ({@code POST /v1/connect/sessions/reauthenticate}): the
@@ -37,10 +36,6 @@ import io.vertx.mutiny.sqlclient.Tuple;
 public class RequestedReauthSessions {
 
     private static final Logger LOG = Logger.getLogger(RequestedReauthSessions.class);
-    private static final String CONNECTION = """
-            SELECT customer_id, status, reauth_episode, reauth_requested_at IS NOT NULL AS requested_open
-            FROM connections WHERE connection_id = $1
-            """;
     public static final String REQUESTED = "requested";
 
     private final Pool pool;
@@ -72,29 +67,28 @@ public class RequestedReauthSessions {
     /** {@code null} when this service knows no such connection. */
     public Uni<Link> create(Request request) {
         // Plain pooled statements, released before Finch is called: no request holds a connection while it waits.
-        return pool.preparedQuery(CONNECTION).execute(Tuple.of(request.connectionId())).chain(rows -> {
-            if (!rows.iterator().hasNext()) {
+        return ConnectionStore.reauthStanding(pool, request.connectionId()).chain(standing -> {
+            if (standing == null) {
                 return Uni.createFrom().nullItem();
             }
-            Row row = rows.iterator().next();
-            ConnectionStatus status = ConnectionStatus.fromFinch(row.getString("status")).orElseThrow();
+            ConnectionStatus status = ConnectionStatus.fromFinch(standing.status()).orElseThrow();
             if (status == ConnectionStatus.DISCONNECTED) {
                 throw new ConnectionDisconnectedException(request.connectionId());
             }
-            int current = row.getInteger("reauth_episode");
-            boolean joinsCurrent = status.needsEmployer() || row.getBoolean("requested_open");
-            Due due = new Due(request.connectionId(), joinsCurrent ? current : current + 1, 0);
-            return ReauthSessions.recordIntent(pool, due, config.uncertainRetryAfter())
+            int current = standing.reauthEpisode();
+            boolean joinsCurrent = status.needsEmployer() || standing.requestedOpen();
+            ReauthDue due = new ReauthDue(request.connectionId(), joinsCurrent ? current : current + 1, 0);
+            return ReauthIntentStore.record(pool, due, config.uncertainRetryAfter())
                     .chain(attempt -> {
                         if (attempt == 0) {
                             throw new ReauthSessionInFlightException(request.connectionId());
                         }
-                        return ask(request, row.getString("customer_id"), due);
+                        return ask(request, standing.customerId(), due);
                     });
         });
     }
 
-    private Uni<Link> ask(Request request, String customerId, Due due) {
+    private Uni<Link> ask(Request request, String customerId, ReauthDue due) {
         return finch.createReauthSession(new ReauthSessionRequest(request.connectionId(), request.minutesToExpire(),
                         request.products(), request.redirectUri()))
                 .onFailure().call(failure -> notCreated(due, failure))
@@ -110,20 +104,20 @@ public class RequestedReauthSessions {
     }
 
     /** An unclear outcome keeps the intent (no blind second session); a clear refusal releases it. */
-    private Uni<Void> notCreated(Due due, Throwable failure) {
+    private Uni<Void> notCreated(ReauthDue due, Throwable failure) {
         if (FinchGateway.mayHaveActed(failure)) {
             LOG.warnf("Requested reauthentication session for connection %s: unclear whether Finch made one (%s); not asking "
                     + "again before %s", due.connectionId(), failure.toString(), config.uncertainRetryAfter());
             return Uni.createFrom().voidItem();
         }
-        return ReauthSessions.clearIntent(pool, due).onFailure().recoverWithNull();
+        return ReauthIntentStore.clear(pool, due).onFailure().recoverWithNull();
     }
 
     /**
      * Stores the session and its event in one transaction, unless the connection moved on meanwhile (a status
      * change began or ended an episode): then nothing is stored and the caller asks again.
      */
-    private Uni<Void> keep(Request request, Due due, CreatedSession created, String link) {
+    private Uni<Void> keep(Request request, ReauthDue due, CreatedSession created, String link) {
         return Panache.withTransaction(() -> Connection.<Connection>findById(request.connectionId(), LockModeType.PESSIMISTIC_WRITE)
                         .chain(connection -> {
                             if (!stillApplies(connection, due.episode())) {
@@ -132,7 +126,7 @@ public class RequestedReauthSessions {
                             if (connection.reauthEpisode != due.episode()) {
                                 open(connection);
                             }
-                            return ReauthSessions.store(true, connection.connectionId, due.episode(), created, link,
+                            return ReauthSessionStore.store(true, connection.connectionId, due.episode(), created, link,
                                             request.redirectUri())
                                     .chain(() -> announcer.announce(connection, created, link))
                                     .replaceWith(true);
@@ -142,7 +136,7 @@ public class RequestedReauthSessions {
                         + "not be stored (%s); no other is asked for before %s", created.sessionId(), request.connectionId(),
                         failure.toString(), config.uncertainRetryAfter()))
                 // Stored or not, Finch answered: the intent goes (should that fail, it lapses at its retry_at).
-                .chain(stored -> ReauthSessions.clearIntent(pool, due).onFailure().recoverWithNull().replaceWith(stored))
+                .chain(stored -> ReauthIntentStore.clear(pool, due).onFailure().recoverWithNull().replaceWith(stored))
                 .invoke(stored -> {
                     if (!stored) {
                         throw new ConnectionChangedException();

@@ -1,20 +1,20 @@
 package io.finchconnect.session;
 
 import java.time.OffsetDateTime;
-import java.util.Arrays;
-import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.finchconnect.common.error.UnknownResourceException;
 import io.finchconnect.connection.ConnectionExistsException;
 import io.finchconnect.connection.ConnectionStatus;
+import io.finchconnect.connection.ConnectionStore;
+import io.finchconnect.connection.ConnectionStore.LiveConnection;
 import io.finchconnect.reauth.ReauthLinks;
+import io.finchconnect.session.CustomerStore.Contact;
+import io.finchconnect.session.StagedSessionStore.StagedSession;
 import io.finchconnect.state.ConnectStates;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * The link to send a customer now (DESIGN.md 3.2): the staged session while valid, refreshed when it expired
@@ -24,14 +24,6 @@ import io.vertx.mutiny.sqlclient.Tuple;
  */
 @ApplicationScoped
 public class ConnectLinks {
-
-    private static final String CUSTOMER = "SELECT customer_name, customer_email FROM customers WHERE customer_id = $1";
-    private static final String CONNECTION = "SELECT connection_id, status, reauth_episode FROM connections WHERE customer_id = $1 AND status <> 'disconnected'";
-    private static final String STAGED = """
-            SELECT session_id, connect_url, products, redirect_uri, integration_provider, integration_auth, sandbox, manual,
-                   minutes_to_expire, expires_at, expires_at > now() AND consumed_at IS NULL AS valid, recordkeeper, recordkeeping_plan_id
-            FROM staged_sessions WHERE customer_id = $1
-            """;
 
     private final Pool pool;
     private final StagedSessions staged;
@@ -50,34 +42,34 @@ public class ConnectLinks {
     }
 
     public Uni<ConnectLink> linkFor(String customerId) {
-        return single(CUSTOMER, Tuple.of(customerId))
+        return CustomerStore.contact(pool, customerId)
                 .onItem().ifNull().failWith(() -> new UnknownResourceException("No customer " + customerId))
-                .chain(customer -> single(CONNECTION, Tuple.of(customerId))
+                .chain(customer -> ConnectionStore.liveConnectionOf(pool, customerId)
                         .chain(connection -> connection == null ? stagedLink(customerId, customer) : connectionLink(customerId, connection)));
     }
 
-    private Uni<ConnectLink> connectionLink(String customerId, Row connection) {
-        String connectionId = connection.getString("connection_id");
-        if (!ConnectionStatus.fromFinch(connection.getString("status")).map(ConnectionStatus::needsEmployer).orElse(false)) {
-            throw new ConnectionExistsException(connectionId, connection.getString("status"));
+    private Uni<ConnectLink> connectionLink(String customerId, LiveConnection connection) {
+        String connectionId = connection.connectionId();
+        if (!ConnectionStatus.fromFinch(connection.status()).map(ConnectionStatus::needsEmployer).orElse(false)) {
+            throw new ConnectionExistsException(connectionId, connection.status());
         }
-        return reauthLinks.current(connectionId, connection.getInteger("reauth_episode"))
+        return reauthLinks.current(connectionId, connection.reauthEpisode())
                 .map(session -> new ConnectLink("reauth", customerId, connectionId, session.sessionId(), session.connectUrl(),
                         session.expiresAt()));
     }
 
-    private Uni<ConnectLink> stagedLink(String customerId, Row customer) {
-        return single(STAGED, Tuple.of(customerId)).chain(session -> {
+    private Uni<ConnectLink> stagedLink(String customerId, Contact customer) {
+        return StagedSessionStore.ofCustomer(pool, customerId).chain(session -> {
             if (session == null) {
                 throw new UnknownResourceException("Customer " + customerId + " has no Connect session; create one first");
             }
-            if (session.getBoolean("valid")) {
-                String url = session.getString("connect_url");
-                String redirect = session.getString("redirect_uri");
-                OffsetDateTime expiresAt = session.getOffsetDateTime("expires_at");
+            if (session.valid()) {
+                String url = session.connectUrl();
+                String redirect = session.redirectUri();
+                OffsetDateTime expiresAt = session.expiresAt();
                 String link = redirect == null ? url
-                        : states.withState(url, customerId, session.getString("session_id"), null, expiresAt.toInstant());
-                return Uni.createFrom().item(new ConnectLink("staged", customerId, null, session.getString("session_id"),
+                        : states.withState(url, customerId, session.sessionId(), null, expiresAt.toInstant());
+                return Uni.createFrom().item(new ConnectLink("staged", customerId, null, session.sessionId(),
                         link, expiresAt));
             }
             return staged.createOrRefresh(refreshOf(customerId, customer, session)).map(refreshed ->
@@ -85,18 +77,11 @@ public class ConnectLinks {
         });
     }
 
-    private static StagedSessionRequest refreshOf(String customerId, Row customer, Row session) {
-        List<String> products = Arrays.asList(session.getArrayOfStrings("products"));
-        return new StagedSessionRequest(customerId, customer.getString("customer_name"), customer.getString("customer_email"),
-                products, session.getString("redirect_uri"), session.getString("integration_provider"),
-                session.getString("integration_auth"), session.getString("sandbox"), session.getBoolean("manual"),
-                session.getInteger("minutes_to_expire"), null, session.getString("recordkeeper") == null ? null
-                        : new StagedSessionRequest.Recordkeeping(session.getString("recordkeeper"),
-                                session.getString("recordkeeping_plan_id")));
-    }
-
-    private Uni<Row> single(String sql, Tuple parameters) {
-        return pool.preparedQuery(sql).execute(parameters)
-                .map(rows -> rows.iterator().hasNext() ? rows.iterator().next() : null);
+    private static StagedSessionRequest refreshOf(String customerId, Contact customer, StagedSession session) {
+        return new StagedSessionRequest(customerId, customer.customerName(), customer.customerEmail(),
+                session.products(), session.redirectUri(), session.integrationProvider(),
+                session.integrationAuth(), session.sandbox(), session.manual(),
+                session.minutesToExpire(), null, session.recordkeeper() == null ? null
+                        : new StagedSessionRequest.Recordkeeping(session.recordkeeper(), session.recordkeepingPlanId()));
     }
 }

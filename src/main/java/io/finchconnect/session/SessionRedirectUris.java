@@ -7,8 +7,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.finchconnect.finch.config.FinchConfig;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * The {@code redirect_uri} a Connect session was created with, staged, reauthentication, or adoption of a stranded
@@ -16,14 +14,6 @@ import io.vertx.mutiny.sqlclient.Tuple;
  */
 @ApplicationScoped
 public class SessionRedirectUris {
-
-    private static final String REDIRECT_URI_OF_SESSION = """
-            SELECT 'staged' AS kind, redirect_uri FROM staged_sessions WHERE session_id = $1
-            UNION ALL
-            SELECT 'reauth' AS kind, redirect_uri FROM reauth_sessions WHERE session_id = $1
-            UNION ALL
-            SELECT 'adoption' AS kind, redirect_uri FROM connection_adoptions WHERE session_id = $1
-            """;
 
     private final Pool pool;
     private final String sweeperRedirectUri;
@@ -35,14 +25,13 @@ public class SessionRedirectUris {
 
     /** What the session was created with; empty when this service knows no such session. */
     public Uni<Optional<SessionRedirect>> of(String sessionId) {
-        return pool.preparedQuery(REDIRECT_URI_OF_SESSION).execute(Tuple.of(sessionId)).map(rows -> {
-            if (!rows.iterator().hasNext()) {
+        return StagedSessionStore.redirectUriOf(pool, sessionId).map(session -> {
+            if (session == null) {
                 return Optional.empty();
             }
-            Row row = rows.iterator().next();
-            String redirectUri = row.getString("redirect_uri");
+            String redirectUri = session.redirectUri();
             // A reauth session stored before V4 has no column value: the sweeper created all of those with this one.
-            if (redirectUri == null && "reauth".equals(row.getString("kind"))) {
+            if (redirectUri == null && "reauth".equals(session.kind())) {
                 redirectUri = sweeperRedirectUri;
             }
             return Optional.of(new SessionRedirect(sessionId, redirectUri));

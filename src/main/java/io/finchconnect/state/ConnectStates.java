@@ -15,7 +15,6 @@ import io.finchconnect.state.ConnectState.InvalidStateException;
 import io.finchconnect.state.config.ConnectConfig;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Issues sealed (encrypted and authenticated) states for connect URLs and takes them back exactly once: a state
@@ -24,12 +23,6 @@ import io.vertx.mutiny.sqlclient.Tuple;
  */
 @ApplicationScoped
 public class ConnectStates {
-
-    private static final String CONSUME = """
-            INSERT INTO consumed_states (state_id, expires_at) VALUES ($1, $2) ON CONFLICT (state_id) DO NOTHING
-            """;
-
-    private static final String RELEASE = "DELETE FROM consumed_states WHERE state_id = $1";
 
     private static final Logger LOG = Logger.getLogger(ConnectStates.class);
 
@@ -53,10 +46,9 @@ public class ConnectStates {
     }
 
     public Uni<Claims> consume(Claims claims) {
-        return pool.preparedQuery(CONSUME)
-                .execute(Tuple.of(claims.stateId(), OffsetDateTime.ofInstant(claims.expiry(), ZoneOffset.UTC)))
-                .map(rows -> {
-                    if (rows.rowCount() == 0) {
+        return ConsumedStateStore.consume(pool, claims.stateId(), OffsetDateTime.ofInstant(claims.expiry(), ZoneOffset.UTC))
+                .map(consumed -> {
+                    if (!consumed) {
                         throw new InvalidStateException("replayed_state", "This link was used already");
                     }
                     return claims;
@@ -68,7 +60,7 @@ public class ConnectStates {
      * Best effort: when the release fails too, the link stays used and the employer asks for a new one.
      */
     public Uni<Void> release(Claims claims) {
-        return pool.preparedQuery(RELEASE).execute(Tuple.of(claims.stateId())).replaceWithVoid()
+        return ConsumedStateStore.release(pool, claims.stateId())
                 .onFailure().recoverWithUni(failure -> {
                     LOG.warnf("A state of customer %s could not be given back (%s); its link stays used", claims.customerId(),
                             failure.getClass().getSimpleName());

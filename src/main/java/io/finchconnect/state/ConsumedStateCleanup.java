@@ -8,7 +8,6 @@ import io.finchconnect.state.config.ConnectConfig;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Deletes used states once they have expired: an expired state fails verification before its row is looked
@@ -19,12 +18,6 @@ import io.vertx.mutiny.sqlclient.Tuple;
 public class ConsumedStateCleanup {
 
     private static final Logger LOG = Logger.getLogger(ConsumedStateCleanup.class);
-
-    private static final String DELETE_EXPIRED = """
-            DELETE FROM consumed_states WHERE state_id IN (
-                SELECT state_id FROM consumed_states WHERE expires_at < now() ORDER BY expires_at LIMIT $1
-                FOR UPDATE SKIP LOCKED)
-            """;
 
     private final Pool pool;
     private final ConnectConfig config;
@@ -45,8 +38,7 @@ public class ConsumedStateCleanup {
 
     /** Deletes one batch of expired states; returns how many. */
     public Uni<Integer> deleteExpired() {
-        return pool.preparedQuery(DELETE_EXPIRED).execute(Tuple.of(config.consumedStateCleanupBatchSize()))
-                .map(rows -> rows.rowCount())
+        return ConsumedStateStore.deleteExpired(pool, config.consumedStateCleanupBatchSize())
                 .invoke(deleted -> {
                     if (deleted > 0) {
                         LOG.debugf("Deleted %d expired consumed states", deleted);

@@ -3,7 +3,6 @@ package io.finchconnect.webhook;
 import java.io.IOException;
 import java.time.OffsetDateTime;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,8 +19,6 @@ import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Stores incoming Finch events in the inbox, whichever way they came (webhook, Kafka, a service's report, the
@@ -33,16 +30,6 @@ import io.vertx.mutiny.sqlclient.Tuple;
 public class InboxIntake {
 
     private static final Logger LOG = Logger.getLogger(InboxIntake.class);
-
-    /** unnest: a Kafka poll's records are one statement, like a single webhook. */
-    private static final String INSERT = """
-            INSERT INTO incoming_events (event_id, channel, event_type, connection_id, entity_id, occurred_at, state,
-                                         outcome, detail, traceparent)
-            SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[],
-                                 $6::timestamptz[], $7::varchar[], $8::varchar[], $9::text[], $10::varchar[])
-            ON CONFLICT (event_id) DO NOTHING
-            RETURNING event_id
-            """;
 
     public enum Channel { HTTP, KAFKA, REPORT, RECONCILE }
 
@@ -98,37 +85,8 @@ public class InboxIntake {
         if (entries.isEmpty()) {
             return Uni.createFrom().item(Set.of());
         }
-        int size = entries.size();
-        String[] ids = new String[size], channels = new String[size], types = new String[size],
-                connections = new String[size], entities = new String[size], states = new String[size],
-                outcomes = new String[size], details = new String[size], traces = new String[size];
-        String traceparent = currentTraceparent();
-        OffsetDateTime[] occurred = new OffsetDateTime[size];
-        boolean anyPending = false;
-        for (int i = 0; i < size; i++) {
-            Entry entry = entries.get(i);
-            ids[i] = entry.eventId();
-            channels[i] = entry.channel().name().toLowerCase();
-            types[i] = entry.eventType();
-            connections[i] = entry.connectionId();
-            entities[i] = entry.entityId();
-            occurred[i] = entry.occurredAt();
-            states[i] = entry.pending() ? "pending" : "done";
-            outcomes[i] = entry.outcome().label();
-            details[i] = entry.detail();
-            traces[i] = entry.pending() ? traceparent : null;
-            anyPending |= entry.pending();
-        }
-        boolean wake = anyPending;
-        return pool.preparedQuery(INSERT)
-                .execute(Tuple.from(new Object[] { ids, channels, types, connections, entities, occurred, states, outcomes, details, traces }))
-                .map(rows -> {
-                    Set<String> inserted = new HashSet<>();
-                    for (Row row : rows) {
-                        inserted.add(row.getString(0));
-                    }
-                    return inserted;
-                })
+        boolean wake = entries.stream().anyMatch(Entry::pending);
+        return InboxStore.insert(pool, entries, currentTraceparent())
                 .invoke(inserted -> {
                     if (wake && !inserted.isEmpty()) {
                         processor.wake();

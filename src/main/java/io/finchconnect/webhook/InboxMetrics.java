@@ -13,7 +13,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
 
 /**
  * What operators watch of incoming events: the inbox backlog and its oldest age (read from the table on every
@@ -21,13 +20,6 @@ import io.vertx.mutiny.sqlclient.Row;
  */
 @ApplicationScoped
 public class InboxMetrics {
-
-    private static final String STATS = """
-            SELECT (SELECT count(*) FROM incoming_events WHERE state = 'pending') AS pending,
-                   (SELECT min(received_at) FROM incoming_events WHERE state = 'pending') AS oldest,
-                   (SELECT count(*) FROM connections WHERE status <> 'disconnected'
-                       AND reconcile_due_at IS NOT NULL AND reconcile_due_at <= now()) AS overdue
-            """;
 
     private final MeterRegistry registry;
     private final Pool pool;
@@ -61,11 +53,10 @@ public class InboxMetrics {
 
     @Scheduled(every = "${inbox.stats-interval:5s}", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> refresh() {
-        return pool.query(STATS).execute().invoke(rows -> {
-            Row row = rows.iterator().next();
-            pending.set(row.getLong("pending"));
-            oldest.set(row.getOffsetDateTime("oldest"));
-            reconcileDue.set(row.getLong("overdue"));
+        return InboxStore.stats(pool).invoke(stats -> {
+            pending.set(stats.pending());
+            oldest.set(stats.oldest());
+            reconcileDue.set(stats.overdue());
         }).replaceWithVoid().onFailure().recoverWithNull();
     }
 

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -23,6 +22,7 @@ import io.finchconnect.reauth.FinchStatusCheck;
 import io.finchconnect.reauth.FinchStatusCheck.Verdict;
 import io.finchconnect.reauth.ReauthSessionSweeper;
 import io.finchconnect.reauth.StatusTransition;
+import io.finchconnect.webhook.InboxStore.Pending;
 import io.finchconnect.webhook.config.InboxConfig;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.scheduler.Scheduled;
@@ -33,8 +33,6 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Works off the inbox on every instance. A round leases connections with pending events (one lease row per
@@ -47,41 +45,6 @@ import io.vertx.mutiny.sqlclient.Tuple;
 public class InboxProcessor {
 
     private static final Logger LOG = Logger.getLogger(InboxProcessor.class);
-
-    /*
-     * One statement: a lease row is inserted, or taken over once it ran out; ON CONFLICT waits for a concurrent
-     * taker and then finds the lease held, so each connection goes to one instance.
-     */
-    private static final String LEASE = """
-            WITH candidates AS (
-                SELECT e.connection_id FROM incoming_events e
-                WHERE e.state = 'pending' AND e.next_attempt_at <= now()
-                  AND NOT EXISTS (SELECT 1 FROM inbox_leases l WHERE l.connection_id = e.connection_id
-                                  AND l.leased_until >= now())
-                GROUP BY e.connection_id ORDER BY min(e.received_at) LIMIT $1)
-            INSERT INTO inbox_leases (connection_id, owner, leased_until)
-            SELECT connection_id, $2, now() + make_interval(secs => $3) FROM candidates
-            ON CONFLICT (connection_id) DO UPDATE SET owner = EXCLUDED.owner, leased_until = EXCLUDED.leased_until
-                WHERE inbox_leases.leased_until < now()
-            RETURNING connection_id
-            """;
-    /* Every waiting event of a leased connection, due or backing off: one answer from Finch covers them all. */
-    private static final String PENDING = """
-            SELECT event_id, channel, received_at, attempts, traceparent FROM incoming_events
-            WHERE connection_id = $1 AND state = 'pending'
-            ORDER BY received_at LIMIT $2
-            """;
-    private static final String RETRY_LATER = """
-            WITH released AS (DELETE FROM inbox_leases WHERE connection_id = $1 AND owner = $2)
-            UPDATE incoming_events SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $4)
-            WHERE event_id = ANY($3) AND state = 'pending'
-            """;
-    private static final String RELEASE = "DELETE FROM inbox_leases WHERE connection_id = $1 AND owner = $2";
-    private static final String FENCE = "DELETE FROM inbox_leases WHERE connection_id = :connection AND owner = :owner";
-    private static final String MARK_DONE = """
-            UPDATE incoming_events SET state = 'done', outcome = :outcome, detail = :detail, processed_at = now()
-            WHERE event_id IN (:ids) AND state = 'pending'
-            """;
 
     private final String owner = "inbox-" + UUID.randomUUID();
     private final Pool pool;
@@ -105,9 +68,6 @@ public class InboxProcessor {
         this.vertx = vertx;
         this.trigger = new RoundTrigger(this::run, (delay, action) -> vertx.setTimer(delay, id -> action.run()),
                 () -> System.nanoTime() / 1_000_000, config.minWakeInterval().toMillis());
-    }
-
-    record Pending(String eventId, String channel, OffsetDateTime receivedAt, int attempts, String traceparent) {
     }
 
     /** Told when Finch rate-limits an introspection: the reconciler holds back for the Retry-After. */
@@ -155,15 +115,7 @@ public class InboxProcessor {
     }
 
     private Uni<Integer> round() {
-        return pool.preparedQuery(LEASE)
-                .execute(Tuple.of(config.connectionsPerRound(), owner, config.lease().toMillis() / 1000.0))
-                .map(rows -> {
-                    List<String> leased = new ArrayList<>();
-                    for (Row row : rows) {
-                        leased.add(row.getString(0));
-                    }
-                    return leased;
-                })
+        return InboxLeaseStore.lease(pool, config.connectionsPerRound(), owner, config.lease())
                 .chain(leased -> Multi.createFrom().iterable(leased)
                         .onItem().transformToUni(connectionId -> process(connectionId, newContext())
                                 .onFailure().invoke(failure -> LOG.warnf("Inbox: connection %s not processed yet (%s)",
@@ -176,15 +128,7 @@ public class InboxProcessor {
 
     private Uni<Void> process(String connectionId, Executor onContext) {
         return Uni.createFrom().voidItem().emitOn(onContext)
-                .chain(() -> pool.preparedQuery(PENDING).execute(Tuple.of(connectionId, config.eventsPerConnection())))
-                .map(rows -> {
-                    List<Pending> pending = new ArrayList<>();
-                    for (Row row : rows) {
-                        pending.add(new Pending(row.getString("event_id"), row.getString("channel"),
-                                row.getOffsetDateTime("received_at"), row.getInteger("attempts"), row.getString("traceparent")));
-                    }
-                    return pending;
-                })
+                .chain(() -> InboxStore.pending(pool, connectionId, config.eventsPerConnection()))
                 .chain(pending -> pending.isEmpty() ? release(connectionId)
                         : finch.check(connectionId)
                                 .emitOn(onContext)
@@ -205,7 +149,7 @@ public class InboxProcessor {
         List<String> ids = pending.stream().map(Pending::eventId).toList();
         return Panache.withTransaction(() -> fence(connectionId)
                         .chain(() -> apply(connectionId, pending, verdict, now))
-                        .call(outcome -> markDone(ids, outcome.outcome(), verdict.detail())))
+                        .call(outcome -> InboxStore.markDone(ids, outcome.outcome(), verdict.detail())))
                 .invoke(outcome -> {
                     if (outcome.transition() != null && outcome.transition().entersReauth()) {
                         // The session is asked of Finch after this commit; the sweeper retries it.
@@ -245,10 +189,7 @@ public class InboxProcessor {
     }
 
     private Uni<Void> fence(String connectionId) {
-        return Panache.getSession().chain(session -> session.createNativeQuery(FENCE)
-                        .setParameter("connection", connectionId)
-                        .setParameter("owner", owner)
-                        .executeUpdate())
+        return InboxLeaseStore.fence(connectionId, owner)
                 .invoke(deleted -> {
                     if (deleted != 1) {
                         LOG.debugf("Inbox: lease on %s ran out; another instance has it", connectionId);
@@ -258,17 +199,8 @@ public class InboxProcessor {
                 .replaceWithVoid();
     }
 
-    private Uni<Void> markDone(List<String> ids, IncomingOutcome outcome, String detail) {
-        return Panache.getSession().chain(session -> session.createNativeQuery(MARK_DONE)
-                        .setParameter("outcome", outcome.label())
-                        .setParameter("detail", detail)
-                        .setParameter("ids", ids)
-                        .executeUpdate())
-                .replaceWithVoid();
-    }
-
     private Uni<Void> release(String connectionId) {
-        return pool.preparedQuery(RELEASE).execute(Tuple.of(connectionId, owner)).replaceWithVoid();
+        return InboxLeaseStore.release(pool, connectionId, owner);
     }
 
     private Uni<Void> retryLater(String connectionId, List<Pending> pending, Throwable failure) {
@@ -287,8 +219,7 @@ public class InboxProcessor {
                     failure.toString(), pending.size(), delay.toMillis());
         }
         String[] ids = pending.stream().map(Pending::eventId).toArray(String[]::new);
-        return pool.preparedQuery(RETRY_LATER).execute(Tuple.of(connectionId, owner, ids, delay.toMillis() / 1000.0))
-                .replaceWithVoid();
+        return InboxStore.retryLater(pool, connectionId, owner, ids, delay);
     }
 
     /** This instance's lease ran out before its commit: the transaction is rolled back, another instance redoes it. */

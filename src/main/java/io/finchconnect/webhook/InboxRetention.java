@@ -9,7 +9,6 @@ import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Deletes handled inbox rows (and with them the event ids that de-duplicate) once they are older than
@@ -19,12 +18,6 @@ import io.vertx.mutiny.sqlclient.Tuple;
 public class InboxRetention {
 
     private static final Logger LOG = Logger.getLogger(InboxRetention.class);
-    private static final String DELETE = """
-            DELETE FROM incoming_events WHERE event_id IN (
-                SELECT event_id FROM incoming_events
-                WHERE state = 'done' AND received_at < now() - make_interval(secs => $1)
-                LIMIT $2)
-            """;
     private static final int MAX_BATCHES_PER_RUN = 100;
 
     private final Pool pool;
@@ -43,8 +36,7 @@ public class InboxRetention {
 
     /** Returns how many rows were deleted. */
     public Uni<Long> deleteExpired() {
-        Tuple batch = Tuple.of(config.retention().toMillis() / 1000.0, config.cleanupBatchSize());
-        return Multi.createBy().repeating().uni(() -> pool.preparedQuery(DELETE).execute(batch).map(rows -> rows.rowCount()))
+        return Multi.createBy().repeating().uni(() -> InboxStore.deleteDoneBefore(pool, config.retention(), config.cleanupBatchSize()))
                 .whilst(deleted -> deleted >= config.cleanupBatchSize())
                 .select().first(MAX_BATCHES_PER_RUN)
                 .collect().in(() -> new long[1], (acc, deleted) -> acc[0] += deleted)

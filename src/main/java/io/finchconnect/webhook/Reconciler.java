@@ -7,11 +7,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import io.finchconnect.connection.ConnectionStore;
 import io.finchconnect.webhook.config.ReconcileConfig;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Finch has no webhook replay, so a lost webhook is caught by asking Finch about every live connection at least
@@ -26,28 +26,6 @@ import io.vertx.mutiny.sqlclient.Tuple;
 public class Reconciler {
 
     private static final Logger LOG = Logger.getLogger(Reconciler.class);
-
-    private static final String SPREAD = """
-            UPDATE connections SET reconcile_due_at = now() + random() * make_interval(secs => $1)
-            WHERE connection_id IN (SELECT connection_id FROM connections
-                                    WHERE reconcile_due_at IS NULL AND status <> 'disconnected'
-                                    LIMIT 1000 FOR UPDATE SKIP LOCKED)
-            """;
-    /* One statement, its own transaction: SKIP LOCKED and the move of the due time make it once per interval. */
-    private static final String HAND_OVER = """
-            WITH due AS (
-                SELECT connection_id FROM connections
-                WHERE status <> 'disconnected' AND reconcile_due_at <= now()
-                ORDER BY reconcile_due_at LIMIT $1 FOR UPDATE SKIP LOCKED),
-            moved AS (
-                UPDATE connections c SET reconcile_due_at = now() + make_interval(secs => $2)
-                FROM due WHERE c.connection_id = due.connection_id RETURNING c.connection_id)
-            INSERT INTO incoming_events (event_id, channel, event_type, connection_id, state, outcome)
-            SELECT 'reconcile_' || md5(random()::text || clock_timestamp()::text || connection_id), 'reconcile',
-                   'connection.reconcile', connection_id, 'pending', 'accepted'
-            FROM moved
-            ON CONFLICT (event_id) DO NOTHING
-            """;
 
     private final Pool pool;
     private final ReconcileConfig config;
@@ -92,13 +70,12 @@ public class Reconciler {
         if (count < 1) {
             return Uni.createFrom().voidItem();
         }
-        double interval = config.interval().toMillis() / 1000.0;
-        return pool.preparedQuery(SPREAD).execute(Tuple.of(interval))
-                .chain(() -> pool.preparedQuery(HAND_OVER).execute(Tuple.of(count, interval)))
-                .invoke(rows -> {
-                    budget -= rows.rowCount();
-                    if (rows.rowCount() > 0) {
-                        metrics.reconcileEnqueued(rows.rowCount());
+        return ConnectionStore.spreadReconciliation(pool, config.interval())
+                .chain(() -> InboxStore.handOverDueReconciliations(pool, count, config.interval()))
+                .invoke(handedOver -> {
+                    budget -= handedOver;
+                    if (handedOver > 0) {
+                        metrics.reconcileEnqueued(handedOver);
                         processor.wake();
                     }
                 })

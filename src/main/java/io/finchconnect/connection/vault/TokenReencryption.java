@@ -7,13 +7,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import io.finchconnect.connection.ConnectionStore;
+import io.finchconnect.connection.ConnectionStore.ConnectionToken;
+import io.finchconnect.connection.ConnectionStore.StoredToken;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlConnection;
-import io.vertx.mutiny.sqlclient.Tuple;
-import io.vertx.core.buffer.Buffer;
 
 /**
  * Re-encrypts every stored token that is not yet under the active key and bound to its connection, so an old
@@ -26,25 +25,6 @@ import io.vertx.core.buffer.Buffer;
 public class TokenReencryption {
 
     private static final Logger LOG = Logger.getLogger(TokenReencryption.class);
-
-    // FOR UPDATE re-checks the WHERE clause on the newest row version, so a row another run re-encrypted
-    // after this statement's snapshot is not selected again.
-    private static final String NEXT_BATCH = """
-            SELECT connection_id, token_key_id, token_ciphertext, token_format FROM connections
-            WHERE connection_id > $1 AND (token_key_id <> $2 OR token_format <> $3)
-            ORDER BY connection_id LIMIT $4
-            FOR UPDATE SKIP LOCKED
-            """;
-    // The version is bumped like any entity write, so a writer holding the row from before fails its
-    // optimistic check instead of writing the old ciphertext back.
-    private static final String STORE = """
-            UPDATE connections SET token_key_id = $2, token_ciphertext = $3, token_format = $4, version = version + 1
-            WHERE connection_id = $1
-            """;
-    private static final String BY_KEY = """
-            SELECT token_key_id, token_format, count(*) AS connections FROM connections
-            GROUP BY token_key_id, token_format ORDER BY token_key_id, token_format
-            """;
 
     private final Pool pool;
     private final TokenVault vault;
@@ -76,9 +56,6 @@ public class TokenReencryption {
     private record Batch(String last, int selected, int reencrypted, int unreadable) {
     }
 
-    private record Resealed(String connectionId, EncryptedToken token) {
-    }
-
     public Uni<Report> reencryptAll(int batchSize) {
         LOG.infof("Token re-encryption started: every token to key '%s', bound to its connection, in batches of %d",
                 vault.activeKeyId(), batchSize);
@@ -86,13 +63,7 @@ public class TokenReencryption {
     }
 
     public Uni<List<KeyUsage>> usageByKey() {
-        return pool.query(BY_KEY).execute().map(rows -> {
-            List<KeyUsage> usage = new ArrayList<>();
-            for (Row row : rows) {
-                usage.add(new KeyUsage(row.getString("token_key_id"), row.getShort("token_format"), row.getLong("connections")));
-            }
-            return usage;
-        });
+        return ConnectionStore.tokensByKey(pool);
     }
 
     private Uni<Progress> continueFrom(Progress progress, int batchSize) {
@@ -108,35 +79,32 @@ public class TokenReencryption {
     }
 
     private Uni<Batch> batch(SqlConnection connection, String after, int batchSize) {
-        return connection.preparedQuery(NEXT_BATCH)
-                .execute(Tuple.of(after, vault.activeKeyId(), (short) TokenFormat.CONNECTION_BOUND.code(), batchSize))
-                .chain(rows -> reseal(connection, after, rows));
+        return ConnectionStore.lockTokensToReseal(connection, after, vault.activeKeyId(), TokenFormat.CONNECTION_BOUND.code(),
+                        batchSize)
+                .chain(tokens -> reseal(connection, after, tokens));
     }
 
-    private Uni<Batch> reseal(SqlConnection connection, String after, RowSet<Row> rows) {
-        List<Resealed> resealed = new ArrayList<>();
+    private Uni<Batch> reseal(SqlConnection connection, String after, List<StoredToken> stored) {
+        List<ConnectionToken> resealed = new ArrayList<>();
         String last = after;
         int unreadable = 0;
-        for (Row row : rows) {
-            String connectionId = row.getString("connection_id");
+        for (StoredToken sealed : stored) {
+            String connectionId = sealed.connectionId();
             last = connectionId;
             try {
-                String token = vault.decrypt(connectionId, EncryptedToken.stored(row.getString("token_key_id"),
-                        row.getBuffer("token_ciphertext").getBytes(), row.getShort("token_format")));
-                resealed.add(new Resealed(connectionId, vault.encrypt(connectionId, token)));
+                String token = vault.decrypt(connectionId, sealed.token());
+                resealed.add(new ConnectionToken(connectionId, vault.encrypt(connectionId, token)));
             } catch (TokenVaultException e) {
                 unreadable++;
                 LOG.errorf("Token re-encryption: connection %s left as it is, its token cannot be decrypted (%s)",
                         connectionId, e.getMessage());
             }
         }
-        Batch batch = new Batch(last, rows.size(), resealed.size(), unreadable);
+        Batch batch = new Batch(last, stored.size(), resealed.size(), unreadable);
         if (resealed.isEmpty()) {
             return Uni.createFrom().item(batch);
         }
-        List<Tuple> updates = resealed.stream().map(one -> Tuple.of(one.connectionId(), one.token().keyId(),
-                Buffer.buffer(one.token().ciphertext()), (short) one.token().format().code())).toList();
-        return connection.preparedQuery(STORE).executeBatch(updates).replaceWith(batch);
+        return ConnectionStore.storeTokens(connection, resealed).replaceWith(batch);
     }
 
     private Uni<Report> report(Progress progress) {

@@ -1,0 +1,63 @@
+package io.finchconnect.session;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+
+import io.finchconnect.session.CustomerReads.StagedSessionView;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * The SQL reads of the {@code customers} table, one statement each. A customer is written as the {@link Customer}
+ * entity, or with its staged session in {@link StagedSessionStore}'s one upsert.
+ */
+public final class CustomerStore {
+
+    private static final String CUSTOMER_WITH_STAGED_SESSION = """
+            SELECT c.customer_id, c.customer_name, c.customer_email, c.created_at,
+                   s.session_id, s.expires_at AS session_expires_at, s.products, s.refreshed_at, s.consumed_at
+            FROM customers c LEFT JOIN staged_sessions s ON s.customer_id = c.customer_id WHERE c.customer_id = $1
+            """;
+    private static final String CONTACT = "SELECT customer_name, customer_email FROM customers WHERE customer_id = $1";
+
+    private CustomerStore() {
+    }
+
+    /** A customer and its staged session ({@code null} before it staged one). */
+    public record CustomerWithSession(String customerId, String customerName, String customerEmail, OffsetDateTime createdAt,
+                                      StagedSessionView stagedSession) {
+    }
+
+    /** What Finch is told of a customer when its session is staged again. */
+    public record Contact(String customerName, String customerEmail) {
+    }
+
+    /** {@code null} for a customer this service does not know. */
+    public static Uni<CustomerWithSession> withStagedSession(SqlClient client, String customerId) {
+        return client.preparedQuery(CUSTOMER_WITH_STAGED_SESSION).execute(Tuple.of(customerId)).map(rows -> {
+            if (!rows.iterator().hasNext()) {
+                return null;
+            }
+            Row row = rows.iterator().next();
+            StagedSessionView session = row.getString("session_id") == null ? null : new StagedSessionView(
+                    row.getString("session_id"), row.getOffsetDateTime("session_expires_at"),
+                    List.of(row.getArrayOfStrings("products")), row.getOffsetDateTime("refreshed_at"),
+                    row.getOffsetDateTime("consumed_at"));
+            return new CustomerWithSession(row.getString("customer_id"), row.getString("customer_name"),
+                    row.getString("customer_email"), row.getOffsetDateTime("created_at"), session);
+        });
+    }
+
+    /** {@code null} for a customer this service does not know. */
+    public static Uni<Contact> contact(SqlClient client, String customerId) {
+        return client.preparedQuery(CONTACT).execute(Tuple.of(customerId)).map(rows -> {
+            if (!rows.iterator().hasNext()) {
+                return null;
+            }
+            Row row = rows.iterator().next();
+            return new Contact(row.getString("customer_name"), row.getString("customer_email"));
+        });
+    }
+}
