@@ -108,8 +108,9 @@ public final class ConnectionStore {
             ORDER BY connection_id LIMIT $4
             FOR UPDATE SKIP LOCKED
             """;
-    // The version is bumped like any entity write, so a writer holding the row from before fails its
-    // optimistic check instead of writing the old ciphertext back.
+    // Runs in the transaction of TOKENS_TO_RESEAL, under its row locks; entity writers lock the row before they
+    // read it (docs/architecture.md), so none writes an old ciphertext back. The version column is still bumped
+    // for the release that reads it.
     private static final String STORE_TOKEN = """
             UPDATE connections SET token_key_id = $2, token_ciphertext = $3, token_format = $4, version = version + 1
             WHERE connection_id = $1
