@@ -18,6 +18,12 @@ public final class ConnectionAdoptionStore {
             VALUES ($1, $2, $3, $4, $5, $6)
             ON CONFLICT (session_id) DO NOTHING
             """;
+    /** Expired: Finch's session and our state on its link expire together, so the row guards nothing any more. */
+    private static final String DELETE_EXPIRED = """
+            DELETE FROM connection_adoptions WHERE session_id IN (
+                SELECT session_id FROM connection_adoptions WHERE expires_at < now() ORDER BY expires_at LIMIT $1
+                FOR UPDATE SKIP LOCKED)
+            """;
 
     private ConnectionAdoptionStore() {
     }
@@ -28,5 +34,10 @@ public final class ConnectionAdoptionStore {
         return client.preparedQuery(KEEP_SESSION)
                 .execute(Tuple.from(new Object[] { sessionId, connectionId, customerId, connectUrl, redirectUri, expiresAt }))
                 .replaceWithVoid();
+    }
+
+    /** Deletes up to {@code limit} expired adoption sessions, completed or not; returns how many. */
+    public static Uni<Integer> deleteExpired(SqlClient client, int limit) {
+        return client.preparedQuery(DELETE_EXPIRED).execute(Tuple.of(limit)).map(rows -> rows.rowCount());
     }
 }

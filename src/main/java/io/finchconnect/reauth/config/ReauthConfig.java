@@ -37,6 +37,10 @@ public interface ReauthConfig {
     @WithDefault("1h")
     Duration uncertainRetryAfter();
 
+    /** How often the sessions kept for adopting stranded connections are deleted once expired. */
+    @WithDefault("1h")
+    Duration adoptionCleanupInterval();
+
     /** Lifetime of a reauthentication session (Finch's default is 43,200 minutes, 30 days). */
     @WithDefault("43200")
     int minutesToExpire();
