@@ -23,22 +23,6 @@ public class Outbox {
 
     public static final String CHANNEL = "finch_outbox";
 
-    /*
-     * One statement: the per-key advisory lock serialises writers of one key until they commit, so for one
-     * key id order is commit order and the relay can publish by id. pg_notify wakes the relay at commit; its
-     * payload is the row's partition (the same hash as the table's generated column), so only the relay that
-     * owns it queries, and identical notifications of one transaction are folded into one. JSON goes in as text:
-     * bound straight to a jsonb parameter, the client would store a Java String as a JSON string.
-     */
-    public static final String INSERT_SQL = """
-            INSERT INTO outbox (event_id, message_key, event_type, payload, headers)
-            SELECT CAST($1 AS uuid), $2, $3, CAST(CAST($4 AS text) AS jsonb), CAST(CAST($5 AS text) AS jsonb)
-            FROM (SELECT pg_advisory_xact_lock(hashtextextended($2, 0)),
-                  pg_notify('%s', (hashtextextended($2, 0) & 63)::text)) AS serialised_per_key
-            """.formatted(CHANNEL);
-    /** The same statement with Hibernate's ordinal parameters. */
-    private static final String INSERT = INSERT_SQL.replace("$", "?");
-
     private final ObjectMapper json;
 
     Outbox(ObjectMapper json) {
@@ -60,13 +44,7 @@ public class Outbox {
                 .onItem().ifNull().failWith(() -> new IllegalStateException(
                         "Outbox.write must run inside the transaction of the state change it describes"))
                 .chain(transaction -> Panache.getSession())
-                .chain(session -> session.createNativeQuery(INSERT)
-                        .setParameter(1, eventId.toString())
-                        .setParameter(2, key)
-                        .setParameter(3, type)
-                        .setParameter(4, toJson(data))
-                        .setParameter(5, toJson(withTrace))
-                        .executeUpdate())
+                .chain(session -> OutboxStore.insert(session, eventId, key, type, toJson(data), toJson(withTrace)))
                 .replaceWith(eventId);
     }
 

@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 
+import org.hibernate.reactive.mutiny.Mutiny;
+
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Row;
@@ -17,11 +19,27 @@ import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
- * The relay's and the operators' SQL on the outbox table. Each method is one autocommit statement: the
- * relay never holds a transaction open across a Kafka send. The relay's writes are fenced by the tokens of
- * the partition leases it claimed under.
+ * The SQL on the outbox table: the writer's insert, in the caller's transaction, and the relay's and the
+ * operators' statements, each one autocommit statement: the relay never holds a transaction open across a Kafka
+ * send. The relay's writes are fenced by the tokens of the partition leases it claimed under.
  */
 public final class OutboxStore {
+
+    /*
+     * The writer's one statement: the per-key advisory lock serialises writers of one key until they commit, so
+     * for one key id order is commit order and the relay can publish by id. pg_notify wakes the relay at commit;
+     * its payload is the row's partition (the same hash as the table's generated column), so only the relay that
+     * owns it queries, and identical notifications of one transaction are folded into one. JSON goes in as text:
+     * bound straight to a jsonb parameter, the client would store a Java String as a JSON string.
+     */
+    public static final String INSERT = """
+            INSERT INTO outbox (event_id, message_key, event_type, payload, headers)
+            SELECT CAST($1 AS uuid), $2, $3, CAST(CAST($4 AS text) AS jsonb), CAST(CAST($5 AS text) AS jsonb)
+            FROM (SELECT pg_advisory_xact_lock(hashtextextended($2, 0)),
+                  pg_notify('%s', (hashtextextended($2, 0) & 63)::text)) AS serialised_per_key
+            """.formatted(Outbox.CHANNEL);
+    /** The same statement with Hibernate's ordinal parameters. */
+    private static final String INSERT_IN_SESSION = INSERT.replace("$", "?");
 
     /**
      * Reads the oldest pending rows of the partitions this relay owns, under the tokens it owns them with (an
@@ -101,6 +119,17 @@ public final class OutboxStore {
             """;
 
     private OutboxStore() {
+    }
+
+    /** Writes an event in the caller's Hibernate Reactive transaction; its JSON as text. */
+    static Uni<Integer> insert(Mutiny.Session session, UUID eventId, String key, String type, String data, String headers) {
+        return session.createNativeQuery(INSERT_IN_SESSION)
+                .setParameter(1, eventId.toString())
+                .setParameter(2, key)
+                .setParameter(3, type)
+                .setParameter(4, data)
+                .setParameter(5, headers)
+                .executeUpdate();
     }
 
     /** Reads the oldest pending rows of the given partitions, leaving out those of the batch still in flight. */

@@ -11,9 +11,7 @@ import java.util.TreeSet;
 import org.jboss.logging.Logger;
 
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
-import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * This instance's share of the outbox partitions, held by lease. Every heartbeat renews the instance's
@@ -32,26 +30,6 @@ final class PartitionLeases {
     static final long NOT_OWNED = -1;
 
     private static final Logger LOG = Logger.getLogger(PartitionLeases.class);
-
-    private static final String JOIN = """
-            INSERT INTO outbox_relay_member (member, lease_until) VALUES ($1, now() + make_interval(secs => $2))
-            ON CONFLICT (member) DO UPDATE SET lease_until = excluded.lease_until
-            """;
-    private static final String FORGET_LONG_GONE = "DELETE FROM outbox_relay_member WHERE lease_until < now() - interval '1 hour'";
-    private static final String LIVE_MEMBERS = "SELECT member FROM outbox_relay_member WHERE lease_until > now() ORDER BY member";
-    private static final String RENEW = """
-            UPDATE outbox_partition SET lease_until = now() + make_interval(secs => $3)
-            WHERE owner = $1 AND token = ($2::bigint[])[partition + 1] RETURNING partition
-            """;
-    private static final String TAKE = """
-            UPDATE outbox_partition SET owner = $1, token = token + 1, lease_until = now() + make_interval(secs => $3)
-            WHERE partition = ANY($2) AND (owner IS NULL OR lease_until < now()) RETURNING partition, token
-            """;
-    private static final String HAND_BACK = """
-            UPDATE outbox_partition SET owner = NULL, lease_until = '-infinity'
-            WHERE owner = $1 AND token = ($2::bigint[])[partition + 1] AND partition = ANY($3)
-            """;
-    private static final String LEAVE = "DELETE FROM outbox_relay_member WHERE member = $1";
 
     private final String member;
     private final Duration lease;
@@ -104,13 +82,9 @@ final class PartitionLeases {
     /** Renews, then works out and takes this member's share; what is no longer ours is marked to hand back. */
     Uni<Void> heartbeat(SqlClient client) {
         double seconds = lease.toMillis() / 1000.0;
-        return client.preparedQuery(JOIN).execute(Tuple.of(member, seconds))
-                .chain(() -> client.preparedQuery(RENEW).execute(Tuple.of(member, boxed(tokens), seconds)))
-                .invoke(renewed -> {
-                    Set<Integer> kept = new HashSet<>();
-                    for (Row row : renewed) {
-                        kept.add((int) row.getShort("partition"));
-                    }
+        return RelayMemberStore.join(client, member, seconds)
+                .chain(() -> PartitionLeaseStore.renew(client, member, tokens, seconds))
+                .invoke(kept -> {
                     for (int partition = 0; partition < PARTITIONS; partition++) {
                         if (tokens[partition] != NOT_OWNED && !kept.contains(partition)) {
                             LOG.warnf("Outbox partition %d was taken over while this relay held it (lease ran out)", partition);
@@ -119,12 +93,8 @@ final class PartitionLeases {
                         }
                     }
                 })
-                .chain(() -> client.query(LIVE_MEMBERS).execute())
-                .chain(rows -> {
-                    List<String> live = new ArrayList<>();
-                    for (Row row : rows) {
-                        live.add(row.getString("member"));
-                    }
+                .chain(() -> RelayMemberStore.liveMembers(client))
+                .chain(live -> {
                     members = live.size();
                     Set<Integer> share = share(live, member);
                     for (int partition = 0; partition < PARTITIONS; partition++) {
@@ -135,19 +105,17 @@ final class PartitionLeases {
                     Set<Integer> wanted = new TreeSet<>(share);
                     wanted.removeIf(partition -> tokens[partition] != NOT_OWNED);
                     return wanted.isEmpty() ? Uni.createFrom().voidItem()
-                            : client.preparedQuery(TAKE).execute(Tuple.of(member, wanted.toArray(Integer[]::new), seconds))
+                            : PartitionLeaseStore.take(client, member, wanted.toArray(Integer[]::new), seconds)
                                     .invoke(taken -> {
-                                        for (Row row : taken) {
-                                            tokens[row.getShort("partition")] = row.getLong("token");
-                                        }
-                                        if (taken.rowCount() > 0) {
+                                        taken.forEach((partition, token) -> tokens[partition] = token);
+                                        if (!taken.isEmpty()) {
                                             LOG.infof("Outbox relay %s took %d partitions; owns %d of %d with %d live relays",
-                                                    member, taken.rowCount(), owned(), PARTITIONS, members);
+                                                    member, taken.size(), owned(), PARTITIONS, members);
                                         }
                                     })
                                     .replaceWithVoid();
                 })
-                .call(() -> client.query(FORGET_LONG_GONE).execute());
+                .call(() -> RelayMemberStore.forgetLongGone(client));
     }
 
     /** Hands back the partitions marked for it; the relay calls this only with nothing of them in flight. */
@@ -156,13 +124,13 @@ final class PartitionLeases {
             return Uni.createFrom().voidItem();
         }
         Integer[] partitions = handingBack.toArray(Integer[]::new);
-        return client.preparedQuery(HAND_BACK).execute(Tuple.of(member, boxed(tokens), partitions)).invoke(() -> {
+        return PartitionLeaseStore.handBack(client, member, tokens, partitions).invoke(() -> {
             for (int partition : partitions) {
                 tokens[partition] = NOT_OWNED;
             }
             handingBack.clear();
             LOG.infof("Outbox relay %s handed back %d partitions; owns %d", member, partitions.length, owned());
-        }).replaceWithVoid();
+        });
     }
 
     /** Leaves gracefully: hands back everything and removes the membership, so the others rebalance at once. */
@@ -172,7 +140,7 @@ final class PartitionLeases {
                 handingBack.add(partition);
             }
         }
-        return handBack(client).chain(() -> client.preparedQuery(LEAVE).execute(Tuple.of(member))).replaceWithVoid();
+        return handBack(client).chain(() -> RelayMemberStore.leave(client, member));
     }
 
     /** Forgets every partition without writing: after the relay lost its connection it cannot know what it holds. */

@@ -31,12 +31,6 @@ class ArchitectureTest {
     /** The table a statement writes: {@code INSERT INTO t}, {@code DELETE FROM t}, {@code UPDATE t [alias] SET}. */
     private static final Pattern WRITE = Pattern.compile(
             "\\b(?:INSERT\\s+INTO\\s+(\\w+)|DELETE\\s+FROM\\s+(\\w+)|UPDATE\\s+(\\w+)(?:\\s+(?!SET\\b)\\w+)?\\s+SET\\b)");
-    /**
-     * The classes that hold SQL without being named a store, both the outbox's, which is left as it is while another
-     * change reworks it: {@code Outbox} holds the writer's INSERT into the outbox (its other statements are
-     * {@code OutboxStore}'s), {@code PartitionLeases} all the SQL of the relay's two lease tables, a store in all but name.
-     */
-    private static final Set<String> SQL_OUTSIDE_STORES = Set.of("outbox/Outbox.java", "outbox/PartitionLeases.java");
     /** Problem details built or written, as opposed to documented ({@code mediaType = "application/problem+json"}). */
     private static final Pattern ANSWERS_PROBLEM = Pattern.compile(
             "io\\.finchconnect\\.application\\.Problem\\b|@ServerExceptionMapper|(?<!mediaType = )\"application/problem\\+json\"");
@@ -86,7 +80,7 @@ class ArchitectureTest {
         List<String> offenders = new ArrayList<>();
         for (Path source : sources()) {
             String name = MAIN.relativize(source).toString();
-            if (!source.getFileName().toString().endsWith("Store.java") && !SQL_OUTSIDE_STORES.contains(name)
+            if (!source.getFileName().toString().endsWith("Store.java")
                     && stringLiterals(read(source)).stream().anyMatch(literal -> SQL.matcher(literal).find())) {
                 offenders.add(name);
             }

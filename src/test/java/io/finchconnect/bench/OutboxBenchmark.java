@@ -31,11 +31,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.flywaydb.core.Flyway;
 
-import io.finchconnect.outbox.Outbox;
 import io.finchconnect.outbox.OutboxPublisher;
 import io.finchconnect.outbox.OutboxPublisher.SendOutcome;
 import io.finchconnect.outbox.OutboxRelay;
 import io.finchconnect.outbox.OutboxRelayLifecycle;
+import io.finchconnect.outbox.OutboxStore;
 import io.finchconnect.testing.EmbeddedPostgresServer;
 import io.finchconnect.testing.KafkaBroker;
 import io.smallrye.mutiny.Uni;
@@ -228,7 +228,7 @@ public final class OutboxBenchmark {
     /** The writer's own statement in its own transaction; the row's id is kept for the consumer's order check. */
     private Uni<Void> writeOne(int i) {
         String eventId = UUID.randomUUID().toString();
-        return pool.withTransaction(connection -> connection.preparedQuery(Outbox.INSERT_SQL + " RETURNING id")
+        return pool.withTransaction(connection -> connection.preparedQuery(OutboxStore.INSERT + " RETURNING id")
                 .execute(Tuple.of(eventId, key(i), "finch.connection.established", payload, "{}")))
                 .invoke(rows -> written.put(eventId, new Written(key(i), rows.iterator().next().getLong(0))))
                 .replaceWithVoid();
