@@ -23,7 +23,7 @@ final class ServiceGauges implements AutoCloseable {
 
     private final URI metrics;
     private final long pid;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "bench-service-gauges");
         thread.setDaemon(true);

@@ -24,7 +24,7 @@ final class ServiceMemory implements AutoCloseable {
 
     private final long pid;
     private final URI metrics;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
     private final AtomicLong peakRssKib = new AtomicLong();
     private final AtomicLong peakHeapUsed = new AtomicLong();
     private final AtomicLong peakHeapCommitted = new AtomicLong();

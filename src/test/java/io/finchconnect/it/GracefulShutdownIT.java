@@ -37,7 +37,7 @@ class GracefulShutdownIT {
     private static final int CONNECTIONS = 2_000;
     private static final int CLIENTS = 8;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
 
     @Test
     void aShutdownUnderLoadLosesNoAcceptedRequestAndNoEvent() throws Exception {

@@ -31,7 +31,7 @@ import io.finchconnect.testing.ServiceProcess;
  */
 class LocalStackIT {
 
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @Test
     void startsEverythingPrintsAWorkingTokenAndStopsOnCtrlC() throws Exception {

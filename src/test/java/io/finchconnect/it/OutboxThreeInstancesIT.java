@@ -135,7 +135,7 @@ class OutboxThreeInstancesIT {
 
     private static String metric(ServiceProcess process, String name) {
         try {
-            String body = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+            String body = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build().send(java.net.http.HttpRequest.newBuilder(
                     java.net.URI.create(process.managementUrl("/q/metrics"))).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString()).body();
             return body.lines().filter(line -> line.startsWith(name)).findFirst().orElse(name + " (absent)");

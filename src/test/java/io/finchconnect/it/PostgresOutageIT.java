@@ -38,7 +38,7 @@ class PostgresOutageIT {
     private static final long FAST_MILLIS = 3_000;
     private static final Duration RECOVERY = Duration.ofSeconds(30);
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
 
     @Test
     void whilePostgresIsDownRequestsFailFastWith503AndTheServiceRecoversByItself() throws Exception {

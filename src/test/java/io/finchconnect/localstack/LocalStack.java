@@ -104,7 +104,7 @@ public final class LocalStack {
     }
 
     private static boolean awaitReady(String managementUrl, Process service) throws InterruptedException {
-        HttpClient client = HttpClient.newHttpClient();
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         while (System.nanoTime() < deadline && service.isAlive()) {
             try {

@@ -47,7 +47,7 @@ final class SimulatorClient {
 
     SimulatorClient(FinchSimulator simulator, String clientId, String clientSecret) {
         this.simulator = simulator;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
         this.basic = basicHeader(clientId, clientSecret);
     }
 

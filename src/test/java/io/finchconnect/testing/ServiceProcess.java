@@ -142,7 +142,7 @@ public final class ServiceProcess implements AutoCloseable {
     }
 
     public ServiceProcess awaitReady() {
-        HttpClient client = HttpClient.newHttpClient();
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         Awaitility.await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
                 .until(() -> {
                     if (!process.isAlive()) {
