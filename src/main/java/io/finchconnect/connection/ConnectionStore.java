@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.finchconnect.common.database.Rows;
 import io.finchconnect.connection.ConnectionReads.ConnectionSummary;
 import io.finchconnect.connection.ConnectionReads.ConnectionView;
 import io.finchconnect.connection.ConnectionReads.EntityView;
@@ -18,7 +19,6 @@ import io.finchconnect.connection.vault.TokenReencryption.KeyUsage;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 
@@ -163,11 +163,9 @@ public final class ConnectionStore {
 
     /** The customer's live connection, or {@code null}. */
     public static Uni<LiveConnection> liveConnectionOf(SqlClient client, String customerId) {
-        return client.preparedQuery(LIVE_CONNECTION_OF_CUSTOMER).execute(Tuple.of(customerId)).map(rows -> {
-            Row row = first(rows);
-            return row == null ? null
-                    : new LiveConnection(row.getString("connection_id"), row.getString("status"), row.getInteger("reauth_episode"));
-        });
+        return client.preparedQuery(LIVE_CONNECTION_OF_CUSTOMER).execute(Tuple.of(customerId))
+                .map(rows -> Rows.firstOrNull(rows, row -> new LiveConnection(row.getString("connection_id"),
+                        row.getString("status"), row.getInteger("reauth_episode"))));
     }
 
     /** The customer's connections, oldest first, disconnected ones included. */
@@ -184,43 +182,37 @@ public final class ConnectionStore {
 
     /** The connection with its open reauth session; {@code null} for a connection this service does not know. */
     public static Uni<ConnectionView> view(SqlClient client, String connectionId) {
-        return client.preparedQuery(CONNECTION_WITH_REAUTH_SESSION).execute(Tuple.of(connectionId)).map(rows -> {
-            Row row = first(rows);
-            if (row == null) {
-                return null;
-            }
-            ReauthSessionView session = row.getString("reauth_session_id") == null ? null : new ReauthSessionView(
-                    row.getString("reauth_session_id"), row.getString("reauth_connect_url"),
-                    row.getOffsetDateTime("reauth_expires_at"));
-            return new ConnectionView(row.getString("connection_id"), row.getString("customer_id"), row.getString("status"),
-                    row.getOffsetDateTime("status_changed_at"), row.getString("company_id"), row.getString("provider_id"),
-                    row.getString("connection_type"), List.of(row.getArrayOfStrings("products")),
-                    List.of(row.getArrayOfStrings("entity_ids")), entities(row), row.getOffsetDateTime("connected_at"), session);
-        });
+        return client.preparedQuery(CONNECTION_WITH_REAUTH_SESSION).execute(Tuple.of(connectionId))
+                .map(rows -> Rows.firstOrNull(rows, row -> {
+                    ReauthSessionView session = row.getString("reauth_session_id") == null ? null : new ReauthSessionView(
+                            row.getString("reauth_session_id"), row.getString("reauth_connect_url"),
+                            row.getOffsetDateTime("reauth_expires_at"));
+                    return new ConnectionView(row.getString("connection_id"), row.getString("customer_id"),
+                            row.getString("status"), row.getOffsetDateTime("status_changed_at"), row.getString("company_id"),
+                            row.getString("provider_id"), row.getString("connection_type"),
+                            List.of(row.getArrayOfStrings("products")), List.of(row.getArrayOfStrings("entity_ids")),
+                            entities(row), row.getOffsetDateTime("connected_at"), session);
+                }));
     }
 
     /** The connection's token with whose it is; {@code null} for a connection this service does not know. */
     public static Uni<SealedToken> sealedToken(SqlClient client, String connectionId) {
-        return client.preparedQuery(SEALED_TOKEN).execute(Tuple.of(connectionId)).map(rows -> {
-            Row row = first(rows);
-            return row == null ? null : new SealedToken(row.getString("connection_id"), row.getString("customer_id"),
-                    row.getString("status"), EncryptedToken.stored(row.getString("token_key_id"),
-                            row.getBuffer("token_ciphertext").getBytes(), row.getShort("token_format")));
-        });
+        return client.preparedQuery(SEALED_TOKEN).execute(Tuple.of(connectionId))
+                .map(rows -> Rows.firstOrNull(rows, row -> new SealedToken(row.getString("connection_id"),
+                        row.getString("customer_id"), row.getString("status"), EncryptedToken.stored(row.getString("token_key_id"),
+                                row.getBuffer("token_ciphertext").getBytes(), row.getShort("token_format")))));
     }
 
     /** The connection's token columns alone; {@code null} for a connection this service does not know. */
     public static Uni<StoredToken> tokenOf(SqlClient client, String connectionId) {
-        return client.preparedQuery(TOKEN).execute(Tuple.of(connectionId)).map(rows -> {
-            Row row = first(rows);
-            return row == null ? null : storedToken(connectionId, row);
-        });
+        return client.preparedQuery(TOKEN).execute(Tuple.of(connectionId))
+                .map(rows -> Rows.firstOrNull(rows, row -> storedToken(connectionId, row)));
     }
 
     /** The connection's customer; {@code null} for a connection this service does not know. */
     public static Uni<String> customerOf(SqlClient client, String connectionId) {
         return client.preparedQuery(CUSTOMER_OF_CONNECTION).execute(Tuple.of(connectionId))
-                .map(rows -> rows.iterator().hasNext() ? rows.iterator().next().getString("customer_id") : null);
+                .map(rows -> Rows.firstOrNull(rows, row -> row.getString("customer_id")));
     }
 
     /**
@@ -271,11 +263,9 @@ public final class ConnectionStore {
 
     /** {@code null} when this service knows no such connection. */
     public static Uni<ReauthStanding> reauthStanding(SqlClient client, String connectionId) {
-        return client.preparedQuery(REAUTH_STANDING).execute(Tuple.of(connectionId)).map(rows -> {
-            Row row = first(rows);
-            return row == null ? null : new ReauthStanding(row.getString("customer_id"), row.getString("status"),
-                    row.getInteger("reauth_episode"), row.getBoolean("requested_open"));
-        });
+        return client.preparedQuery(REAUTH_STANDING).execute(Tuple.of(connectionId))
+                .map(rows -> Rows.firstOrNull(rows, row -> new ReauthStanding(row.getString("customer_id"),
+                        row.getString("status"), row.getInteger("reauth_episode"), row.getBoolean("requested_open"))));
     }
 
     public static Uni<WhatIsKnown> whatIsKnownForAdoption(SqlClient client, String connectionId, String customerId) {
@@ -363,9 +353,5 @@ public final class ConnectionStore {
             entities.add(new EntityView(ids[i], i < statuses.length ? statuses[i] : null));
         }
         return entities;
-    }
-
-    private static Row first(RowSet<Row> rows) {
-        return rows.iterator().hasNext() ? rows.iterator().next() : null;
     }
 }

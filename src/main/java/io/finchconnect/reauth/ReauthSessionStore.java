@@ -2,9 +2,9 @@ package io.finchconnect.reauth;
 
 import java.time.OffsetDateTime;
 
+import io.finchconnect.common.database.Rows;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 
@@ -53,14 +53,9 @@ public final class ReauthSessionStore {
 
     /** The episode's session while it is valid, or {@code null}. */
     public static Uni<CreatedSession> currentSession(SqlClient client, String connectionId, int episode) {
-        return client.preparedQuery(CURRENT_SESSION).execute(Tuple.of(connectionId, episode)).map(rows -> {
-            if (!rows.iterator().hasNext()) {
-                return null;
-            }
-            Row row = rows.iterator().next();
-            return new CreatedSession(row.getString("session_id"), row.getString("connect_url"),
-                    row.getOffsetDateTime("expires_at"));
-        });
+        return client.preparedQuery(CURRENT_SESSION).execute(Tuple.of(connectionId, episode))
+                .map(rows -> Rows.firstOrNull(rows, row -> new CreatedSession(row.getString("session_id"),
+                        row.getString("connect_url"), row.getOffsetDateTime("expires_at"))));
     }
 
     /** The session Finch created for an episode. */

@@ -3,9 +3,9 @@ package io.finchconnect.session;
 import java.time.OffsetDateTime;
 import java.util.List;
 
+import io.finchconnect.common.database.Rows;
 import io.finchconnect.session.CustomerReads.StagedSessionView;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 
@@ -36,28 +36,21 @@ public final class CustomerStore {
 
     /** {@code null} for a customer this service does not know. */
     public static Uni<CustomerWithSession> withStagedSession(SqlClient client, String customerId) {
-        return client.preparedQuery(CUSTOMER_WITH_STAGED_SESSION).execute(Tuple.of(customerId)).map(rows -> {
-            if (!rows.iterator().hasNext()) {
-                return null;
-            }
-            Row row = rows.iterator().next();
-            StagedSessionView session = row.getString("session_id") == null ? null : new StagedSessionView(
-                    row.getString("session_id"), row.getOffsetDateTime("session_expires_at"),
-                    List.of(row.getArrayOfStrings("products")), row.getOffsetDateTime("refreshed_at"),
-                    row.getOffsetDateTime("consumed_at"));
-            return new CustomerWithSession(row.getString("customer_id"), row.getString("customer_name"),
-                    row.getString("customer_email"), row.getOffsetDateTime("created_at"), session);
-        });
+        return client.preparedQuery(CUSTOMER_WITH_STAGED_SESSION).execute(Tuple.of(customerId))
+                .map(rows -> Rows.firstOrNull(rows, row -> {
+                    StagedSessionView session = row.getString("session_id") == null ? null : new StagedSessionView(
+                            row.getString("session_id"), row.getOffsetDateTime("session_expires_at"),
+                            List.of(row.getArrayOfStrings("products")), row.getOffsetDateTime("refreshed_at"),
+                            row.getOffsetDateTime("consumed_at"));
+                    return new CustomerWithSession(row.getString("customer_id"), row.getString("customer_name"),
+                            row.getString("customer_email"), row.getOffsetDateTime("created_at"), session);
+                }));
     }
 
     /** {@code null} for a customer this service does not know. */
     public static Uni<Contact> contact(SqlClient client, String customerId) {
-        return client.preparedQuery(CONTACT).execute(Tuple.of(customerId)).map(rows -> {
-            if (!rows.iterator().hasNext()) {
-                return null;
-            }
-            Row row = rows.iterator().next();
-            return new Contact(row.getString("customer_name"), row.getString("customer_email"));
-        });
+        return client.preparedQuery(CONTACT).execute(Tuple.of(customerId))
+                .map(rows -> Rows.firstOrNull(rows,
+                        row -> new Contact(row.getString("customer_name"), row.getString("customer_email"))));
     }
 }

@@ -4,9 +4,9 @@ import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;
 
+import io.finchconnect.common.database.Rows;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 
@@ -96,17 +96,12 @@ public final class StagedSessionStore {
 
     /** {@code null} when the customer has no staged session. */
     public static Uni<StagedSession> ofCustomer(SqlClient client, String customerId) {
-        return client.preparedQuery(OF_CUSTOMER).execute(Tuple.of(customerId)).map(rows -> {
-            if (!rows.iterator().hasNext()) {
-                return null;
-            }
-            Row row = rows.iterator().next();
-            return new StagedSession(row.getString("session_id"), row.getString("connect_url"),
-                    Arrays.asList(row.getArrayOfStrings("products")), row.getString("redirect_uri"),
-                    row.getString("integration_provider"), row.getString("integration_auth"), row.getString("sandbox"),
-                    row.getBoolean("manual"), row.getInteger("minutes_to_expire"), row.getOffsetDateTime("expires_at"),
-                    row.getBoolean("valid"), row.getString("recordkeeper"), row.getString("recordkeeping_plan_id"));
-        });
+        return client.preparedQuery(OF_CUSTOMER).execute(Tuple.of(customerId))
+                .map(rows -> Rows.firstOrNull(rows, row -> new StagedSession(row.getString("session_id"),
+                        row.getString("connect_url"), Arrays.asList(row.getArrayOfStrings("products")), row.getString("redirect_uri"),
+                        row.getString("integration_provider"), row.getString("integration_auth"), row.getString("sandbox"),
+                        row.getBoolean("manual"), row.getInteger("minutes_to_expire"), row.getOffsetDateTime("expires_at"),
+                        row.getBoolean("valid"), row.getString("recordkeeper"), row.getString("recordkeeping_plan_id"))));
     }
 
     /** Marks the customer's staged session consumed, in the current Hibernate Reactive transaction. */
@@ -118,12 +113,8 @@ public final class StagedSessionStore {
 
     /** {@code null} when this service knows no such session. */
     public static Uni<SessionRedirectUri> redirectUriOf(SqlClient client, String sessionId) {
-        return client.preparedQuery(REDIRECT_URI_OF_SESSION).execute(Tuple.of(sessionId)).map(rows -> {
-            if (!rows.iterator().hasNext()) {
-                return null;
-            }
-            Row row = rows.iterator().next();
-            return new SessionRedirectUri(row.getString("kind"), row.getString("redirect_uri"));
-        });
+        return client.preparedQuery(REDIRECT_URI_OF_SESSION).execute(Tuple.of(sessionId))
+                .map(rows -> Rows.firstOrNull(rows,
+                        row -> new SessionRedirectUri(row.getString("kind"), row.getString("redirect_uri"))));
     }
 }
