@@ -132,8 +132,12 @@ public class ProblemMappers {
         return respond(Problem.of("internal-error", "Internal error", 500, "The request could not be completed", null));
     }
 
+    /**
+     * Throwable, not Exception: the reactive PostgreSQL client fails a statement on a connection PostgreSQL just
+     * closed with a bare {@code NoStackTraceThrowable}, which an Exception mapper never saw (a 500 in PostgresOutageIT).
+     */
     @ServerExceptionMapper
-    public Response unexpected(Exception e) {
+    public Response unexpected(Throwable e) {
         if (BackingServiceUnavailable.explains(e)) {
             return unavailable();
         }
