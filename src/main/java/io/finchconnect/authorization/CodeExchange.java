@@ -28,7 +28,7 @@ import io.finchconnect.finch.client.FinchRateLimitedException;
 import io.finchconnect.finch.client.FinchUnavailableException;
 import io.finchconnect.outbox.Outbox;
 import io.finchconnect.reauth.ConnectionStatusService;
-import io.finchconnect.session.Customer;
+import io.finchconnect.session.CustomerStore;
 import io.finchconnect.session.StagedSessionStore;
 import io.finchconnect.state.config.ConnectConfig;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -191,13 +191,12 @@ public class CodeExchange {
         connection.connectedAt = now;
         connection.updatedAt = now;
         apply(connection, grant, token);
-        return Customer.<Customer>findById(customerId)
-                .chain(customer -> customer != null ? Uni.createFrom().item(customer)
-                        : Customer.named(customerId, grant.customerName() == null ? customerId : grant.customerName()).persist())
-                .chain(customer -> connection.persist().replaceWith(customer))
+        // An embedded flow's code may come from a session this service did not stage: Finch's answer names the customer.
+        return CustomerStore.nameCreatingIfAbsent(customerId, grant.customerName() == null ? customerId : grant.customerName())
+                .call(() -> connection.persist())
                 .call(() -> StagedSessionStore.consume(customerId))
-                .call(customer -> outbox.write(connection.connectionId, ConnectionEvents.ESTABLISHED,
-                        new Established(connection.connectionId, customerId, ((Customer) customer).customerName,
+                .call(customerName -> outbox.write(connection.connectionId, ConnectionEvents.ESTABLISHED,
+                        new Established(connection.connectionId, customerId, customerName,
                                 connection.companyId, connection.providerId, List.of(connection.products),
                                 connection.connectionType, List.of(connection.entityIds), now)))
                 .invoke(ignored -> LOG.infof("Connection %s established for customer %s", connection.connectionId, customerId))

@@ -3,15 +3,19 @@ package io.finchconnect.session;
 import java.time.OffsetDateTime;
 import java.util.List;
 
+import org.hibernate.reactive.mutiny.Mutiny;
+
 import io.finchconnect.common.database.Rows;
 import io.finchconnect.session.CustomerReads.StagedSessionView;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
- * The SQL reads of the {@code customers} table, one statement each. A customer is written as the {@link Customer}
- * entity, or with its staged session in {@link StagedSessionStore}'s one upsert.
+ * The SQL on the {@code customers} table, one statement each. A customer is created and renamed with its staged
+ * session, by the caller's request, in {@link StagedSessionStore}'s one upsert; one that connects without a session
+ * staged here (the embedded flow takes any code of Finch's) is created by the code exchange, named as Finch names it.
  */
 public final class CustomerStore {
 
@@ -21,6 +25,11 @@ public final class CustomerStore {
             FROM customers c LEFT JOIN staged_sessions s ON s.customer_id = c.customer_id WHERE c.customer_id = $1
             """;
     private static final String CONTACT = "SELECT customer_name, customer_email FROM customers WHERE customer_id = $1";
+    private static final String NAME = "SELECT customer_name FROM customers WHERE customer_id = :customerId";
+    private static final String CREATE_IF_ABSENT = """
+            INSERT INTO customers (customer_id, customer_name) VALUES (:customerId, :customerName)
+            ON CONFLICT (customer_id) DO NOTHING
+            """;
 
     private CustomerStore() {
     }
@@ -52,5 +61,21 @@ public final class CustomerStore {
         return client.preparedQuery(CONTACT).execute(Tuple.of(customerId))
                 .map(rows -> Rows.firstOrNull(rows,
                         row -> new Contact(row.getString("customer_name"), row.getString("customer_email"))));
+    }
+
+    /**
+     * The customer's name, in the current Hibernate Reactive transaction; a customer this service does not know yet is
+     * created with {@code nameIfNew}. A concurrent creation is not an error: its name is the one read.
+     */
+    public static Uni<String> nameCreatingIfAbsent(String customerId, String nameIfNew) {
+        return Panache.getSession().chain(session -> nameOf(session, customerId).chain(name -> name != null
+                ? Uni.createFrom().item(name)
+                : session.createNativeQuery(CREATE_IF_ABSENT).setParameter("customerId", customerId)
+                        .setParameter("customerName", nameIfNew).executeUpdate()
+                        .chain(() -> nameOf(session, customerId))));
+    }
+
+    private static Uni<String> nameOf(Mutiny.Session session, String customerId) {
+        return session.createNativeQuery(NAME, String.class).setParameter("customerId", customerId).getSingleResultOrNull();
     }
 }

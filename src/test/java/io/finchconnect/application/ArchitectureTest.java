@@ -108,7 +108,7 @@ class ArchitectureTest {
             assertThat(tables).as("tables %s writes", store).hasSizeLessThanOrEqualTo(1);
             tables.forEach(table -> writers.computeIfAbsent(table, key -> new TreeSet<>()).add(store));
         }
-        assertThat(writers).as("the stores that write each table").containsKeys("connections", "incoming_events", "outbox");
+        assertThat(writers).as("the stores that write each table").containsKeys("connections", "customers", "incoming_events", "outbox");
         writers.forEach((table, stores) -> assertThat(stores).as("stores writing %s", table).hasSize(1));
     }
 

@@ -57,6 +57,9 @@ class ConnectFlowTest {
         assertThat(data.fieldNames()).toIterable().containsExactlyInAnyOrder("connection_id", "customer_id", "customer_name",
                 "company_id", "provider_id", "products", "connection_type", "entity_ids", "connected_at");
         assertThat(data.get("customer_id").asText()).isEqualTo(customerId);
+        // A customer this service never staged a session for is created, named as Finch's token response names it.
+        assertThat(data.get("customer_name").asText()).isEqualTo("Acme " + customerId);
+        assertThat(Sql.single("SELECT customer_name FROM customers WHERE customer_id = ?", customerId)).isEqualTo("Acme " + customerId);
         assertThat(event.value()).doesNotContainIgnoringCase("token");
         assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connectionId)).isEqualTo("connected");
         assertThat(Sql.single("SELECT token_key_id FROM connections WHERE connection_id = ?", connectionId)).isEqualTo("test-2");
