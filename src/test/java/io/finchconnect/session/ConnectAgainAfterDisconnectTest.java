@@ -170,6 +170,37 @@ class ConnectAgainAfterDisconnectTest {
         }
     }
 
+    @Test
+    void embeddedFlowsAtOnceForACustomerNeverStagedHereCreateItOnceAndOneConnection() throws Exception {
+        String customerId = "cust-" + UUID.randomUUID();
+        // Twenty Connect flows of a customer that this service never staged a session for (the embedded flow takes
+        // any code of Finch's), each connection but the last disconnected at Finch so that it stages the next.
+        List<String> codes = new ArrayList<>();
+        String sessionId = sessionAtFinch(customerId);
+        for (int i = 0; i < 20; i++) {
+            Finch.Authorization completed = completeAtFinch(sessionId);
+            codes.add(completed.code());
+            if (i < 19) {
+                Finch.setStatusUndelivered(completed.connectionId(), "disconnected");
+                sessionId = sessionAtFinch(customerId);
+            }
+        }
+
+        ExecutorService pool = Executors.newFixedThreadPool(20);
+        try {
+            List<Response> exchanges = concurrently(pool, 20, i -> writer("sessions:write")
+                    .body(Map.of("code", codes.get(i), "customer_id", customerId)).post("/v1/connect/authorizations"));
+
+            assertThat(exchanges).as("status of each answer: the customer's creation is no conflict of its own")
+                    .extracting(Response::statusCode).containsOnly(201, 409).containsOnlyOnce(201);
+            assertThat(Sql.count("SELECT count(*) FROM customers WHERE customer_id = ?", customerId)).isEqualTo(1);
+            assertThat(Sql.single("SELECT customer_name FROM customers WHERE customer_id = ?", customerId)).isEqualTo("Acme");
+            assertThat(Sql.count("SELECT count(*) FROM connections WHERE customer_id = ?", customerId)).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private static List<Response> concurrently(ExecutorService pool, int count, java.util.function.IntFunction<Response> call) {
         List<CompletableFuture<Response>> calls = new ArrayList<>();
         for (int i = 0; i < count; i++) {
