@@ -24,7 +24,14 @@ import io.finchconnect.simulator.FinchSimulator;
  */
 public final class TestStack {
 
-    public static final String REDIRECT_URI = "http://localhost:8081/v1/connect/callback";
+    /**
+     * The port of every {@code @QuarkusTest} application of this JVM: a free one, chosen once per JVM, so that
+     * several worktrees run their tests side by side (Quarkus' fixed 8081 collided), and known before the
+     * application starts, since Finch must be told the redirect URI ahead of time.
+     */
+    public static final int HTTP_TEST_PORT = (Integer) JvmWideRegistry.entries()
+            .computeIfAbsent("finch-connect.http-test-port", key -> freePort());
+    public static final String REDIRECT_URI = "http://localhost:" + HTTP_TEST_PORT + "/v1/connect/callback";
     private static final Path ROOT = Path.of("target", "test-stack");
     private static final String REGISTRY = "finch-connect.test-stack";
     private static TestStack instance;
@@ -70,6 +77,7 @@ public final class TestStack {
         if (kafka != null) {
             config.put("kafka.bootstrap.servers", kafka.bootstrapServers());
         }
+        config.put("quarkus.http.test-port", String.valueOf(HTTP_TEST_PORT));
         config.put("finch.base-url", finch.baseUrl());
         config.put("finch.client-id", options.clientId());
         config.put("finch.client-secret", options.clientSecret());
@@ -160,6 +168,14 @@ public final class TestStack {
     private static String setting(String environmentVariable, String property) {
         String value = System.getProperty(property, System.getenv(environmentVariable));
         return value == null || value.isBlank() ? null : value;
+    }
+
+    private static int freePort() {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static String randomBase64(int bytes) {
