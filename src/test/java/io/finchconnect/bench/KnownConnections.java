@@ -1,20 +1,16 @@
 package io.finchconnect.bench;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.finchconnect.connection.vault.EncryptedToken;
-import io.finchconnect.connection.vault.TokenVault;
-import io.finchconnect.connection.vault.TokenVaultKeys;
+import io.finchconnect.testing.FinchAuthorizations;
 import io.finchconnect.testing.TestStack;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -24,12 +20,11 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Connections that exist at the Finch simulator (a staged session completed there, its code exchanged at
- * {@code /auth/token}) and, as {@code connected}, in the service's database with their access token sealed as
+ * Connections that exist at the Finch simulator ({@link FinchAuthorizations}) and, as {@code connected}, in the
+ * service's database with their access token sealed as
  * the service seals it: the inbox processor introspects each one with its own token, and the reauth sweeper
  * asks Finch for a reauthentication session, so Finch must know the connection as it would in production.
  * Thousands of them, {@value #IN_FLIGHT} calls at a time over an asynchronous client: the simulator's control
@@ -43,27 +38,9 @@ final class KnownConnections {
     }
 
     static List<String> create(Vertx vertx, TestStack stack, int count) throws Exception {
-        Map<String, String> config = stack.config();
-        java.net.URI finch = java.net.URI.create(stack.finchBaseUrl());
-        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
-                .setDefaultHost(finch.getHost()).setDefaultPort(finch.getPort()), new PoolOptions().setHttp1MaxSize(IN_FLIGHT));
-        String basic = "Basic " + Base64.getEncoder().encodeToString((config.get("finch.client-id") + ":"
-                + config.get("finch.client-secret")).getBytes(StandardCharsets.UTF_8));
-        TokenVault vault = new TokenVault(TokenVaultKeys.parse(config.get("token-vault.keys"), config.get("token-vault.active-key-id")));
-        JsonObject clientCredentials = new JsonObject().put("client_id", config.get("finch.client-id"))
-                .put("client_secret", config.get("finch.client-secret"));
-        List<Object[]> created = Collections.synchronizedList(new ArrayList<>());
-        AtomicInteger next = new AtomicInteger();
-        List<CompletableFuture<Void>> workers = new ArrayList<>();
-        for (int i = 0; i < IN_FLIGHT; i++) {
-            CompletableFuture<Void> worker = new CompletableFuture<>();
-            createNext(client, basic, clientCredentials, vault, next, count, created, worker);
-            workers.add(worker);
-        }
-        CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).join();
-        client.close();
-        store(config, created);
-        return created.stream().map(row -> (String) row[1]).toList();
+        List<FinchAuthorizations.Authorized> created = FinchAuthorizations.authorize(vertx, stack, "bench", count);
+        store(stack.config(), created);
+        return created.stream().map(FinchAuthorizations.Authorized::connectionId).toList();
     }
 
     /**
@@ -100,30 +77,6 @@ final class KnownConnections {
                 .onFailure(worker::completeExceptionally);
     }
 
-    private static void createNext(HttpClient client, String basic, JsonObject clientCredentials, TokenVault vault,
-                                   AtomicInteger next, int count, List<Object[]> created, CompletableFuture<Void> worker) {
-        int i = next.getAndIncrement();
-        if (i >= count) {
-            worker.complete(null);
-            return;
-        }
-        String customerId = "bench-" + i + "-" + Long.toHexString(System.nanoTime());
-        JsonObject session = new JsonObject().put("customer_id", customerId).put("customer_name", "Bench " + i)
-                .put("products", new JsonArray().add("company").add("directory"));
-        post(client, new RequestOptions().setURI("/connect/sessions").putHeader("Authorization", basic)
-                .putHeader("Finch-API-Version", "2020-09-17"), session)
-                .compose(staged -> post(client, new RequestOptions().setURI("/_control/sessions/"
-                        + staged.getString("session_id") + "/complete"), new JsonObject()))
-                .compose(completed -> post(client, new RequestOptions().setURI("/auth/token")
-                        .putHeader("Finch-API-Version", "2020-09-17"), clientCredentials.copy().put("code", completed.getString("code"))))
-                .onSuccess(token -> {
-                    created.add(new Object[] { customerId, token.getString("connection_id"), token.getString("company_id"),
-                            token.getString("provider_id"), vault.encrypt(token.getString("connection_id"), token.getString("access_token")) });
-                    createNext(client, basic, clientCredentials, vault, next, count, created, worker);
-                })
-                .onFailure(worker::completeExceptionally);
-    }
-
     private static Future<JsonObject> post(HttpClient client, RequestOptions options, JsonObject body) {
         return client.request(options.setMethod(HttpMethod.POST).putHeader("Content-Type", "application/json"))
                 .compose(request -> request.send(Buffer.buffer(body.encode())))
@@ -135,7 +88,7 @@ final class KnownConnections {
                 }));
     }
 
-    private static void store(Map<String, String> config, List<Object[]> created) throws Exception {
+    private static void store(Map<String, String> config, List<FinchAuthorizations.Authorized> created) throws Exception {
         try (Connection db = DriverManager.getConnection(config.get("quarkus.datasource.jdbc.url"),
                 config.get("quarkus.datasource.username"), config.get("quarkus.datasource.password"))) {
             db.setAutoCommit(false);
@@ -147,14 +100,14 @@ final class KnownConnections {
                          + "status, status_changed_at, company_id, provider_id, products, token_key_id, token_ciphertext, "
                          + "token_format, connected_at, reconcile_due_at) VALUES (?, ?, 'connected', now() - interval '1 hour', ?, ?, "
                          + "'{company,directory}', ?, ?, ?, now(), now() + interval '1 day')")) {
-                for (Object[] row : created) {
-                    EncryptedToken token = (EncryptedToken) row[4];
-                    customer.setString(1, (String) row[0]);
+                for (FinchAuthorizations.Authorized row : created) {
+                    EncryptedToken token = row.token();
+                    customer.setString(1, row.customerId());
                     customer.addBatch();
-                    connection.setString(1, (String) row[1]);
-                    connection.setString(2, (String) row[0]);
-                    connection.setString(3, (String) row[2]);
-                    connection.setString(4, (String) row[3]);
+                    connection.setString(1, row.connectionId());
+                    connection.setString(2, row.customerId());
+                    connection.setString(3, row.companyId());
+                    connection.setString(4, row.providerId());
                     connection.setString(5, token.keyId());
                     connection.setBytes(6, token.ciphertext());
                     connection.setShort(7, (short) token.format().code());

@@ -1,7 +1,5 @@
 package io.finchconnect.it;
 
-import static io.restassured.RestAssured.given;
-
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -12,18 +10,10 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
-import io.finchconnect.connection.vault.EncryptedToken;
-import io.finchconnect.connection.vault.TokenVault;
-import io.finchconnect.connection.vault.TokenVaultKeys;
 import io.finchconnect.testing.Finch;
-import io.finchconnect.testing.SimulatedConnections;
+import io.finchconnect.testing.FinchAuthorizations;
 import io.finchconnect.testing.TestStack;
-import io.restassured.path.json.JsonPath;
 
 /**
  * What the fault tests' connections look like in PostgreSQL, read with plain JDBC outside the service: their
@@ -40,9 +30,6 @@ final class ConnectionLedger {
     record InboxRow(String eventId, String connectionId, boolean pending, String outcome) {
     }
 
-    private record Sealed(String customerId, String connectionId, String companyId, String providerId, EncryptedToken token) {
-    }
-
     private final Map<String, String> config = TestStack.get().config();
 
     /**
@@ -50,21 +37,7 @@ final class ConnectionLedger {
      * {@code /auth/token}) and stored here {@code connected} with their sealed access token, each with its customer.
      */
     List<String> insertConnected(String prefix, int count) throws Exception {
-        TokenVault vault = new TokenVault(TokenVaultKeys.parse(config.get("token-vault.keys"), config.get("token-vault.active-key-id")));
-        ExecutorService workers = Executors.newFixedThreadPool(4);
-        List<Sealed> sealed = new ArrayList<>();
-        try {
-            List<Future<Sealed>> futures = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                String customerId = prefix + "-" + UUID.randomUUID();
-                futures.add(workers.submit(() -> authorizeAtFinch(customerId, vault)));
-            }
-            for (Future<Sealed> future : futures) {
-                sealed.add(future.get());
-            }
-        } finally {
-            workers.shutdownNow();
-        }
+        List<FinchAuthorizations.Authorized> authorized = FinchAuthorizations.authorize(TestStack.get(), prefix, count);
         List<String> ids = new ArrayList<>();
         try (Connection db = connect()) {
             db.setAutoCommit(false);
@@ -72,7 +45,7 @@ final class ConnectionLedger {
                  PreparedStatement connection = db.prepareStatement("INSERT INTO connections (connection_id, customer_id, status, "
                          + "status_changed_at, company_id, provider_id, products, token_key_id, token_ciphertext, token_format, "
                          + "connected_at) VALUES (?, ?, 'connected', now() - interval '1 hour', ?, ?, '{company,directory}', ?, ?, ?, now())")) {
-                for (Sealed one : sealed) {
+                for (FinchAuthorizations.Authorized one : authorized) {
                     customer.setString(1, one.customerId());
                     customer.addBatch();
                     connection.setString(1, one.connectionId());
@@ -91,16 +64,6 @@ final class ConnectionLedger {
             db.commit();
         }
         return ids;
-    }
-
-    private Sealed authorizeAtFinch(String customerId, TokenVault vault) {
-        JsonPath token = given().baseUri(TestStack.get().finchBaseUrl()).header("Finch-API-Version", "2020-09-17")
-                .contentType("application/json")
-                .body(Map.of("code", SimulatedConnections.codeAuthorizedAtFinch(customerId), "client_id", config.get("finch.client-id"),
-                        "client_secret", config.get("finch.client-secret")))
-                .post("/auth/token").then().statusCode(200).extract().jsonPath();
-        return new Sealed(customerId, token.getString("connection_id"), token.getString("company_id"), token.getString("provider_id"),
-                vault.encrypt(token.getString("connection_id"), token.getString("access_token")));
     }
 
     /** The connection's status at Finch (the simulator). */
