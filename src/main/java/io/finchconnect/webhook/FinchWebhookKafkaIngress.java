@@ -26,7 +26,10 @@ import io.smallrye.mutiny.Uni;
  * signature, with the event id in the {@code finch-event-id} header. A poll's records go into the inbox in one
  * statement; the batch is acknowledged, and so its offsets committed, only once that statement committed. A
  * record that can never be stored is logged and skipped so it does not block its partition; a database outage
- * is waited out instead, so nothing is lost.
+ * is waited out instead, however long, so nothing is lost: the batch is tried again with backoff and, as the
+ * next one is only asked for once it is stored, the connector pauses the consumer meanwhile
+ * ({@link KafkaIngressPause}). The channel's commit strategy must therefore not give up on a record held that
+ * long (application.properties, docs/inbox.md).
  */
 @ApplicationScoped
 public class FinchWebhookKafkaIngress {
@@ -36,9 +39,11 @@ public class FinchWebhookKafkaIngress {
     static final String TIMESTAMP_HEADER = "finch-timestamp";
 
     private final InboxIntake intake;
+    private final KafkaIngressPause pause;
 
-    FinchWebhookKafkaIngress(InboxIntake intake) {
+    FinchWebhookKafkaIngress(InboxIntake intake, KafkaIngressPause pause) {
         this.intake = intake;
+        this.pause = pause;
     }
 
     @Incoming("finch-webhooks")
@@ -54,9 +59,9 @@ public class FinchWebhookKafkaIngress {
             entries.add(intake.entryOf(eventId, Channel.KAFKA, occurredAt(record), record.value()));
         }
         return intake.store(entries)
-                .onFailure().invoke(failure -> LOG.warnf("%d Finch events from Kafka not stored yet (%s); retrying",
-                        entries.size(), failure.toString()))
+                .onFailure().invoke(failure -> pause.storeFailed(entries.size(), failure))
                 .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(10)).indefinitely()
+                .invoke(() -> pause.stored(entries.size()))
                 .replaceWithVoid();
     }
 
