@@ -45,7 +45,6 @@ public final class TestStack {
 
     public static synchronized TestStack get() {
         if (instance == null) {
-            RestAssuredDefaults.install();
             Map<String, Object> shared = JvmWideRegistry.entries();
             synchronized (shared) {
                 @SuppressWarnings("unchecked")
