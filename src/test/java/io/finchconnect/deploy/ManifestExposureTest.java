@@ -11,14 +11,11 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.ReferenceGrant;
 import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -103,7 +100,7 @@ class ManifestExposureTest {
 
     /** The production overlay with components/ingress in place of components/gateway-route (deploy/README.md). */
     @Test
-    void theIngressAlternativeRoutesExactlyThePublicPathsOverTls() throws IOException {
+    void theIngressAlternativeRoutesExactlyThePublicPathsOverTls() {
         Manifests manifests = Manifests.render(productionWith("components/gateway-route", "components/ingress"));
         assertThat(ROUTES.stream().flatMap(manifests::ofKind).map(o -> o.path("kind").asText())).containsExactly("Ingress");
         Ingress ingress = (Ingress) StrictKubernetesModel.readStrictly(manifests.single("Ingress"));
@@ -133,21 +130,12 @@ class ManifestExposureTest {
                 .contains("finch-connect-service-from-ingress").doesNotContain("finch-connect-service-from-gateway");
     }
 
-    /** Writes a copy of the production kustomization with one component replaced, under target/, and renders it. */
-    static Path productionWith(String component, String replacement) throws IOException {
-        String production = Files.readString(Kustomize.DEPLOY.resolve("overlays/production/kustomization.yaml"));
-        assertThat(production).contains("../../" + component);
-        Path dir = Path.of("target", "deploy-variants", replacement.replace('/', '-'));
-        Files.createDirectories(dir);
-        try (Stream<Path> files = Files.list(Kustomize.DEPLOY.resolve("overlays/production"))) {
-            for (Path file : files.toList()) {
-                Files.copy(file, dir.resolve(file.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
-        // target/deploy-variants/<name>/ is as deep as deploy/overlays/production/: ../../ becomes ../../../deploy/
-        String variant = production.replace("../../" + component, "../../" + replacement).replace("../../", "../../../deploy/");
-        Files.writeString(dir.resolve("kustomization.yaml"), variant);
-        return dir;
+    /** The production overlay with one component replaced, rendered from a copy under target/. */
+    static Path productionWith(String component, String replacement) {
+        return Manifests.productionVariant(replacement.replace('/', '-'), production -> {
+            assertThat(production).contains("../../" + component);
+            return production.replace("../../" + component, "../../" + replacement);
+        });
     }
 
     private static int apiServicePort(Manifests manifests) {

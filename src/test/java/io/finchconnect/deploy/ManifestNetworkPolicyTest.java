@@ -85,10 +85,12 @@ class ManifestNetworkPolicyTest {
                 .contains("kubernetes.io/metadata.name=monitoring").contains("app.kubernetes.io/name=prometheus"));
         assertThat(apiPeers).anySatisfy(peer -> assertThat(peer).contains("finch-connect.io/api-caller=true"));
         if (!rendered.manifests().ofKind("HTTPRoute").toList().isEmpty()) {
-            String gatewayNamespace = rendered.manifests().single("HTTPRoute").path("spec").path("parentRefs").get(0)
-                    .path("namespace").asText();
-            assertThat(apiPeers).as("the Gateway's namespace reaches the API port")
-                    .anySatisfy(peer -> assertThat(peer).contains("kubernetes.io/metadata.name=" + gatewayNamespace));
+            // The Gateway's namespace by a label it carries, never by a name this repository would have to guess.
+            NetworkPolicy fromGateway = policiesOfThePod(rendered).stream()
+                    .filter(p -> p.getMetadata().getName().equals("finch-connect-service-from-gateway")).findFirst().orElseThrow();
+            assertThat(fromGateway.getSpec().getIngress()).singleElement().satisfies(rule -> assertThat(rule.getFrom())
+                    .singleElement().satisfies(peer -> assertThat(peer.getNamespaceSelector().getMatchLabels())
+                            .isEqualTo(Map.of("finch-connect.io/public-gateway", "true"))));
         }
     }
 

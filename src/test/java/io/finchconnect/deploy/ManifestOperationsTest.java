@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.LimitRangeItem;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceQuota;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -185,6 +187,58 @@ class ManifestOperationsTest {
                 .containsPattern("@sha256:");
         String production = Files.readString(Kustomize.DEPLOY.resolve("overlays/production/kustomization.yaml"));
         assertThat(production).contains("kustomize edit set image finch-connect-service=");
+        ManifestApplicationConsistencyTest.Rendered rendered = new ManifestApplicationConsistencyTest.Rendered(
+                Manifests.render(Kustomize.DEPLOY.resolve("overlays/production")));
+        Job job = rendered.typed("Job", Job.class);
+        for (String image : List.of(rendered.container().getImage(), job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())) {
+            assertThat(image).as("by digest, never by tag").matches("[^:@]+(:\\d+)?/[^:@]+@sha256:[0-9a-f]{64}");
+        }
+    }
+
+    @Test
+    void productionSpreadsAcrossZonesAsARule() {
+        ManifestApplicationConsistencyTest.Rendered production = new ManifestApplicationConsistencyTest.Rendered(
+                Manifests.render(Kustomize.DEPLOY.resolve("overlays/production")));
+        TopologySpreadConstraint zones = production.pod().getTopologySpreadConstraints().stream()
+                .filter(c -> "topology.kubernetes.io/zone".equals(c.getTopologyKey())).findFirst().orElseThrow();
+        assertThat(zones.getWhenUnsatisfiable()).isEqualTo("DoNotSchedule");
+        assertThat(zones.getMaxSkew()).isEqualTo(1);
+        // With fewer zones than replicas the pods share the zones there are; minDomains would leave pods Pending.
+        assertThat(zones.getMinDomains()).isNull();
+        for (TopologySpreadConstraint constraint : production.pod().getTopologySpreadConstraints()) {
+            production.podLabelsSelectedBy(constraint.getLabelSelector().getMatchLabels());
+            assertThat(constraint.getMatchLabelKeys()).as("each ReplicaSet of a rollout spread on its own")
+                    .containsExactly("pod-template-hash");
+            assertThat(constraint.getNodeTaintsPolicy()).as("a zone of tainted nodes does not hold pods back")
+                    .isEqualTo("Honor");
+        }
+        ManifestApplicationConsistencyTest.Rendered local = new ManifestApplicationConsistencyTest.Rendered(
+                Manifests.render(Kustomize.DEPLOY.resolve("overlays/local")));
+        assertThat(local.pod().getTopologySpreadConstraints()).as("a laptop has one zone and one node")
+                .allSatisfy(c -> assertThat(c.getWhenUnsatisfiable()).isEqualTo("ScheduleAnyway"));
+    }
+
+    /** The local overlay's Kafka and PostgreSQL pods run in the same restricted namespace as the service. */
+    @Test
+    void theLocalOperatorsPodsMeetRestrictedPodSecurity() {
+        Manifests local = Manifests.render(Kustomize.DEPLOY.resolve("overlays/local"));
+        JsonNode pool = local.single("KafkaNodePool").at("/spec/template");
+        JsonNode entityOperator = local.single("Kafka").at("/spec/entityOperator/template");
+        JsonNode database = local.single("Cluster").path("spec");
+        for (JsonNode pod : List.of(pool.at("/pod/securityContext"), entityOperator.at("/pod/securityContext"),
+                database.path("podSecurityContext"))) {
+            assertThat(pod.path("runAsNonRoot").asBoolean()).as(pod.toString()).isTrue();
+            assertThat(pod.at("/seccompProfile/type").asText()).as(pod.toString()).isEqualTo("RuntimeDefault");
+        }
+        for (JsonNode container : List.of(pool.at("/kafkaContainer/securityContext"),
+                entityOperator.at("/topicOperatorContainer/securityContext"),
+                entityOperator.at("/userOperatorContainer/securityContext"), database.path("securityContext"))) {
+            assertThat(container.path("allowPrivilegeEscalation").isBoolean()).as(container.toString()).isTrue();
+            assertThat(container.path("allowPrivilegeEscalation").asBoolean()).isFalse();
+            assertThat(container.path("runAsNonRoot").asBoolean()).as(container.toString()).isTrue();
+            assertThat(container.at("/capabilities/drop").toString()).isEqualTo("[\"ALL\"]");
+            assertThat(container.at("/seccompProfile/type").asText()).isEqualTo("RuntimeDefault");
+        }
     }
 
     private static boolean phase(ManifestApplicationConsistencyTest.Rendered rendered, String kind, String name) {

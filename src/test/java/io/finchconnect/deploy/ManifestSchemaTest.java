@@ -4,19 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every object that deploy/ renders is valid Kubernetes: built-in kinds read strictly into the fabric8
- * model (unknown fields and wrong types fail), custom resources at least well-formed and of an expected kind.
+ * model, custom resources validated against their operators' CRD schemas at the pinned releases
+ * ({@link CustomResourceSchemas}); in both, an unknown (misspelt) field or a wrong type fails. The overlays, the
+ * optional components (added to the production overlay), the Flux split of it and the examples are all checked.
  */
 class ManifestSchemaTest {
 
@@ -27,10 +33,26 @@ class ManifestSchemaTest {
             "kafka.strimzi.io/v1", List.of("KafkaTopic", "Kafka", "KafkaNodePool", "KafkaUser"),
             "cert-manager.io/v1", List.of("Certificate"),
             "postgresql.cnpg.io/v1", List.of("Cluster"),
-            "external-secrets.io/v1", List.of("ExternalSecret"));
+            "external-secrets.io/v1", List.of("ExternalSecret"),
+            "cilium.io/v2", List.of("CiliumNetworkPolicy"),
+            "keda.sh/v1alpha1", List.of("ScaledObject"),
+            "kustomize.toolkit.fluxcd.io/v1", List.of("Kustomization"));
 
-    static Stream<Manifests> rendered() {
-        return Manifests.kustomizations().map(Manifests::render);
+    private static List<Manifests> rendered;
+
+    /** Rendered once per run: every kustomization is rendered by kubectl, which takes a second or two each. */
+    static synchronized Stream<Manifests> rendered() {
+        if (rendered == null) {
+            rendered = renderAll().toList();
+        }
+        return rendered.stream();
+    }
+
+    private static Stream<Manifests> renderAll() {
+        return Stream.of(Manifests.kustomizations().map(Manifests::render),
+                Manifests.OPTIONAL_COMPONENTS.stream().map(Manifests::productionWith),
+                Stream.of("flux/migrate", "flux/service").map(Kustomize.DEPLOY::resolve).map(Manifests::render))
+                .flatMap(manifests -> manifests);
     }
 
     static Stream<Manifests> examples() throws Exception {
@@ -54,16 +76,25 @@ class ManifestSchemaTest {
                         .containsKey(apiVersion);
                 assertThat(CUSTOM_RESOURCES.get(apiVersion)).as(manifests + ": kind in " + apiVersion).contains(kind);
                 GenericKubernetesResource generic = StrictKubernetesModel.readGeneric(object);
-                assertThat(generic.getMetadata().getName()).isNotBlank();
                 assertThat(generic.getAdditionalProperties()).as(manifests + ": " + kind + " has a spec")
                         .containsKey("spec");
+                // The CRD schemas leave metadata to the API server: it is ObjectMeta, read as strictly as a built-in's.
+                StrictKubernetesModel.readStrictlyAs(object.path("metadata"), ObjectMeta.class, kind);
+                assertThat(CustomResourceSchemas.has(object)).as(manifests + ": a vendored CRD schema for " + apiVersion
+                        + " " + kind + " (" + CustomResourceSchemas.resource(object) + ")").isTrue();
+            }
+            // Custom resources, and the Gateway API's (fabric8 models them, but the CRDs are what the cluster runs).
+            if (CustomResourceSchemas.has(object)) {
+                assertThat(CustomResourceSchemas.violations(object)).as(manifests + ": " + kind + " "
+                        + object.path("metadata").path("name").asText() + " against " + CustomResourceSchemas.resource(object))
+                        .isEmpty();
             }
         }
     }
 
     @Test
     void everyOverlayRendersTheWholeService() {
-        for (Manifests manifests : rendered().toList()) {
+        for (Manifests manifests : Manifests.kustomizations().map(Manifests::render).toList()) {
             for (String kind : List.of("ServiceAccount", "ConfigMap", "Deployment", "Service",
                     "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy", "Job", "ResourceQuota", "LimitRange")) {
                 assertThat(manifests.ofKind(kind)).as(manifests + " has a " + kind).isNotEmpty();
@@ -152,6 +183,73 @@ class ManifestSchemaTest {
         assertThatThrownBy(() -> StrictKubernetesModel.readStrictly(deployment))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("livenessProb");
+    }
+
+    /** One misspelt field per custom resource kind the overlays render, planted where each kind's fields are. */
+    static Stream<Arguments> misspellings() {
+        return Stream.of(
+                Arguments.of("KafkaTopic", "/spec", "partitions", "partitons"),
+                Arguments.of("KafkaUser", "/spec/authorization/acls/0/resource", "patternType", "patterType"),
+                Arguments.of("Kafka", "/spec/kafka/listeners/0", "authentication", "authentification"),
+                Arguments.of("KafkaNodePool", "/spec/template/pod/securityContext", "runAsNonRoot", "runAsNonroot"),
+                Arguments.of("Cluster", "/spec/postgresql", "parameters", "parameter"),
+                Arguments.of("ServiceMonitor", "/spec/endpoints/0", "interval", "intervall"),
+                Arguments.of("PrometheusRule", "/spec/groups/0/rules/0", "expr", "expression"),
+                Arguments.of("HTTPRoute", "/spec/rules/0/matches/0/path", "type", "kind"),
+                Arguments.of("Certificate", "/spec", "dnsNames", "dnsName"),
+                Arguments.of("ExternalSecret", "/spec/target", "creationPolicy", "creationPolicies"),
+                Arguments.of("CiliumNetworkPolicy", "/spec/egress/1", "toFQDNs", "toFQDN"),
+                Arguments.of("ScaledObject", "/spec", "maxReplicaCount", "maxReplicas"));
+    }
+
+    @ParameterizedTest(name = "{0}: {2} misspelt {3}")
+    @MethodSource("misspellings")
+    void aMisspeltFieldInACustomResourceFailsItsSchema(String kind, String at, String field, String misspelt) {
+        JsonNode object = rendered().flatMap(manifests -> manifests.objects().stream()).filter(o -> kind.equals(o.path("kind").asText()))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + kind + " rendered")).deepCopy();
+        assertThat(CustomResourceSchemas.violations(object)).as("as rendered").isEmpty();
+        ObjectNode parent = (ObjectNode) object.at(at);
+        assertThat(parent.has(field)).as(kind + " " + at + " has " + field).isTrue();
+        parent.set(misspelt, parent.remove(field));
+        assertThat(CustomResourceSchemas.violations(object)).as(kind + " with " + misspelt)
+                .anySatisfy(violation -> assertThat(violation).contains(misspelt));
+    }
+
+    @Test
+    void aWrongTypeOrValueInACustomResourceFailsItsSchema() {
+        JsonNode topic = Manifests.render(Kustomize.DEPLOY.resolve("overlays/production")).ofKind("KafkaTopic")
+                .findFirst().orElseThrow().deepCopy();
+        ((ObjectNode) topic.path("spec")).put("partitions", "twelve");
+        assertThat(CustomResourceSchemas.violations(topic)).anySatisfy(v -> assertThat(v).contains("partitions"));
+        JsonNode user = Manifests.render(Kustomize.DEPLOY.resolve("overlays/production")).single("KafkaUser").deepCopy();
+        ((ObjectNode) user.at("/spec/authentication")).put("type", "scram-sha-1");
+        assertThat(CustomResourceSchemas.violations(user)).anySatisfy(v -> assertThat(v).contains("type"));
+    }
+
+    @Test
+    void aMisspeltMetadataFieldOfACustomResourceFails() {
+        JsonNode topic = Manifests.render(Kustomize.DEPLOY.resolve("overlays/production")).ofKind("KafkaTopic")
+                .findFirst().orElseThrow().deepCopy();
+        ObjectNode metadata = (ObjectNode) topic.path("metadata");
+        metadata.set("label", metadata.remove("labels"));
+        assertThatThrownBy(() -> StrictKubernetesModel.readStrictlyAs(metadata, ObjectMeta.class, "KafkaTopic"))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("label");
+    }
+
+    /** Every vendored schema says where it comes from, at which release (src/test/resources/crd-schemas/README.md). */
+    @Test
+    void everyVendoredSchemaNamesItsRelease() throws Exception {
+        Path root = Path.of("src/test/resources/crd-schemas");
+        String readme = Files.readString(root.resolve("README.md"));
+        try (Stream<Path> files = Files.walk(root)) {
+            List<String> schemas = files.filter(file -> file.toString().endsWith(".json"))
+                    .map(file -> root.relativize(file).toString().replace('\\', '/')).sorted().toList();
+            assertThat(schemas).isNotEmpty();
+            for (String schema : schemas) {
+                assertThat(readme).as("README.md row for " + schema).containsPattern("(?m)^\\| `" + Pattern.quote(schema)
+                        + "` \\| [^|]*\\d+\\.\\d+\\.\\d+[^|]* \\|");
+            }
+        }
     }
 
     @Test

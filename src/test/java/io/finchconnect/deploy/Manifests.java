@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /** The objects of one rendered kustomization (or of one plain manifest file), as parsed YAML trees. */
@@ -22,6 +24,37 @@ record Manifests(String source, List<JsonNode> objects) {
 
     static Manifests render(Path kustomization) {
         return parse(kustomization.toString(), Kustomize.render(kustomization));
+    }
+
+    /** The optional components an overlay may add (deploy/README.md, "Components"); none is in an overlay. */
+    static final List<String> OPTIONAL_COMPONENTS = List.of("components/egress-finch-cilium", "components/autoscaling-keda");
+
+    /** The production overlay with one more component, as an operator would add it to its components:. */
+    static Manifests productionWith(String component) {
+        return render(productionVariant(component.replace('/', '-'), kustomization -> kustomization.replace(
+                "components:\n", "components:\n  - ../../" + component + "\n")));
+    }
+
+    /**
+     * A copy of the production overlay with its kustomization.yaml edited, under target/deploy-variants/NAME (as deep
+     * as deploy/overlays/production, so its ../../ paths are rewritten to ../../../deploy/).
+     */
+    static Path productionVariant(String name, UnaryOperator<String> edit) {
+        try {
+            Path production = Kustomize.DEPLOY.resolve("overlays/production");
+            String edited = edit.apply(Files.readString(production.resolve("kustomization.yaml")));
+            Path dir = Path.of("target", "deploy-variants", name);
+            Files.createDirectories(dir);
+            try (Stream<Path> files = Files.list(production)) {
+                for (Path file : files.toList()) {
+                    Files.copy(file, dir.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            Files.writeString(dir.resolve("kustomization.yaml"), edited.replace("../../", "../../../deploy/"));
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     static Manifests read(Path file) {

@@ -67,6 +67,16 @@ final class StrictKubernetesModel {
         }
     }
 
+    /** A part of an object (a custom resource's metadata) read strictly into the given model class. */
+    static <T> T readStrictlyAs(JsonNode part, Class<T> type, String owner) {
+        try {
+            return STRICT.treeToValue(part, type);
+        } catch (JsonProcessingException e) {
+            throw new AssertionError(owner + ": " + type.getSimpleName() + " does not match the Kubernetes schema: "
+                    + e.getOriginalMessage() + " " + pathOf(e), e);
+        }
+    }
+
     static GenericKubernetesResource readGeneric(JsonNode object) {
         return FABRIC8.convertValue(object, GenericKubernetesResource.class);
     }
