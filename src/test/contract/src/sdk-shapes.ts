@@ -83,7 +83,7 @@ export const disconnectResponse = object<DisconnectResponse>({ status: nonEmpty 
 export const disconnectEntityResponse = object<DisconnectEntityResponse>({ status: nonEmpty }, {});
 
 /**
- * finch-api.md: the Webhooks page prints `entity_id: null` for a connection without entities, where the SDK
+ * docs/finch.md: the Webhooks page prints `entity_id: null` for a connection without entities, where the SDK
  * declares a string; the docs win for the simulator, so this one field may be null.
  */
 const entityIdAsDocumented = nullable(str) as Check<string>;
@@ -96,7 +96,7 @@ export const accountUpdateEvent = object<AccountUpdateEvent>(
     event_type: oneOf('account.updated'),
     data: object<AccountUpdateEvent.Data>(
       {
-        // The SDK declares an object; the docs page a string: finch-api.md keeps the SDK's object.
+        // The SDK declares an object; the docs page a string (docs/finch.md): this check keeps the SDK's object.
         authentication_method: object<AccountUpdateEvent.Data.AuthenticationMethod>(
           {},
           {

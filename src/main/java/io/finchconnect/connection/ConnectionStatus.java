@@ -7,7 +7,7 @@ import jakarta.persistence.AttributeConverter;
 import jakarta.persistence.Converter;
 
 /**
- * A connection's status, with Finch's own names (finch-api.md: {@code ConnectionStatusType} plus
+ * A connection's status, with Finch's own names (docs/finch.md: {@code ConnectionStatusType} plus
  * {@code disconnected}).
  */
 public enum ConnectionStatus {

@@ -105,7 +105,7 @@ public class FinchStatusCheck {
     }
 
     /**
-     * {@code 401 reauthenticate_user} is Finch's way of saying {@code reauth} (finch-api.md, "Connection
+     * {@code 401 reauthenticate_user} is Finch's way of saying {@code reauth} (docs/finch.md, "Connection
      * status"). Any other 401 means Finch no longer knows the token: a connection's tokens all stay valid
      * until it is disconnected, and this service always holds the newest one, so it was disconnected.
      */

@@ -168,7 +168,7 @@ public class ReauthSessionSweeper {
                         return Uni.createFrom().voidItem();
                     }
                     String link = linkFor(connection, created);
-                    // The callback's code exchange must name the same redirect_uri (finch-api.md, /auth/token).
+                    // The callback's code exchange must name the same redirect_uri (docs/finch.md, /auth/token).
                     return ReauthSessionStore.store(false, due.connectionId(), due.episode(), created, link, redirectUri)
                             .chain(inserted -> inserted == 1 ? announcer.announce(connection, created, link)
                                     : Uni.createFrom().voidItem());

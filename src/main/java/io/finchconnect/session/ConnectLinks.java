@@ -17,7 +17,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 
 /**
- * The link to send a customer now (DESIGN.md 3.2): the staged session while valid, refreshed when it expired
+ * The link to send a customer now (docs/api-and-events.md): the staged session while valid, refreshed when it expired
  * (or a new one once it was consumed and the customer's connections are all disconnected);
  * the reauthentication session while the connection is in reauth, created when none is valid; a conflict when
  * the customer is connected and healthy.

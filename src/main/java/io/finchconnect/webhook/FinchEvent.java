@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * The body of a Finch webhook (finch-api.md): which connection, what happened, and the event's data.
+ * The body of a Finch webhook (docs/finch.md): which connection, what happened, and the event's data.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record FinchEvent(String connectionId, String companyId, String accountId, String entityId, String eventType,

@@ -16,7 +16,7 @@ import javax.crypto.spec.SecretKeySpec;
 import io.finchconnect.common.error.ServiceException;
 
 /**
- * Checks Finch's webhook signature as Finch's SDK does (finch-api.md, "Webhooks"): HMAC-SHA256 with the
+ * Checks Finch's webhook signature as Finch's SDK does (docs/finch.md, "Webhooks"): HMAC-SHA256 with the
  * base64-decoded secret over {@code id.timestamp.body} of the raw body, any {@code v1} signature of the
  * header matching any configured secret (rotation), compared in constant time, within five minutes of now
  * either way.

@@ -36,7 +36,7 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
 
 /**
- * No stranded customer (issue 11 point 5). PostgreSQL is stopped while Finch holds the code exchange (latency
+ * No stranded customer (docs/operations.md, "Stranded connections"). PostgreSQL is stopped while Finch holds the code exchange (latency
  * injected at the simulator's {@code /auth/token}), so Finch's answer arrives with the database down: back within
  * {@code connect.grant-write-retry-for} (10 s here too), the connection is stored and announced; down longer, the
  * employer gets a try-again-later outcome, the connection id is logged, and an operator adopts the connection
@@ -131,7 +131,7 @@ class StrandedGrantTest {
         assertThat(codeExchangeLog).as("the stranded connection is logged for an operator")
                 .anySatisfy(line -> assertThat(line).contains("STRANDED connection " + connectionId, customerId));
 
-        // The customer is stranded as issue 11 describes: reauthenticate knows no such connection...
+        // The customer is stranded: reauthenticate without a customer_id knows no such connection...
         given().auth().oauth2(writer()).contentType("application/json").body(Map.of("connection_id", connectionId))
                 .post("/v1/connect/sessions/reauthenticate").then().statusCode(404).contentType("application/problem+json");
         // ...until an operator names its customer: a reauthentication session to adopt it.

@@ -17,7 +17,7 @@ final class SessionResults {
     private final Duration serviceWarmup;
     private final Duration warmup;
     private final Duration measured;
-    /** Service CPU per session creation at C=1000 in the last run before issue 11 (2026-11-29). */
+    /** Service CPU per session creation at C=1000 in the run of 2026-11-29 (docs/benchmarks.md), the baseline each run is compared with. */
     static final double PREVIOUS_CPU_MS = 0.58;
     private final int targetClients;
     private final double targetRatio;

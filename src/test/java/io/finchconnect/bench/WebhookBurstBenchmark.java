@@ -21,7 +21,7 @@ import io.finchconnect.testing.TestStack;
 import io.vertx.core.Vertx;
 
 /**
- * Webhook burst and memory benchmarks (docs/benchmarks.md), on the inbox model of issue 16. On one machine:
+ * Webhook burst and memory benchmarks (docs/benchmarks.md), on the inbox model (docs/inbox.md). On one machine:
  * embedded PostgreSQL, a KRaft broker, the Finch simulator and the production jar with the Deployment's heap.
  * Connections known to the simulator (each with its real, sealed access token) and stored {@code connected}; at
  * Finch 40% of them are then put in {@code reauth} and 10% {@code disconnected} without a webhook.

@@ -27,7 +27,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The README, deploy/README.md and the documents under docs/ hold together: every relative link (and its #anchor, against the
  * headings of the target as GitHub names them) points at something that exists in the repository, every
- * document under docs/ is reachable from the README, and the README stays short.
+ * document under docs/ is reachable from the README, and the README stays short. The repository stands alone:
+ * no file refers to design notes kept outside it or climbs out of it with a relative path, and none names a
+ * tracker's issue by number (what a reader needs from an issue is written into docs/ instead).
  */
 class DocumentationLinksTest {
 
@@ -42,6 +44,25 @@ class DocumentationLinksTest {
     private static final Pattern REFERENCE_LINK = Pattern.compile("^\\s{0,3}\\[[^\\]]+]:\\s*<?(\\S+?)>?(?:\\s+.*)?$");
     private static final Pattern SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*:");
     private static final Pattern HEADING = Pattern.compile("^\\s{0,3}#{1,6}\\s+(.*?)\\s*#*\\s*$");
+
+    /** Design input kept beside the repository, not in it: its file names, and the folder that held them. */
+    private static final Pattern OUTSIDE_DOCUMENT = Pattern.compile(
+            "(?<![\\w-])(?:DESIGN|STYLE|finch-api)\\.md\\b|\\bshared/(?:DESIGN|STYLE|finch-api)\\b|/work/share[d]\\b");
+    /** A relative path with leading {@code ../} segments, in prose, a link or code. */
+    private static final Pattern CLIMBING_PATH = Pattern.compile("(?<![\\w.])(?:\\.\\./)+[\\w.\\-/]*");
+    /** The word issue with a number, or a bare number after a hash (not an anchor, colour, HTML entity or owner/repo reference). */
+    private static final Pattern ISSUE_NUMBER = Pattern.compile(
+            "(?i)\\bissues?\\s*#?\\s*\\d+\\b|(?<![\\w&/#\\]-])#\\d+\\b(?![\\w-])");
+    /** Folders that are built or installed, never written by hand. */
+    private static final Set<String> GENERATED = Set.of(".git", "target", "node_modules", "build", ".idea", ".vscode");
+    /**
+     * Applied migrations, which keep the comments they were applied with: Flyway validates every applied file's
+     * checksum at each start (docs/operations.md), so editing one would stop production. New ones are checked.
+     */
+    private static final Set<String> APPLIED_MIGRATIONS_WITH_OLD_REFERENCES = Set.of(
+            "src/main/resources/db/migration/V6__one_live_connection_per_customer.sql",
+            "src/main/resources/db/migration/V8__operator_disconnect_and_listing.sql",
+            "src/main/resources/db/migration/V10__connection_adoptions.sql");
 
     @Test
     void noRelativeLinkIsBroken() {
@@ -81,8 +102,95 @@ class DocumentationLinksTest {
     }
 
     @Test
+    void noFileRefersToDocumentsOutsideTheRepository() {
+        List<String> found = new ArrayList<>();
+        for (Path file : handWrittenTextFiles()) {
+            forEachLine(file, (number, line) -> {
+                OUTSIDE_DOCUMENT.matcher(line).results().forEach(m -> found.add(where(file, number) + m.group()));
+                Matcher path = CLIMBING_PATH.matcher(line);
+                while (path.find()) {
+                    if (!file.getParent().resolve(path.group()).normalize().startsWith(ROOT)) {
+                        found.add(where(file, number) + path.group() + " (leaves the repository)");
+                    }
+                }
+            });
+        }
+        assertThat(found).as("references to files outside the repository: write what is needed into docs/").isEmpty();
+    }
+
+    @Test
+    void noFileNamesAnIssueByNumber() {
+        List<String> found = new ArrayList<>();
+        for (Path file : handWrittenTextFiles()) {
+            forEachLine(file, (number, line) -> ISSUE_NUMBER.matcher(line).results()
+                    .forEach(m -> found.add(where(file, number) + m.group())));
+        }
+        assertThat(found).as("issue numbers: say what the behaviour is and why, in the project's own words").isEmpty();
+    }
+
+    @Test
+    void theOutsideReferenceChecksRecogniseWhatTheyLookFor() {
+        String up = "../";
+        assertThat(OUTSIDE_DOCUMENT.matcher("the contracts are in " + up + "shared/" + "DESIGN" + ".md").find()).isTrue();
+        assertThat(OUTSIDE_DOCUMENT.matcher("as " + "finch-api" + ".md says").find()).isTrue();
+        assertThat(OUTSIDE_DOCUMENT.matcher("see docs/design.md and docs/finch.md").find()).isFalse();
+        assertThat(ISSUE_NUMBER.matcher("fixed in " + "issue" + " 12").find()).isTrue();
+        assertThat(ISSUE_NUMBER.matcher("see " + "#" + "16 for why").find()).isTrue();
+        assertThat(ISSUE_NUMBER.matcher("reported as quarkusio/quarkus#39848, colour #ff0000, [x](#runbook), &#39;").find()).isFalse();
+        Matcher climbing = CLIMBING_PATH.matcher("[design](" + up + up + "shared/x.md)");
+        assertThat(climbing.find()).isTrue();
+        assertThat(README.getParent().resolve(climbing.group()).normalize().startsWith(ROOT)).isFalse();
+    }
+
+    @Test
     void theReadmeStaysShort() throws IOException {
         assertThat(Files.readAllLines(README)).as("README.md lines: the rest belongs in docs/").hasSizeLessThanOrEqualTo(README_MAX_LINES);
+    }
+
+    /** Every text file of the repository that a person writes: not built, not installed, not binary. */
+    private static List<Path> handWrittenTextFiles() {
+        try (Stream<Path> files = Files.walk(ROOT)) {
+            return files.filter(Files::isRegularFile)
+                    .filter(f -> Stream.of(ROOT.relativize(f).toString().split("/")).noneMatch(GENERATED::contains))
+                    .filter(f -> !APPLIED_MIGRATIONS_WITH_OLD_REFERENCES.contains(ROOT.relativize(f).toString()))
+                    .filter(DocumentationLinksTest::isText).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static boolean isText(Path file) {
+        try {
+            byte[] bytes = Files.readAllBytes(file);
+            for (byte b : bytes) {
+                if (b == 0) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private interface LineVisitor {
+        void visit(int number, String line);
+    }
+
+    private static void forEachLine(Path file, LineVisitor visitor) {
+        List<String> lines;
+        try {
+            lines = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).lines().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            visitor.visit(i + 1, lines.get(i));
+        }
+    }
+
+    private static String where(Path file, int line) {
+        return ROOT.relativize(file) + ":" + line + ": ";
     }
 
     private static List<Path> documents() {

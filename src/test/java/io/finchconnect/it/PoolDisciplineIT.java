@@ -29,7 +29,7 @@ import io.finchconnect.testing.SimulatedConnections;
 import io.finchconnect.testing.TestStack;
 
 /**
- * Pool discipline (issue 11 point 6): no request holds a PostgreSQL connection while it waits for Finch. With
+ * Pool discipline: no request holds a PostgreSQL connection while it waits for Finch. With
  * Finch at 300 ms and the production pool of 15 connections, 1,000 requests at once (session creations,
  * reauthentications of known connections, embedded-flow code exchanges) all succeed: a request that kept its
  * connection across Finch's 300 ms would let 15 of them through per 300 ms, and the rest would wait past

@@ -83,8 +83,7 @@ public final class LocalStack {
         String managementUrl = "http://localhost:" + MANAGEMENT_PORT;
 
         service = startService(environment);
-        String token = jwt.token("local-developer", Set.of("sessions:write", "sessions:read", "connections:read",
-                "connections:report", "tokens:read", "outbox:admin"), Duration.ofHours(12));
+        String token = jwt.token("local-developer", Set.copyOf(DevToken.ROLES), Duration.ofHours(12));
         printBanner(postgres, kafka, finch, serviceUrl, managementUrl, token);
         if (awaitReady(managementUrl, service)) {
             say("ready: " + managementUrl + "/q/health/ready is UP (Ctrl-C stops everything)");
@@ -130,9 +129,9 @@ public final class LocalStack {
         say("  PostgreSQL      " + postgres.jdbcUrl() + "  (user " + postgres.username() + ")");
         say("  Kafka           " + kafka.bootstrapServers());
         say("  Finch simulator " + finch.baseUrl() + "  (Connect pages at /authorize, control API at /_control)");
-        say("  service         " + serviceUrl + "  (" + SERVICE_MODE + " mode; API docs /q/openapi)");
-        say("  management      " + managementUrl + "  (health /q/health, metrics /q/metrics)");
-        say("  dev token (12 h, every role):");
+        say("  service         " + serviceUrl + "  (" + SERVICE_MODE + " mode; the API)");
+        say("  management      " + managementUrl + "  (health /q/health, metrics /q/metrics, OpenAPI /q/openapi)");
+        say("  dev token (12 h, every role; other roles: io.finchconnect.localstack.DevToken, docs/local-stack.md):");
         say("export TOKEN=" + token);
         say("");
     }

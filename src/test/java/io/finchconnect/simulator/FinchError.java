@@ -4,7 +4,7 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * A Finch API error: the HTTP status and the {@code {code, name, finch_code, message}} body Finch answers with.
- * Only the {@code name}/{@code finch_code} pairs of Finch's "Error Types" page (finch-api.md) are used; where the
+ * Only the {@code name}/{@code finch_code} pairs of Finch's "Error Types" page (docs/finch.md) are used; where the
  * page lists no finch_code the body carries {@code null}. Handlers throw it; the router's failure handler writes it.
  */
 final class FinchError extends RuntimeException {
@@ -63,7 +63,7 @@ final class FinchError extends RuntimeException {
         return new FinchError(404, "not_found_error", "item_not_found", message);
     }
 
-    /** The answer of an injected fault: 408, 409, 429 or 5xx, with the names of finch-api.md's vocabulary. */
+    /** The answer of an injected fault: 408, 409, 429 or 5xx, with the names of docs/finch.md's vocabulary. */
     static FinchError forStatus(int status) {
         return switch (status) {
             case 408 -> new FinchError(408, "client_connection_closed", null, "The client connection is closed");

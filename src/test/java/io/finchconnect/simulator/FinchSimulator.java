@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * A stateful fake of Finch's API (see finch-api.md) on its own Vert.x instance, with a Connect page and
+ * A stateful fake of Finch's API (see docs/finch.md) on its own Vert.x instance, with a Connect page and
  * {@code /_control} endpoints for tests. Test and local use only.
  */
 public final class FinchSimulator implements TestServer, AutoCloseable {

@@ -65,6 +65,15 @@ public final class DevJwt {
         return Jwt.issuer(ISSUER).subject(subject).upn(subject).groups(roles).expiresIn(lifetime).sign(privateKey);
     }
 
+    /** A token for {@code subject} with {@code roles} in {@code groups}, and {@code aud} when audiences are given. */
+    public String token(String subject, Set<String> roles, Set<String> audiences, Duration lifetime) {
+        var claims = Jwt.issuer(ISSUER).subject(subject).upn(subject).groups(roles);
+        if (!audiences.isEmpty()) {
+            claims.audience(audiences);
+        }
+        return claims.expiresIn(lifetime).sign(privateKey);
+    }
+
     /** A token whose {@code aud} claim names {@code audiences}. */
     public String tokenFor(Set<String> audiences, String... roles) {
         return Jwt.issuer(ISSUER).subject("test-client").upn("test-client").groups(Set.of(roles)).audience(audiences)

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.finchconnect.common.error.InvalidRequestException;
 
-/** Finch's products (finch-api.md), as a staged or a reauthentication session asks for them. */
+/** Finch's products (docs/finch.md), as a staged or a reauthentication session asks for them. */
 public final class FinchProducts {
 
     public static final Set<String> PRODUCTS = Set.of("benefits", "company", "deduction", "directory", "documents",

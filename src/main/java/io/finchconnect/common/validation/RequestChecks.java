@@ -11,7 +11,7 @@ import io.finchconnect.common.error.InvalidRequestException;
  */
 public final class RequestChecks {
 
-    /** Finch's limit for ids and names (finch-api.md), and our columns'. */
+    /** Finch's limit for ids and names (docs/finch.md), and our columns'. */
     public static final int MAX_ID = 255;
 
     private RequestChecks() {

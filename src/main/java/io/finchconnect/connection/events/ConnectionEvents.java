@@ -6,7 +6,7 @@ import java.util.List;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
- * The data of the connection events on {@code finch.connection-events} (DESIGN.md section 4, AsyncAPI file
+ * The data of the connection events on {@code finch.connection-events} (docs/api-and-events.md, AsyncAPI file
  * {@code src/main/resources/asyncapi/finch-connection-events.yaml}). Serialised in snake_case; none carries a
  * token or any other secret.
  */

@@ -9,7 +9,7 @@ import jakarta.ws.rs.core.Response;
  * Turns Finch's error answers into the typed failures callers and the retry policy act on, with Finch's retry
  * rules as the official SDK applies them ({@code shouldRetry} in its {@code client.ts}): {@code x-should-retry}
  * decides when present; else 408, 409, 429 and 5xx are retried, except 501 {@code not_implemented_error}, which
- * finch-api.md calls permanent.
+ * docs/finch.md calls permanent.
  */
 final class FinchResponses {
 

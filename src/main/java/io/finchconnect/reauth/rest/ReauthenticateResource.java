@@ -117,7 +117,7 @@ public class ReauthenticateResource {
                         link.expiresAt()));
     }
 
-    /** A connection Finch granted whose write failed (issue 11): an operator adopts it by naming its customer. */
+    /** A connection Finch granted whose write failed (docs/operations.md, "Stranded connections"): an operator adopts it by naming its customer. */
     private Uni<ReauthenticateLink> adoptUnknown(ReauthenticateRequest request, List<String> products, int minutes) {
         if (request.customerId() == null) {
             throw new UnknownResourceException("No connection " + request.connectionId());

@@ -11,7 +11,7 @@ import io.finchconnect.common.validation.RequestChecks;
 import io.finchconnect.session.StagedSessionRequest;
 
 /**
- * Validates a session request at the edge with Finch's rules (finch-api.md), naming the field at fault.
+ * Validates a session request at the edge with Finch's rules (docs/finch.md), naming the field at fault.
  */
 public final class SessionRequestValidator {
 

@@ -26,7 +26,7 @@ import io.smallrye.mutiny.Uni;
 @Tag(name = "Connect sessions")
 public class SessionResource {
 
-    /** Finch's SDK default for a staged session's lifetime (finch-api.md): 90 days. */
+    /** Finch's SDK default for a staged session's lifetime (docs/finch.md): 90 days. */
     static final int DEFAULT_MINUTES_TO_EXPIRE = 129_600;
 
     private final StagedSessions sessions;

@@ -7,7 +7,7 @@ import java.time.Instant;
 
 import org.junit.jupiter.api.Test;
 
-/** Finch's retry rules as the official SDK's client.ts applies them (except 501, final per finch-api.md). */
+/** Finch's retry rules as the official SDK's client.ts applies them (except 501, final per docs/finch.md). */
 class FinchRetryRulesTest {
 
     private static final Instant NOW = Instant.parse("2026-12-02T01:00:00Z");

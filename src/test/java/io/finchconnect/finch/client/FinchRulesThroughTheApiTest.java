@@ -34,7 +34,7 @@ import io.restassured.specification.RequestSpecification;
 import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
 
 /**
- * The service follows Finch's rules (finch-api.md), seen through its HTTP API against the strict simulator:
+ * The service follows Finch's rules (docs/finch.md), seen through its HTTP API against the strict simulator:
  * Finch's field rules checked before any Finch call, Finch's retry rules for idempotent calls, Finch's own error
  * fields passed on, and the token response's customer checked against the flow's.
  */
