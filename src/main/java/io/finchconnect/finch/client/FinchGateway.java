@@ -43,7 +43,16 @@ public class FinchGateway {
     FinchGateway(FinchConfig config, FinchCallPolicy policy) {
         this.config = config;
         this.policy = policy;
-        this.client = QuarkusRestClientBuilder.newBuilder()
+        QuarkusRestClientBuilder builder = QuarkusRestClientBuilder.newBuilder();
+        config.proxyAddress().ifPresent(address -> {
+            int colon = address.lastIndexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException("FINCH_PROXY_ADDRESS must be host:port");
+            }
+            builder.proxyAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
+            config.nonProxyHosts().ifPresent(builder::nonProxyHosts);
+        });
+        this.client = builder
                 .baseUri(config.baseUrl())
                 .connectTimeout(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 // A backstop only: the policy's timeout fires first and cancels the request.

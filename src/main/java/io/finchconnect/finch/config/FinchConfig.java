@@ -3,6 +3,7 @@ package io.finchconnect.finch.config;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -43,6 +44,12 @@ public interface FinchConfig {
      */
     @WithDefault("1000")
     int connectionPoolSize();
+
+    /** {@code host:port} of the HTTP proxy (CONNECT) that every call to Finch goes through; none: direct. */
+    Optional<String> proxyAddress();
+
+    /** Hosts reached directly despite the proxy, {@code |}-separated, {@code *} as a wildcard. */
+    Optional<String> nonProxyHosts();
 
     Retry retry();
 
