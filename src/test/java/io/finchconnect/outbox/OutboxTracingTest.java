@@ -4,36 +4,26 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
 import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.EventTopic.Event;
 import io.finchconnect.testing.Finch;
+import io.finchconnect.testing.PatientFinchProfile;
 import io.finchconnect.testing.SimulatedConnections;
 import io.finchconnect.testing.SimulatedConnections.SimulatedConnection;
 import io.finchconnect.testing.TestStack;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 
 /**
- * With tracing on, the trace of the HTTP request that changed a connection travels through the outbox row
- * into the event's traceparent header.
+ * With tracing on ({@link PatientFinchProfile} turns it on), the trace of the HTTP request that changed a
+ * connection travels through the outbox row into the event's traceparent header.
  */
 @QuarkusTest
-@TestProfile(OutboxTracingTest.TracingOn.class)
+@TestProfile(PatientFinchProfile.class)
 class OutboxTracingTest {
-
-    public static class TracingOn implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            // Spans are exported nowhere here (no collector); only the propagation is under test.
-            return Map.of("quarkus.otel.sdk.disabled", "false", "quarkus.otel.traces.sampler", "always_on",
-                    "quarkus.otel.exporter.otlp.endpoint", "http://localhost:1", "quarkus.otel.bsp.schedule.delay", "1h");
-        }
-    }
 
     @Test
     void theRequestsTraceReachesTheEventsTraceparentHeader() {

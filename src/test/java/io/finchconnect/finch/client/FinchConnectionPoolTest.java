@@ -9,6 +9,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.inject.Inject;
@@ -19,8 +20,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.finchconnect.finch.config.FinchConfig;
+import io.finchconnect.testing.PatientFinchProfile;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
 
@@ -30,19 +31,12 @@ import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
  * its latency, which shows how many were sent at once.
  */
 @QuarkusTest
-@TestProfile(FinchConnectionPoolTest.LongAttempts.class)
+// Finch attempts of 30 s: the test profile's 1.5 s would cut the calls short of the latency.
+@TestProfile(PatientFinchProfile.class)
 class FinchConnectionPoolTest {
 
     /** Long against any scheduling delay of a loaded machine, so that calls are still in flight when counted. */
     private static final int LATENCY_MS = 5000;
-
-    /** An attempt timeout above the latency: the test profile's 1.5 s would cut the calls short. */
-    public static class LongAttempts implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("finch.request-timeout", "30s");
-        }
-    }
 
     @Inject
     FinchGateway finch;
@@ -143,6 +137,16 @@ class FinchConnectionPoolTest {
         @Override
         public Duration requestTimeout() {
             return config.requestTimeout();
+        }
+
+        @Override
+        public Optional<String> proxyAddress() {
+            return config.proxyAddress();
+        }
+
+        @Override
+        public Optional<String> nonProxyHosts() {
+            return config.nonProxyHosts();
         }
 
         @Override
