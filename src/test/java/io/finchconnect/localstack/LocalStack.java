@@ -51,7 +51,7 @@ public final class LocalStack {
     private int run() throws Exception {
         Files.createDirectories(HOME);
         EmbeddedPostgresServer postgres = track(EmbeddedPostgresServer.start(HOME.resolve("postgres"), POSTGRES_PORT));
-        KafkaBroker kafka = track(KafkaBroker.start(HOME.resolve("kafka"), KAFKA_PORT));
+        KafkaBroker kafka = track(KafkaBroker.start(HOME.resolve("kafka"), KAFKA_PORT).withTopics(KafkaBroker.SERVICE_TOPICS));
         String serviceUrl = "http://localhost:" + SERVICE_PORT;
         String redirectUri = serviceUrl + "/v1/connect/callback";
         FinchSimulator.Options options = FinchSimulator.Options.defaults().withPort(FINCH_PORT)

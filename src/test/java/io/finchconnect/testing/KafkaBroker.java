@@ -25,6 +25,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.Uuid;
 import org.jboss.logging.Logger;
 
@@ -33,6 +35,9 @@ import org.jboss.logging.Logger;
  * can stop it, kill it with SIGKILL and restart it on the same ports and data.
  */
 public final class KafkaBroker implements TestServer, AutoCloseable {
+
+    /** The topics the service reads and writes with their default names (OUTBOX_TOPIC, FINCH_WEBHOOKS_TOPIC). */
+    public static final String[] SERVICE_TOPICS = { "finch.connection-events", "finch.webhooks" };
 
     private static final Logger LOG = Logger.getLogger(KafkaBroker.class);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
@@ -87,6 +92,33 @@ public final class KafkaBroker implements TestServer, AutoCloseable {
 
     public String bootstrapServers() {
         return "localhost:" + port;
+    }
+
+    /**
+     * Creates these topics (where missing) with the broker's defaults, as production has them before the service
+     * starts: a client's first look-up of a topic that auto-creation has not made yet is a warning.
+     */
+    public KafkaBroker withTopics(String... names) {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        try (Admin admin = admin(props)) {
+            for (String name : names) {
+                try {
+                    admin.createTopics(List.of(new NewTopic(name, Optional.empty(), Optional.empty()))).all()
+                            .get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("Could not create topic " + name, e.getCause());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while creating topics", e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Kafka did not create the topics within 30 s", e);
+        }
+        return this;
     }
 
     /** Stops the broker gracefully (SIGTERM, controlled shutdown) and waits for the process to exit. */
@@ -237,18 +269,7 @@ public final class KafkaBroker implements TestServer, AutoCloseable {
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "2000");
-        // The broker is started by whichever test class loader came first and restarted from another: Kafka
-        // loads its reporters through the context class loader, which must be the one that loaded Admin here.
-        Thread thread = Thread.currentThread();
-        ClassLoader previous = thread.getContextClassLoader();
-        thread.setContextClassLoader(Admin.class.getClassLoader());
-        Admin created;
-        try {
-            created = Admin.create(props);
-        } finally {
-            thread.setContextClassLoader(previous);
-        }
-        try (Admin admin = created) {
+        try (Admin admin = admin(props)) {
             while (true) {
                 checkAlive(deadlineNanos);
                 try {
@@ -262,6 +283,19 @@ public final class KafkaBroker implements TestServer, AutoCloseable {
                     throw new IllegalStateException("Interrupted while waiting for Kafka", e);
                 }
             }
+        }
+    }
+
+    private static Admin admin(Properties props) {
+        // The broker is started by whichever test class loader came first and restarted from another: Kafka
+        // loads its reporters through the context class loader, which must be the one that loaded Admin here.
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(Admin.class.getClassLoader());
+        try {
+            return Admin.create(props);
+        } finally {
+            thread.setContextClassLoader(previous);
         }
     }
 

@@ -60,7 +60,8 @@ public final class TestStack {
         String externalKafka = setting("KAFKA_BOOTSTRAP_SERVERS", "kafka.bootstrap.servers");
         String run = String.valueOf(ProcessHandle.current().pid());
         EmbeddedPostgresServer postgres = externalDatabase == null ? EmbeddedPostgresServer.start(ROOT.resolve("postgres-" + run), 0) : null;
-        KafkaBroker kafka = externalKafka == null ? KafkaBroker.start(ROOT.resolve("kafka-" + run), 0) : null;
+        KafkaBroker kafka = externalKafka == null
+                ? KafkaBroker.start(ROOT.resolve("kafka-" + run), 0).withTopics(KafkaBroker.SERVICE_TOPICS) : null;
         String webhookSecret = randomBase64(32);
         FinchSimulator.Options options = FinchSimulator.Options.defaults().withWebhookSecretBase64(webhookSecret)
                 .withAllowedRedirectUris(Set.of(REDIRECT_URI));
