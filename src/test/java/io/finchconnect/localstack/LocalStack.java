@@ -50,8 +50,12 @@ public final class LocalStack {
 
     private int run() throws Exception {
         Files.createDirectories(HOME);
-        EmbeddedPostgresServer postgres = track(EmbeddedPostgresServer.start(HOME.resolve("postgres"), POSTGRES_PORT));
-        KafkaBroker kafka = track(KafkaBroker.start(HOME.resolve("kafka"), KAFKA_PORT).withTopics(KafkaBroker.SERVICE_TOPICS));
+        // Ctrl-C signals the whole foreground process group at once: the servers are started so that only this
+        // JVM's exit hook stops them, after the service, whose Kafka consumer and database pool would otherwise fail
+        // loudly against servers already gone (PostgreSQL's postmaster has a session of its own already).
+        EmbeddedPostgresServer postgres = track(EmbeddedPostgresServer.startStoppedByOwner(HOME.resolve("postgres"), POSTGRES_PORT));
+        KafkaBroker kafka = track(KafkaBroker.startStoppedByOwner(HOME.resolve("kafka"), KAFKA_PORT)
+                .withTopics(KafkaBroker.SERVICE_TOPICS));
         String serviceUrl = "http://localhost:" + SERVICE_PORT;
         String redirectUri = serviceUrl + "/v1/connect/callback";
         FinchSimulator.Options options = FinchSimulator.Options.defaults().withPort(FINCH_PORT)

@@ -53,9 +53,11 @@ public final class KafkaBroker implements TestServer, AutoCloseable {
     private final int controllerPort;
     private final String classpath;
     private final Thread shutdownHook = new Thread(this::destroyOnJvmExit, "kafka-broker-shutdown");
+    private final boolean stoppedByOwner;
     private volatile Process process;
 
-    private KafkaBroker(Path dataDir, int port) throws IOException {
+    private KafkaBroker(Path dataDir, int port, boolean stoppedByOwner) throws IOException {
+        this.stoppedByOwner = stoppedByOwner;
         this.dataDir = dataDir.toAbsolutePath();
         this.kafkaLogDir = this.dataDir.resolve("kraft-log");
         this.serverProperties = this.dataDir.resolve("server.properties");
@@ -70,14 +72,29 @@ public final class KafkaBroker implements TestServer, AutoCloseable {
 
     /** Formats {@code dataDir} if new, starts the broker on {@code port} (0 picks a free one) and waits until it answers. */
     public static KafkaBroker start(Path dataDir, int port) {
+        return start(dataDir, port, false);
+    }
+
+    /**
+     * As {@link #start(Path, int)}, but only {@link #close()} stops the broker: it runs in a session of its own, so
+     * the terminal's Ctrl-C does not reach it, and without a JVM exit hook of its own. For an owner that stops things
+     * in order at exit: the local stack stops the service, whose consumer is still connected, before the broker.
+     */
+    public static KafkaBroker startStoppedByOwner(Path dataDir, int port) {
+        return start(dataDir, port, true);
+    }
+
+    private static KafkaBroker start(Path dataDir, int port, boolean stoppedByOwner) {
         try {
-            KafkaBroker broker = new KafkaBroker(dataDir, port);
+            KafkaBroker broker = new KafkaBroker(dataDir, port, stoppedByOwner);
             Files.createDirectories(broker.kafkaLogDir);
             broker.writeConfig();
             if (!Files.exists(broker.kafkaLogDir.resolve("meta.properties"))) {
                 broker.formatStorage();
             }
-            Runtime.getRuntime().addShutdownHook(broker.shutdownHook);
+            if (!stoppedByOwner) {
+                Runtime.getRuntime().addShutdownHook(broker.shutdownHook);
+            }
             try {
                 broker.launch();
             } catch (RuntimeException e) {
@@ -245,7 +262,12 @@ public final class KafkaBroker implements TestServer, AutoCloseable {
     }
 
     private ProcessBuilder newProcess(String mainClass, String... args) {
-        List<String> command = new ArrayList<>(List.of(
+        List<String> command = new ArrayList<>();
+        if (stoppedByOwner) {
+            // util-linux's setsid execs the JVM in a new session: same pid, outside the terminal's process group.
+            command.add("setsid");
+        }
+        command.addAll(List.of(
                 Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
                 // CI has 2 cores: a small heap and the serial collector keep the broker from competing with the tests.
                 "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true",
