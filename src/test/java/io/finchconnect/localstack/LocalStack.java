@@ -38,6 +38,10 @@ public final class LocalStack {
     /** {@code dev} runs {@code ./mvnw quarkus:dev}; {@code jar} runs the built production jar. */
     private static final String SERVICE_MODE = System.getProperty("local.service", "dev");
 
+    /** Every role the API checks (LocalStackDevTokenTest keeps it so): the dev token may call everything. */
+    static final Set<String> DEV_TOKEN_ROLES = Set.of("sessions:write", "sessions:read", "connections:read",
+            "connections:write", "connections:report", "tokens:read", "outbox:admin");
+
     private final List<AutoCloseable> started = new ArrayList<>();
     private volatile Process service;
 
@@ -87,8 +91,7 @@ public final class LocalStack {
         String managementUrl = "http://localhost:" + MANAGEMENT_PORT;
 
         service = startService(environment);
-        String token = jwt.token("local-developer", Set.of("sessions:write", "sessions:read", "connections:read",
-                "connections:report", "tokens:read", "outbox:admin"), Duration.ofHours(12));
+        String token = jwt.token("local-developer", DEV_TOKEN_ROLES, Duration.ofHours(12));
         printBanner(postgres, kafka, finch, serviceUrl, managementUrl, token);
         if (awaitReady(managementUrl, service)) {
             say("ready: " + managementUrl + "/q/health/ready is UP (Ctrl-C stops everything)");
