@@ -1,0 +1,33 @@
+package io.finchconnect.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * The service's own variables exported in a developer's shell point neither the test stack nor the application
+ * under test anywhere: Surefire exports decoys of them for every test (pom.xml), as such a shell would.
+ */
+@QuarkusTest
+class ExportedServiceSettingsTest {
+
+    private static final List<String> KEYS = List.of("quarkus.datasource.reactive.url", "quarkus.datasource.jdbc.url",
+            "quarkus.datasource.username", "quarkus.datasource.password", "kafka.bootstrap.servers");
+
+    @Test
+    void exportedServiceVariablesReachNeitherTheTestStackNorTheApplication() {
+        assertThat(System.getenv("QUARKUS_DATASOURCE_REACTIVE_URL")).as("Surefire's decoy").contains("exported-elsewhere");
+        assertThat(System.getenv("KAFKA_BOOTSTRAP_SERVERS")).as("Surefire's decoy").isNotBlank();
+
+        for (String key : KEYS) {
+            String value = ConfigProvider.getConfig().getValue(key, String.class);
+            assertThat(value).as(key).isEqualTo(TestStack.get().config().get(key)).doesNotContain("exported-elsewhere");
+        }
+        assertThat(Sql.count("SELECT count(*) FROM flyway_schema_history")).isPositive();
+    }
+}
