@@ -83,14 +83,7 @@ class ProductionConfigurationIT {
     @Test
     void theJarOnlyValidatesTheSchemaAndTheMigrationJobsRunMigratesItAndExits() throws Exception {
         Map<String, String> environment = new HashMap<>(ServiceProcess.environmentFor(TestStack.get()));
-        String database = "migration_" + System.nanoTime();
-        try (Connection connection = DriverManager.getConnection(environment.get("QUARKUS_DATASOURCE_JDBC_URL"),
-                environment.get("QUARKUS_DATASOURCE_USERNAME"), environment.get("QUARKUS_DATASOURCE_PASSWORD"));
-             Statement statement = connection.createStatement()) {
-            statement.execute("CREATE DATABASE " + database);
-        }
-        environment.replaceAll((name, value) -> name.startsWith("QUARKUS_DATASOURCE_") && name.endsWith("_URL")
-                ? value.replaceFirst("/[^/?]+(\\?.*)?$", "/" + database + "$1") : value);
+        onNewDatabase(environment, "migration_" + System.nanoTime());
 
         ServiceProcess unmigrated = ServiceProcess.start(environment, "unmigrated");
         assertThat(unmigrated.exitsWithin(Duration.ofSeconds(90))).as("refuses a schema with pending migrations").isTrue();
@@ -103,6 +96,29 @@ class ProductionConfigurationIT {
         try (ServiceProcess service = ServiceProcess.start(environment, "migrated")) {
             service.awaitReady();
         }
+    }
+
+    @Test
+    void oneInstanceMigratingAtStartWithThatOneSettingMigratesAnEmptyDatabaseAndBecomesReady() throws Exception {
+        Map<String, String> environment = new HashMap<>(ServiceProcess.environmentFor(TestStack.get()));
+        onNewDatabase(environment, "migrate_at_start_" + System.nanoTime());
+        environment.put("DB_MIGRATE_AT_START", "true");
+
+        try (ServiceProcess service = ServiceProcess.start(environment, "migrate-at-start")) {
+            service.awaitReady();
+            assertThat(service.output()).contains("Successfully applied");
+        }
+    }
+
+    /** Creates an empty database and points the environment's PostgreSQL URLs at it. */
+    private static void onNewDatabase(Map<String, String> environment, String database) throws Exception {
+        try (Connection connection = DriverManager.getConnection(environment.get("QUARKUS_DATASOURCE_JDBC_URL"),
+                environment.get("QUARKUS_DATASOURCE_USERNAME"), environment.get("QUARKUS_DATASOURCE_PASSWORD"));
+             Statement statement = connection.createStatement()) {
+            statement.execute("CREATE DATABASE " + database);
+        }
+        environment.replaceAll((name, value) -> name.startsWith("QUARKUS_DATASOURCE_") && name.endsWith("_URL")
+                ? value.replaceFirst("/[^/?]+(\\?.*)?$", "/" + database + "$1") : value);
     }
 
     private static HttpResponse<String> get(String url) throws Exception {

@@ -87,7 +87,6 @@ public final class LocalStack {
         environment.put("MANAGEMENT_PORT", String.valueOf(MANAGEMENT_PORT));
         // The production jar (-Dlocal.service=jar) only validates the schema; on a laptop it migrates as dev mode does.
         environment.put("DB_MIGRATE_AT_START", "true");
-        environment.put("DB_VALIDATE_AT_START", "false");
         String managementUrl = "http://localhost:" + MANAGEMENT_PORT;
 
         service = startService(environment);
