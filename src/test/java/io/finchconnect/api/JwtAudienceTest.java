@@ -43,7 +43,7 @@ class JwtAudienceTest {
 
     @Test
     void aTokenWithoutAudienceIsUnauthorized() {
-        given().auth().oauth2(TestStack.get().jwt().token("connections:read"))
+        given().auth().oauth2(TestStack.get().jwt().tokenWithoutAudience("connections:read"))
                 .queryParam("limit", 1).get("/v1/connections").then().statusCode(401).contentType("application/problem+json");
     }
 }

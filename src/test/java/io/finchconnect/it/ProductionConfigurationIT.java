@@ -12,9 +12,11 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
+import io.finchconnect.testing.DevJwt;
 import io.finchconnect.testing.ServiceProcess;
 import io.finchconnect.testing.TestStack;
 
@@ -99,6 +101,29 @@ class ProductionConfigurationIT {
     }
 
     @Test
+    void withoutTheJwtAudienceTheJarRefusesToStart() throws Exception {
+        Map<String, String> environment = new HashMap<>(ServiceProcess.environmentFor(TestStack.get()));
+        environment.remove("MP_JWT_VERIFY_AUDIENCES");
+        ServiceProcess service = ServiceProcess.start(environment, "no-audience");
+
+        assertThat(service.exitsWithin(Duration.ofSeconds(60))).isTrue();
+        assertThat(service.exitCode()).isNotZero();
+        assertThat(service.output()).contains("MP_JWT_VERIFY_AUDIENCES");
+    }
+
+    @Test
+    void aTokenTheSameIssuerMintedForAnotherServiceIsUnauthorized() throws Exception {
+        try (ServiceProcess service = ServiceProcess.start(ServiceProcess.environmentFor(TestStack.get()), "audience")) {
+            service.awaitReady();
+            DevJwt jwt = TestStack.get().jwt();
+
+            assertThat(getAs(service.url("/v1/connections?limit=1"), jwt.tokenFor(Set.of("another-service"), "connections:read"))
+                    .statusCode()).isEqualTo(401);
+            assertThat(getAs(service.url("/v1/connections?limit=1"), jwt.token("connections:read")).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void oneInstanceMigratingAtStartWithThatOneSettingMigratesAnEmptyDatabaseAndBecomesReady() throws Exception {
         Map<String, String> environment = new HashMap<>(ServiceProcess.environmentFor(TestStack.get()));
         onNewDatabase(environment, "migrate_at_start_" + System.nanoTime());
@@ -119,6 +144,12 @@ class ProductionConfigurationIT {
         }
         environment.replaceAll((name, value) -> name.startsWith("QUARKUS_DATASOURCE_") && name.endsWith("_URL")
                 ? value.replaceFirst("/[^/?]+(\\?.*)?$", "/" + database + "$1") : value);
+    }
+
+    private static HttpResponse<String> getAs(String url, String bearerToken) throws Exception {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(URI.create(url))
+                .header("Authorization", "Bearer " + bearerToken).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> get(String url) throws Exception {

@@ -80,6 +80,7 @@ public final class LocalStack {
         environment.put("FINCH_REDIRECT_URIS", redirectUri);
         environment.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", jwt.publicKeyFile().toAbsolutePath().toString());
         environment.put("MP_JWT_VERIFY_ISSUER", DevJwt.ISSUER);
+        environment.put("MP_JWT_VERIFY_AUDIENCES", DevJwt.AUDIENCE);
         environment.put("TOKEN_VAULT_KEYS", "local-1:" + persistentKey("token-vault.key"));
         environment.put("TOKEN_VAULT_ACTIVE_KEY_ID", "local-1");
         environment.put("CONNECT_STATE_KEY", persistentKey("connect-state.key"));
