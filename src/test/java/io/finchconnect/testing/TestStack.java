@@ -83,6 +83,9 @@ public final class TestStack {
             config.put("quarkus.datasource.password", required("test.postgres.password"));
         }
         config.put("kafka.bootstrap.servers", kafka != null ? kafka.bootstrapServers() : externalKafka);
+        // Quarkus builds the Kafka clients' settings from every key starting with kafka, the environment's
+        // KAFKA_BOOTSTRAP_SERVERS included as such, whichever comes last winning: this key outranks the variable.
+        config.put("KAFKA_BOOTSTRAP_SERVERS", config.get("kafka.bootstrap.servers"));
         config.put("quarkus.http.test-port", String.valueOf(HTTP_TEST_PORT));
         config.put("finch.base-url", finch.baseUrl());
         config.put("finch.client-id", options.clientId());
