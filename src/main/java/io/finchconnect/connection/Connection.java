@@ -7,6 +7,9 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 
 /**
@@ -17,6 +20,12 @@ import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 @Entity
 @Table(name = "connections")
 public class Connection extends PanacheEntityBase {
+
+    /**
+     * The migrations declare the array columns {@code text[]}; Hibernate's schema validation reads them back under
+     * PostgreSQL's own name for that type, {@code _text}, and would otherwise expect {@code varchar(255) array}.
+     */
+    private static final String TEXT_ARRAY = "_text";
 
     @Id
     @Column(name = "connection_id")
@@ -68,14 +77,14 @@ public class Connection extends PanacheEntityBase {
     @Column(name = "client_type")
     public String clientType;
 
-    @Column(name = "products", nullable = false)
+    @Column(name = "products", nullable = false, columnDefinition = TEXT_ARRAY)
     public String[] products = new String[0];
 
-    @Column(name = "entity_ids", nullable = false)
+    @Column(name = "entity_ids", nullable = false, columnDefinition = TEXT_ARRAY)
     public String[] entityIds = new String[0];
 
     /** Finch's status of each entity of {@code entityIds}, in the same order; empty until Finch was asked. */
-    @Column(name = "entity_statuses", nullable = false)
+    @Column(name = "entity_statuses", nullable = false, columnDefinition = TEXT_ARRAY)
     public String[] entityStatuses = new String[0];
 
     @Column(name = "token_key_id", nullable = false)
@@ -86,6 +95,7 @@ public class Connection extends PanacheEntityBase {
 
     /** {@link io.finchconnect.connection.vault.TokenFormat#code()} of the ciphertext. */
     @Column(name = "token_format", nullable = false)
+    @JdbcTypeCode(SqlTypes.SMALLINT)
     public int tokenFormat;
 
     @Column(name = "connected_at", nullable = false)
@@ -99,7 +109,7 @@ public class Connection extends PanacheEntityBase {
     public OffsetDateTime disconnectRequestedAt;
 
     /** Entities removed through Finch's {@code /disconnect-entity}; {@code entityIds} keeps those still attached. */
-    @Column(name = "disconnected_entity_ids", nullable = false)
+    @Column(name = "disconnected_entity_ids", nullable = false, columnDefinition = TEXT_ARRAY)
     public String[] disconnectedEntityIds = new String[0];
 
 }

@@ -56,9 +56,13 @@ class ManifestOperationsTest {
         migrate.getEnv().stream().filter(env -> env.getValueFrom() == null).forEach(env -> literals.put(env.getName(), env.getValue()));
         assertThat(literals).containsAllEntriesOf(ServiceProcess.MIGRATION_JOB);
         assertThat(rendered.container().getEnv()).noneMatch(env -> ServiceProcess.MIGRATION_JOB.containsKey(env.getName()));
-        // In production the service validates, never migrates (application.properties' %prod lines).
+        // In production the service validates, never migrates (application.properties' %prod lines); a start that
+        // migrates, as the Job's, does not validate first.
         assertThat(APP.value("quarkus.flyway.migrate-at-start", "")).isEqualTo("${DB_MIGRATE_AT_START:false}");
-        assertThat(APP.value("quarkus.flyway.validate-at-start", "")).isEqualTo("${DB_VALIDATE_AT_START:true}");
+        assertThat(APP.value("quarkus.flyway.validate-at-start", ""))
+                .isEqualTo("${database-start.validate-when-migrating-is.${DB_MIGRATE_AT_START:false}}");
+        assertThat(APP.value("database-start.validate-when-migrating-is.false", "")).isEqualTo("${DB_VALIDATE_AT_START:true}");
+        assertThat(APP.value("database-start.validate-when-migrating-is.true", "")).isEqualTo("false");
 
         // The jar checks all its settings at start-up, init-and-exit too: the Job reads the service's Secrets,
         // except that it connects as the migrator and never talks to Kafka.

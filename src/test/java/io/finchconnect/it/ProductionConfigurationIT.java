@@ -12,9 +12,11 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
+import io.finchconnect.testing.DevJwt;
 import io.finchconnect.testing.ServiceProcess;
 import io.finchconnect.testing.TestStack;
 
@@ -83,14 +85,7 @@ class ProductionConfigurationIT {
     @Test
     void theJarOnlyValidatesTheSchemaAndTheMigrationJobsRunMigratesItAndExits() throws Exception {
         Map<String, String> environment = new HashMap<>(ServiceProcess.environmentFor(TestStack.get()));
-        String database = "migration_" + System.nanoTime();
-        try (Connection connection = DriverManager.getConnection(environment.get("QUARKUS_DATASOURCE_JDBC_URL"),
-                environment.get("QUARKUS_DATASOURCE_USERNAME"), environment.get("QUARKUS_DATASOURCE_PASSWORD"));
-             Statement statement = connection.createStatement()) {
-            statement.execute("CREATE DATABASE " + database);
-        }
-        environment.replaceAll((name, value) -> name.startsWith("QUARKUS_DATASOURCE_") && name.endsWith("_URL")
-                ? value.replaceFirst("/[^/?]+(\\?.*)?$", "/" + database + "$1") : value);
+        onNewDatabase(environment, "migration_" + System.nanoTime());
 
         ServiceProcess unmigrated = ServiceProcess.start(environment, "unmigrated");
         assertThat(unmigrated.exitsWithin(Duration.ofSeconds(90))).as("refuses a schema with pending migrations").isTrue();
@@ -103,6 +98,58 @@ class ProductionConfigurationIT {
         try (ServiceProcess service = ServiceProcess.start(environment, "migrated")) {
             service.awaitReady();
         }
+    }
+
+    @Test
+    void withoutTheJwtAudienceTheJarRefusesToStart() throws Exception {
+        Map<String, String> environment = new HashMap<>(ServiceProcess.environmentFor(TestStack.get()));
+        environment.remove("MP_JWT_VERIFY_AUDIENCES");
+        ServiceProcess service = ServiceProcess.start(environment, "no-audience");
+
+        assertThat(service.exitsWithin(Duration.ofSeconds(60))).isTrue();
+        assertThat(service.exitCode()).isNotZero();
+        assertThat(service.output()).contains("MP_JWT_VERIFY_AUDIENCES");
+    }
+
+    @Test
+    void aTokenTheSameIssuerMintedForAnotherServiceIsUnauthorized() throws Exception {
+        try (ServiceProcess service = ServiceProcess.start(ServiceProcess.environmentFor(TestStack.get()), "audience")) {
+            service.awaitReady();
+            DevJwt jwt = TestStack.get().jwt();
+
+            assertThat(getAs(service.url("/v1/connections?limit=1"), jwt.tokenFor(Set.of("another-service"), "connections:read"))
+                    .statusCode()).isEqualTo(401);
+            assertThat(getAs(service.url("/v1/connections?limit=1"), jwt.token("connections:read")).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void oneInstanceMigratingAtStartWithThatOneSettingMigratesAnEmptyDatabaseAndBecomesReady() throws Exception {
+        Map<String, String> environment = new HashMap<>(ServiceProcess.environmentFor(TestStack.get()));
+        onNewDatabase(environment, "migrate_at_start_" + System.nanoTime());
+        environment.put("DB_MIGRATE_AT_START", "true");
+
+        try (ServiceProcess service = ServiceProcess.start(environment, "migrate-at-start")) {
+            service.awaitReady();
+            assertThat(service.output()).contains("Successfully applied");
+        }
+    }
+
+    /** Creates an empty database and points the environment's PostgreSQL URLs at it. */
+    private static void onNewDatabase(Map<String, String> environment, String database) throws Exception {
+        try (Connection connection = DriverManager.getConnection(environment.get("QUARKUS_DATASOURCE_JDBC_URL"),
+                environment.get("QUARKUS_DATASOURCE_USERNAME"), environment.get("QUARKUS_DATASOURCE_PASSWORD"));
+             Statement statement = connection.createStatement()) {
+            statement.execute("CREATE DATABASE " + database);
+        }
+        environment.replaceAll((name, value) -> name.startsWith("QUARKUS_DATASOURCE_") && name.endsWith("_URL")
+                ? value.replaceFirst("/[^/?]+(\\?.*)?$", "/" + database + "$1") : value);
+    }
+
+    private static HttpResponse<String> getAs(String url, String bearerToken) throws Exception {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(URI.create(url))
+                .header("Authorization", "Bearer " + bearerToken).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> get(String url) throws Exception {

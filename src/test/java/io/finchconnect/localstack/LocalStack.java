@@ -50,8 +50,12 @@ public final class LocalStack {
 
     private int run() throws Exception {
         Files.createDirectories(HOME);
-        EmbeddedPostgresServer postgres = track(EmbeddedPostgresServer.start(HOME.resolve("postgres"), POSTGRES_PORT));
-        KafkaBroker kafka = track(KafkaBroker.start(HOME.resolve("kafka"), KAFKA_PORT));
+        // Ctrl-C signals the whole foreground process group at once: the servers are started so that only this
+        // JVM's exit hook stops them, after the service, whose Kafka consumer and database pool would otherwise fail
+        // loudly against servers already gone (PostgreSQL's postmaster has a session of its own already).
+        EmbeddedPostgresServer postgres = track(EmbeddedPostgresServer.startStoppedByOwner(HOME.resolve("postgres"), POSTGRES_PORT));
+        KafkaBroker kafka = track(KafkaBroker.startStoppedByOwner(HOME.resolve("kafka"), KAFKA_PORT)
+                .withTopics(KafkaBroker.SERVICE_TOPICS));
         String serviceUrl = "http://localhost:" + SERVICE_PORT;
         String redirectUri = serviceUrl + "/v1/connect/callback";
         FinchSimulator.Options options = FinchSimulator.Options.defaults().withPort(FINCH_PORT)
@@ -72,6 +76,7 @@ public final class LocalStack {
         environment.put("FINCH_REDIRECT_URIS", redirectUri);
         environment.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", jwt.publicKeyFile().toAbsolutePath().toString());
         environment.put("MP_JWT_VERIFY_ISSUER", DevJwt.ISSUER);
+        environment.put("MP_JWT_VERIFY_AUDIENCES", DevJwt.AUDIENCE);
         environment.put("TOKEN_VAULT_KEYS", "local-1:" + persistentKey("token-vault.key"));
         environment.put("TOKEN_VAULT_ACTIVE_KEY_ID", "local-1");
         environment.put("CONNECT_STATE_KEY", persistentKey("connect-state.key"));
@@ -79,7 +84,6 @@ public final class LocalStack {
         environment.put("MANAGEMENT_PORT", String.valueOf(MANAGEMENT_PORT));
         // The production jar (-Dlocal.service=jar) only validates the schema; on a laptop it migrates as dev mode does.
         environment.put("DB_MIGRATE_AT_START", "true");
-        environment.put("DB_VALIDATE_AT_START", "false");
         String managementUrl = "http://localhost:" + MANAGEMENT_PORT;
 
         service = startService(environment);

@@ -13,14 +13,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 import io.finchconnect.testing.Sql;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
- * The versioned migrations ran at start-up, and every uniqueness rule of the service is a constraint of the
- * database, not only a check in code.
+ * The versioned migrations ran at start-up, the entity mappings agree with the schema they made, and every
+ * uniqueness rule of the service is a constraint of the database, not only a check in code.
  */
 @QuarkusTest
 class SchemaMigrationTest {
@@ -35,6 +36,16 @@ class SchemaMigrationTest {
         assertThat(Sql.column("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank"))
                 .containsExactlyElementsOf(migrationVersionsInOrder());
         assertThat(Sql.count("SELECT count(*) FROM flyway_schema_history WHERE NOT success")).isZero();
+    }
+
+    /**
+     * Hibernate validated every mapped column, its type included, against the migrated schema before this
+     * application started, and would have refused to start on a mismatch; this keeps that check switched on.
+     */
+    @Test
+    void theEntityMappingsWereValidatedAgainstTheMigratedSchema() {
+        assertThat(ConfigProvider.getConfig().getValue("quarkus.hibernate-orm.schema-management.strategy", String.class))
+                .isEqualTo("validate");
     }
 
     @Test

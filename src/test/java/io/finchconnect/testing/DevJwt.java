@@ -24,6 +24,8 @@ import io.smallrye.jwt.build.Jwt;
 public final class DevJwt {
 
     public static final String ISSUER = "https://finch-connect-service.local/dev";
+    /** The audience the production configuration requires (MP_JWT_VERIFY_AUDIENCES); every dev token names it. */
+    public static final String AUDIENCE = "finch-connect-service";
 
     private final PrivateKey privateKey;
     private final Path publicKeyFile;
@@ -62,7 +64,14 @@ public final class DevJwt {
     }
 
     public String token(String subject, Set<String> roles, Duration lifetime) {
-        return Jwt.issuer(ISSUER).subject(subject).upn(subject).groups(roles).expiresIn(lifetime).sign(privateKey);
+        return Jwt.issuer(ISSUER).subject(subject).upn(subject).groups(roles).audience(AUDIENCE).expiresIn(lifetime)
+                .sign(privateKey);
+    }
+
+    /** A token without an {@code aud} claim. */
+    public String tokenWithoutAudience(String... roles) {
+        return Jwt.issuer(ISSUER).subject("test-client").upn("test-client").groups(Set.of(roles))
+                .expiresIn(Duration.ofHours(1)).sign(privateKey);
     }
 
     /** A token for {@code subject} with {@code roles} in {@code groups}, and {@code aud} when audiences are given. */

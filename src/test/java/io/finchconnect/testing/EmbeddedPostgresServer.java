@@ -28,17 +28,31 @@ public final class EmbeddedPostgresServer implements TestServer, AutoCloseable {
     private final Path dataDir;
     private final Path logFile;
     private int port;
+    private final boolean stopOnJvmExit;
     private EmbeddedPostgres postgres;
 
-    private EmbeddedPostgresServer(Path dataDir, int port) {
+    private EmbeddedPostgresServer(Path dataDir, int port, boolean stopOnJvmExit) {
         this.dataDir = dataDir.toAbsolutePath();
         this.logFile = this.dataDir.resolveSibling(this.dataDir.getFileName() + "-postgres.log");
         this.port = port;
+        this.stopOnJvmExit = stopOnJvmExit;
     }
 
     /** Starts PostgreSQL on {@code port} (0 picks a free one), keeping any data already in {@code dataDir}. */
     public static EmbeddedPostgresServer start(Path dataDir, int port) {
-        EmbeddedPostgresServer server = new EmbeddedPostgresServer(dataDir, port);
+        return start(dataDir, port, true);
+    }
+
+    /**
+     * As {@link #start(Path, int)}, but only {@link #close()} stops it, not a JVM exit hook of its own: for an owner
+     * that stops things in order at exit (the local stack stops the service before its database).
+     */
+    public static EmbeddedPostgresServer startStoppedByOwner(Path dataDir, int port) {
+        return start(dataDir, port, false);
+    }
+
+    private static EmbeddedPostgresServer start(Path dataDir, int port, boolean stopOnJvmExit) {
+        EmbeddedPostgresServer server = new EmbeddedPostgresServer(dataDir, port, stopOnJvmExit);
         server.startPostgres();
         server.createDatabaseIfMissing();
         return server;
@@ -118,6 +132,7 @@ public final class EmbeddedPostgresServer implements TestServer, AutoCloseable {
                     .setDataDirectory(dataDir)
                     .setCleanDataDirectory(false)
                     .setPGStartupWait(Duration.ofSeconds(30))
+                    .setRegisterShutdownHook(stopOnJvmExit)
                     // Test speed only: these trade crash safety for fewer disk syncs. Never use them in production.
                     .setServerConfig("fsync", "off")
                     .setServerConfig("synchronous_commit", "off")

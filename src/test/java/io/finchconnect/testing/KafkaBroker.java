@@ -25,6 +25,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.Uuid;
 import org.jboss.logging.Logger;
 
@@ -33,6 +35,9 @@ import org.jboss.logging.Logger;
  * can stop it, kill it with SIGKILL and restart it on the same ports and data.
  */
 public final class KafkaBroker implements TestServer, AutoCloseable {
+
+    /** The topics the service reads and writes with their default names (OUTBOX_TOPIC, FINCH_WEBHOOKS_TOPIC). */
+    public static final String[] SERVICE_TOPICS = { "finch.connection-events", "finch.webhooks" };
 
     private static final Logger LOG = Logger.getLogger(KafkaBroker.class);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
@@ -48,9 +53,11 @@ public final class KafkaBroker implements TestServer, AutoCloseable {
     private final int controllerPort;
     private final String classpath;
     private final Thread shutdownHook = new Thread(this::destroyOnJvmExit, "kafka-broker-shutdown");
+    private final boolean stoppedByOwner;
     private volatile Process process;
 
-    private KafkaBroker(Path dataDir, int port) throws IOException {
+    private KafkaBroker(Path dataDir, int port, boolean stoppedByOwner) throws IOException {
+        this.stoppedByOwner = stoppedByOwner;
         this.dataDir = dataDir.toAbsolutePath();
         this.kafkaLogDir = this.dataDir.resolve("kraft-log");
         this.serverProperties = this.dataDir.resolve("server.properties");
@@ -65,14 +72,29 @@ public final class KafkaBroker implements TestServer, AutoCloseable {
 
     /** Formats {@code dataDir} if new, starts the broker on {@code port} (0 picks a free one) and waits until it answers. */
     public static KafkaBroker start(Path dataDir, int port) {
+        return start(dataDir, port, false);
+    }
+
+    /**
+     * As {@link #start(Path, int)}, but only {@link #close()} stops the broker: it runs in a session of its own, so
+     * the terminal's Ctrl-C does not reach it, and without a JVM exit hook of its own. For an owner that stops things
+     * in order at exit: the local stack stops the service, whose consumer is still connected, before the broker.
+     */
+    public static KafkaBroker startStoppedByOwner(Path dataDir, int port) {
+        return start(dataDir, port, true);
+    }
+
+    private static KafkaBroker start(Path dataDir, int port, boolean stoppedByOwner) {
         try {
-            KafkaBroker broker = new KafkaBroker(dataDir, port);
+            KafkaBroker broker = new KafkaBroker(dataDir, port, stoppedByOwner);
             Files.createDirectories(broker.kafkaLogDir);
             broker.writeConfig();
             if (!Files.exists(broker.kafkaLogDir.resolve("meta.properties"))) {
                 broker.formatStorage();
             }
-            Runtime.getRuntime().addShutdownHook(broker.shutdownHook);
+            if (!stoppedByOwner) {
+                Runtime.getRuntime().addShutdownHook(broker.shutdownHook);
+            }
             try {
                 broker.launch();
             } catch (RuntimeException e) {
@@ -87,6 +109,33 @@ public final class KafkaBroker implements TestServer, AutoCloseable {
 
     public String bootstrapServers() {
         return "localhost:" + port;
+    }
+
+    /**
+     * Creates these topics (where missing) with the broker's defaults, as production has them before the service
+     * starts: a client's first look-up of a topic that auto-creation has not made yet is a warning.
+     */
+    public KafkaBroker withTopics(String... names) {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        try (Admin admin = admin(props)) {
+            for (String name : names) {
+                try {
+                    admin.createTopics(List.of(new NewTopic(name, Optional.empty(), Optional.empty()))).all()
+                            .get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("Could not create topic " + name, e.getCause());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while creating topics", e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Kafka did not create the topics within 30 s", e);
+        }
+        return this;
     }
 
     /** Stops the broker gracefully (SIGTERM, controlled shutdown) and waits for the process to exit. */
@@ -213,7 +262,12 @@ public final class KafkaBroker implements TestServer, AutoCloseable {
     }
 
     private ProcessBuilder newProcess(String mainClass, String... args) {
-        List<String> command = new ArrayList<>(List.of(
+        List<String> command = new ArrayList<>();
+        if (stoppedByOwner) {
+            // util-linux's setsid execs the JVM in a new session: same pid, outside the terminal's process group.
+            command.add("setsid");
+        }
+        command.addAll(List.of(
                 Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
                 // CI has 2 cores: a small heap and the serial collector keep the broker from competing with the tests.
                 "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true",
@@ -237,18 +291,7 @@ public final class KafkaBroker implements TestServer, AutoCloseable {
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "2000");
-        // The broker is started by whichever test class loader came first and restarted from another: Kafka
-        // loads its reporters through the context class loader, which must be the one that loaded Admin here.
-        Thread thread = Thread.currentThread();
-        ClassLoader previous = thread.getContextClassLoader();
-        thread.setContextClassLoader(Admin.class.getClassLoader());
-        Admin created;
-        try {
-            created = Admin.create(props);
-        } finally {
-            thread.setContextClassLoader(previous);
-        }
-        try (Admin admin = created) {
+        try (Admin admin = admin(props)) {
             while (true) {
                 checkAlive(deadlineNanos);
                 try {
@@ -262,6 +305,19 @@ public final class KafkaBroker implements TestServer, AutoCloseable {
                     throw new IllegalStateException("Interrupted while waiting for Kafka", e);
                 }
             }
+        }
+    }
+
+    private static Admin admin(Properties props) {
+        // The broker is started by whichever test class loader came first and restarted from another: Kafka
+        // loads its reporters through the context class loader, which must be the one that loaded Admin here.
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(Admin.class.getClassLoader());
+        try {
+            return Admin.create(props);
+        } finally {
+            thread.setContextClassLoader(previous);
         }
     }
 

@@ -107,6 +107,7 @@ public final class ServiceProcess implements AutoCloseable {
         environment.put("FINCH_REDIRECT_URIS", config.get("finch.redirect-uris"));
         environment.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", config.get("mp.jwt.verify.publickey.location"));
         environment.put("MP_JWT_VERIFY_ISSUER", config.get("mp.jwt.verify.issuer"));
+        environment.put("MP_JWT_VERIFY_AUDIENCES", DevJwt.AUDIENCE);
         environment.put("TOKEN_VAULT_KEYS", config.get("token-vault.keys"));
         environment.put("TOKEN_VAULT_ACTIVE_KEY_ID", config.get("token-vault.active-key-id"));
         environment.put("CONNECT_STATE_KEY", config.get("connect.state-key"));
@@ -234,5 +235,5 @@ public final class ServiceProcess implements AutoCloseable {
     public static final List<String> REQUIRED_VARIABLES = List.of("QUARKUS_DATASOURCE_REACTIVE_URL", "QUARKUS_DATASOURCE_JDBC_URL",
             "QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD", "KAFKA_BOOTSTRAP_SERVERS", "FINCH_BASE_URL",
             "FINCH_CLIENT_ID", "FINCH_CLIENT_SECRET", "FINCH_WEBHOOK_SECRET", "FINCH_REDIRECT_URIS",
-            "MP_JWT_VERIFY_PUBLICKEY_LOCATION", "MP_JWT_VERIFY_ISSUER", "TOKEN_VAULT_KEYS", "TOKEN_VAULT_ACTIVE_KEY_ID", "CONNECT_STATE_KEY");
+            "MP_JWT_VERIFY_PUBLICKEY_LOCATION", "MP_JWT_VERIFY_ISSUER", "MP_JWT_VERIFY_AUDIENCES", "TOKEN_VAULT_KEYS", "TOKEN_VAULT_ACTIVE_KEY_ID", "CONNECT_STATE_KEY");
 }

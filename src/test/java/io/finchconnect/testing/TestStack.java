@@ -15,9 +15,9 @@ import io.finchconnect.simulator.FinchSimulator;
 
 /**
  * The servers the tests run against, started once per JVM however many Quarkus applications the tests boot:
- * embedded PostgreSQL, a KRaft Kafka broker and the Finch simulator. Where the usual settings point at an
- * external PostgreSQL or Kafka ({@code QUARKUS_DATASOURCE_REACTIVE_URL}, {@code KAFKA_BOOTSTRAP_SERVERS} or
- * the matching system properties), that one is used instead.
+ * embedded PostgreSQL, a KRaft Kafka broker and the Finch simulator. An external PostgreSQL or Kafka is used
+ * instead only when asked for explicitly ({@code -Dtest.postgres.url}, {@code -Dtest.kafka.bootstrap-servers},
+ * see {@link #optIn(String)}), never because the service's own variables are exported.
  *
  * <p>Quarkus loads test classes once per application (a test profile gets a class loader of its own), so the
  * running stack is kept in a JVM-wide registry of JDK types only, reachable from every class loader.
@@ -56,11 +56,12 @@ public final class TestStack {
     }
 
     private static Map<String, Object> startServers() {
-        String externalDatabase = setting("QUARKUS_DATASOURCE_REACTIVE_URL", "quarkus.datasource.reactive.url");
-        String externalKafka = setting("KAFKA_BOOTSTRAP_SERVERS", "kafka.bootstrap.servers");
+        String externalDatabase = optIn("test.postgres.url");
+        String externalKafka = optIn("test.kafka.bootstrap-servers");
         String run = String.valueOf(ProcessHandle.current().pid());
         EmbeddedPostgresServer postgres = externalDatabase == null ? EmbeddedPostgresServer.start(ROOT.resolve("postgres-" + run), 0) : null;
-        KafkaBroker kafka = externalKafka == null ? KafkaBroker.start(ROOT.resolve("kafka-" + run), 0) : null;
+        KafkaBroker kafka = externalKafka == null
+                ? KafkaBroker.start(ROOT.resolve("kafka-" + run), 0).withTopics(KafkaBroker.SERVICE_TOPICS) : null;
         String webhookSecret = randomBase64(32);
         FinchSimulator.Options options = FinchSimulator.Options.defaults().withWebhookSecretBase64(webhookSecret)
                 .withAllowedRedirectUris(Set.of(REDIRECT_URI));
@@ -68,15 +69,23 @@ public final class TestStack {
         DevJwt jwt = DevJwt.inFolder(ROOT.resolve("jwt"));
 
         Map<String, String> config = new LinkedHashMap<>();
+        // Always every one of these keys: the application's own configuration would otherwise fall back to a
+        // QUARKUS_DATASOURCE_* or KAFKA_BOOTSTRAP_SERVERS that happens to be exported in the shell.
         if (postgres != null) {
             config.put("quarkus.datasource.reactive.url", postgres.reactiveUrl());
             config.put("quarkus.datasource.jdbc.url", postgres.jdbcUrl());
             config.put("quarkus.datasource.username", postgres.username());
             config.put("quarkus.datasource.password", postgres.password());
+        } else {
+            config.put("quarkus.datasource.reactive.url", externalDatabase);
+            config.put("quarkus.datasource.jdbc.url", "jdbc:" + externalDatabase);
+            config.put("quarkus.datasource.username", required("test.postgres.username"));
+            config.put("quarkus.datasource.password", required("test.postgres.password"));
         }
-        if (kafka != null) {
-            config.put("kafka.bootstrap.servers", kafka.bootstrapServers());
-        }
+        config.put("kafka.bootstrap.servers", kafka != null ? kafka.bootstrapServers() : externalKafka);
+        // Quarkus builds the Kafka clients' settings from every key starting with kafka, the environment's
+        // KAFKA_BOOTSTRAP_SERVERS included as such, whichever comes last winning: this key outranks the variable.
+        config.put("KAFKA_BOOTSTRAP_SERVERS", config.get("kafka.bootstrap.servers"));
         config.put("quarkus.http.test-port", String.valueOf(HTTP_TEST_PORT));
         config.put("finch.base-url", finch.baseUrl());
         config.put("finch.client-id", options.clientId());
@@ -165,9 +174,23 @@ public final class TestStack {
         return Map.of("stop", server::stop, "start", server::start, "kill", server::kill);
     }
 
-    private static String setting(String environmentVariable, String property) {
-        String value = System.getProperty(property, System.getenv(environmentVariable));
+    /**
+     * An external server only on explicit request: the system property, else its {@code TEST_} environment form
+     * ({@code test.postgres.url} or {@code TEST_POSTGRES_URL}). The service's own variables, which a developer may
+     * have exported for another purpose, never point the tests anywhere.
+     */
+    static String optIn(String property) {
+        String value = System.getProperty(property,
+                System.getenv(property.toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]", "_")));
         return value == null || value.isBlank() ? null : value;
+    }
+
+    private static String required(String property) {
+        String value = optIn(property);
+        if (value == null) {
+            throw new IllegalStateException("test.postgres.url is set: set " + property + " too");
+        }
+        return value;
     }
 
     private static int freePort() {

@@ -35,6 +35,8 @@ public interface RequiredEnvironment {
 
     String mpJwtVerifyIssuer();
 
+    String mpJwtVerifyAudiences();
+
     String tokenVaultKeys();
 
     String tokenVaultActiveKeyId();
