@@ -22,8 +22,10 @@ import io.smallrye.mutiny.Uni;
  * stopping, and holds the shutdown until the rounds under way have ended, so that they never run into a closed
  * pool or Finch client. Shutdown begins when readiness turns DOWN ({@code SHUTDOWN_DELAY}), or at the latest
  * with the {@link ShutdownEvent}: from then on no round starts, and no {@code @Scheduled} job fires. Quarkus
- * closes the datasource pool and the clients only after every {@link ShutdownEvent} observer returned, and the
- * scheduler only after that, so this observer comes first and waits.
+ * closes the datasource pool only after every {@link ShutdownEvent} observer returned, and stops the scheduler
+ * later still, so this observer comes first and waits. The Finch client's connections can go earlier (they
+ * closed under rounds once the HTTP server had stopped), which is why rounds stop as readiness turns DOWN: the
+ * delay is theirs to end in.
  *
  * <p>Rounds get until half of {@code SHUTDOWN_TIMEOUT} after shutdown began, the same share as the outbox relay's
  * last batch. A round still running then is abandoned: what it holds stays leased until its lease runs out.
