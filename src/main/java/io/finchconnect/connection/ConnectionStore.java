@@ -92,6 +92,10 @@ public final class ConnectionStore {
                                    reauth_next_attempt_at = now() + make_interval(secs => $3)
             WHERE connection_id = $1 AND reauth_episode = $2
             """;
+    private static final String HAND_BACK_REAUTH_SESSION = """
+            UPDATE connections SET reauth_next_attempt_at = now()
+            WHERE connection_id = $1 AND reauth_episode = $2 AND reauth_next_attempt_at > now()
+            """;
 
     private static final String SPREAD_RECONCILIATION = """
             UPDATE connections SET reconcile_due_at = now() + random() * make_interval(secs => $1)
@@ -293,6 +297,12 @@ public final class ConnectionStore {
     public static Uni<Void> retryReauthSessionLater(SqlClient client, ReauthDue due, Duration delay) {
         return client.preparedQuery(RETRY_REAUTH_SESSION_LATER)
                 .execute(Tuple.of(due.connectionId(), due.episode(), delay.toMillis() / 1000.0))
+                .replaceWithVoid();
+    }
+
+    /** Gives up a lease of {@link #leaseDueForReauthSession} unused: the episode's session is due again at once. */
+    public static Uni<Void> handBackReauthSession(SqlClient client, ReauthDue due) {
+        return client.preparedQuery(HAND_BACK_REAUTH_SESSION).execute(Tuple.of(due.connectionId(), due.episode()))
                 .replaceWithVoid();
     }
 

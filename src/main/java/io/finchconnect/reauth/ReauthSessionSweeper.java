@@ -10,6 +10,7 @@ import jakarta.persistence.LockModeType;
 import org.jboss.logging.Logger;
 
 import io.finchconnect.common.backoff.ExponentialBackoff;
+import io.finchconnect.common.lifecycle.ShutdownSignal;
 import io.finchconnect.connection.Connection;
 import io.finchconnect.connection.ConnectionStore;
 import io.finchconnect.connection.ConnectionStore.ReauthDue;
@@ -50,10 +51,12 @@ public class ReauthSessionSweeper {
     private final Vertx vertx;
     private final ConnectStates states;
     private final String redirectUri;
+    private final ShutdownSignal shutdown;
 
     ReauthSessionSweeper(Pool pool, FinchGateway finch, ReauthAnnouncer announcer, ReauthConfig config, Vertx vertx,
-                         ConnectStates states, FinchConfig finchConfig) {
+                         ConnectStates states, FinchConfig finchConfig, ShutdownSignal shutdown) {
         this.pool = pool;
+        this.shutdown = shutdown;
         this.states = states;
         // Finch sends the browser back to our callback; the first allowed redirect URI is this service's own.
         this.redirectUri = finchConfig.redirectUris().get(0);
@@ -65,12 +68,13 @@ public class ReauthSessionSweeper {
 
     @Scheduled(every = "${reauth.sweep-interval:5s}", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> scheduledSweep() {
-        return sweep();
+        return shutdown.round(this::sweep);
     }
 
     /** Sweeps at once without holding up the caller (a webhook that just committed a transition to reauth). */
     public void sweepSoon() {
-        sweep().subscribe().with(done -> { }, failure -> LOG.debugf("Reauth session sweep failed: %s", failure.toString()));
+        shutdown.round(this::sweep).subscribe().with(done -> { },
+                failure -> LOG.debugf("Reauth session sweep failed: %s", failure.toString()));
     }
 
     /**
@@ -78,26 +82,31 @@ public class ReauthSessionSweeper {
      * complete on another context, so every step after it is brought back here.
      */
     public Uni<Void> sweep() {
-        return sweep(config.sweepBatchSize(), null);
+        return sweep(config.sweepBatchSize(), null, true);
     }
 
     /** Creates the current episode's session of one connection now, unless a valid one exists or another instance is on it. */
     public Uni<Void> createNow(String connectionId) {
-        return sweep(1, connectionId);
+        return sweep(1, connectionId, false);
     }
 
-    private Uni<Void> sweep(int limit, String connectionId) {
+    /** {@code background}: a sweep rather than a caller's request, so it stops when shutdown begins. */
+    private Uni<Void> sweep(int limit, String connectionId, boolean background) {
         Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext().getDelegate());
         VertxContextSafetyToggle.setContextSafe(context, true);
         Executor onContext = command -> context.runOnContext(ignored -> command.run());
         return Uni.createFrom().voidItem().emitOn(onContext)
                 .chain(() -> ConnectionStore.leaseDueForReauthSession(pool, limit, config.lease(), connectionId))
                 .onItem().transformToMulti(due -> Multi.createFrom().iterable(due))
-                .onItem().transformToUniAndConcatenate(due -> createSession(due, onContext))
+                // What shutdown catches unstarted is handed back, so the next instance need not wait out the lease.
+                .onItem().transformToUniAndConcatenate(due -> background && shutdown.stopping()
+                        ? ConnectionStore.handBackReauthSession(pool, due).emitOn(onContext)
+                        : createSession(due, onContext))
                 .collect().last().replaceWithVoid()
                 // A sweep that hangs would keep every later one from running (they skip while one runs).
                 .ifNoItem().after(config.lease()).fail()
-                .onFailure().invoke(failure -> LOG.warnf("Reauth session sweep failed: %s", failure.toString()))
+                .onFailure().invoke(failure -> shutdown.warnUnlessStopping(LOG, "Reauth session sweep failed: %s",
+                        failure.toString()))
                 .onFailure().recoverWithNull();
     }
 
@@ -139,9 +148,18 @@ public class ReauthSessionSweeper {
 
     private Uni<Void> notCreated(ReauthDue due, Throwable failure) {
         if (FinchGateway.mayHaveActed(failure)) {
+            // A WARN even when the shutdown cut the call off (after its grace): Finch may have made a session all the
+            // same, so none is asked for until then, which an operator should know.
             LOG.warnf("Reauthentication session for connection %s: unclear whether Finch made one (%s); not asking "
                     + "again before %s", due.connectionId(), failure.toString(), config.uncertainRetryAfter());
             return ConnectionStore.retryReauthSessionLater(pool, due, config.uncertainRetryAfter()).onFailure().recoverWithNull();
+        }
+        if (shutdown.stopping()) {
+            // Most likely cut off by the shutdown (the Finch client closing): no attempt counted, no delay.
+            LOG.debugf("Reauthentication session for connection %s cut off by shutdown (%s); handed back", due.connectionId(),
+                    failure.toString());
+            return ReauthIntentStore.clear(pool, due).chain(() -> ConnectionStore.handBackReauthSession(pool, due))
+                    .onFailure().recoverWithNull();
         }
         return ReauthIntentStore.clear(pool, due).chain(() -> retryLater(due, failure)).onFailure().recoverWithNull();
     }

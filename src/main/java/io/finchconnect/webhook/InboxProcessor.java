@@ -15,6 +15,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import io.finchconnect.common.backoff.ExponentialBackoff;
+import io.finchconnect.common.lifecycle.ShutdownSignal;
 import io.finchconnect.finch.client.FinchRateLimitedException;
 import io.finchconnect.finch.client.FinchTransientException;
 import io.finchconnect.reauth.ConnectionStatusService;
@@ -55,11 +56,13 @@ public class InboxProcessor {
     private final InboxConfig config;
     private final Vertx vertx;
     private final RoundTrigger trigger;
+    private final ShutdownSignal shutdown;
     private volatile Consumer<Duration> pause = null;
 
     InboxProcessor(Pool pool, FinchStatusCheck finch, ConnectionStatusService statuses, ReauthSessionSweeper reauthSessions,
-                   InboxMetrics metrics, InboxConfig config, Vertx vertx) {
+                   InboxMetrics metrics, InboxConfig config, Vertx vertx, ShutdownSignal shutdown) {
         this.pool = pool;
+        this.shutdown = shutdown;
         this.finch = finch;
         this.statuses = statuses;
         this.reauthSessions = reauthSessions;
@@ -89,16 +92,16 @@ public class InboxProcessor {
     }
 
     private void run(Runnable finished) {
-        drain().subscribe().with(ignored -> finished.run(), failure -> {
-            LOG.warnf("Inbox round failed: %s", failure.toString());
+        shutdown.round(this::drain).subscribe().with(ignored -> finished.run(), failure -> {
+            shutdown.warnUnlessStopping(LOG, "Inbox round failed: %s", failure.toString());
             finished.run();
         });
     }
 
-    /** Rounds until one leases fewer connections than it may: the backlog is then worked off. */
+    /** Rounds until one leases fewer connections than it may (the backlog is then worked off), or shutdown begins. */
     public Uni<Void> drain() {
         return Multi.createBy().repeating().uni(this::round)
-                .whilst(leased -> leased >= config.connectionsPerRound())
+                .whilst(leased -> leased >= config.connectionsPerRound() && !shutdown.stopping())
                 .collect().last()
                 .replaceWithVoid();
     }
@@ -115,11 +118,16 @@ public class InboxProcessor {
     }
 
     private Uni<Integer> round() {
+        if (shutdown.stopping()) {
+            return Uni.createFrom().item(0);
+        }
         return InboxLeaseStore.lease(pool, config.connectionsPerRound(), owner, config.lease())
                 .chain(leased -> Multi.createFrom().iterable(leased)
-                        .onItem().transformToUni(connectionId -> process(connectionId, newContext())
-                                .onFailure().invoke(failure -> LOG.warnf("Inbox: connection %s not processed yet (%s)",
-                                        connectionId, failure.toString()))
+                        // Leased connections not yet started when shutdown begins are handed back for another instance.
+                        .onItem().transformToUni(connectionId -> (shutdown.stopping() ? release(connectionId)
+                                        : process(connectionId, newContext()))
+                                .onFailure().invoke(failure -> shutdown.warnUnlessStopping(LOG,
+                                        "Inbox: connection %s not processed yet (%s)", connectionId, failure.toString()))
                                 .onFailure().recoverWithNull())
                         .merge(config.concurrency())
                         .collect().asList()
@@ -204,6 +212,13 @@ public class InboxProcessor {
     }
 
     private Uni<Void> retryLater(String connectionId, List<Pending> pending, Throwable failure) {
+        if (failure != null && shutdown.stopping()) {
+            // Most likely cut off by the shutdown itself (the Finch client or the pool closing): not held against
+            // the events, which the next instance takes up at once.
+            LOG.debugf("Inbox: connection %s cut off by shutdown (%s); handed back without a retry delay", connectionId,
+                    failure.toString());
+            return release(connectionId);
+        }
         int attempts = pending.stream().mapToInt(Pending::attempts).max().orElse(0);
         Duration delay = ExponentialBackoff.forAttempt(config.backoffInitial(), config.backoffMax(), attempts);
         if (failure != null) {

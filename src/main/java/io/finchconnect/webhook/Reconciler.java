@@ -7,6 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import io.finchconnect.common.lifecycle.ShutdownSignal;
 import io.finchconnect.connection.ConnectionStore;
 import io.finchconnect.webhook.config.ReconcileConfig;
 import io.quarkus.scheduler.Scheduled;
@@ -31,12 +32,14 @@ public class Reconciler {
     private final ReconcileConfig config;
     private final InboxProcessor processor;
     private final InboxMetrics metrics;
+    private final ShutdownSignal shutdown;
     private volatile Instant pausedUntil = Instant.EPOCH;
     private double budget;
     private Instant lastTick = Instant.now();
 
-    Reconciler(Pool pool, ReconcileConfig config, InboxProcessor processor, InboxMetrics metrics) {
+    Reconciler(Pool pool, ReconcileConfig config, InboxProcessor processor, InboxMetrics metrics, ShutdownSignal shutdown) {
         this.pool = pool;
+        this.shutdown = shutdown;
         this.config = config;
         this.processor = processor;
         this.metrics = metrics;
@@ -54,6 +57,10 @@ public class Reconciler {
 
     @Scheduled(every = "${reconcile.tick:1s}", delayed = "3s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> tick() {
+        return shutdown.round(this::handOverDue);
+    }
+
+    private Uni<Void> handOverDue() {
         if (!config.enabled()) {
             return Uni.createFrom().voidItem();
         }
@@ -80,7 +87,8 @@ public class Reconciler {
                     }
                 })
                 .replaceWithVoid()
-                .onFailure().invoke(failure -> LOG.warnf("Reconciliation tick failed: %s", failure.toString()))
+                .onFailure().invoke(failure -> shutdown.warnUnlessStopping(LOG, "Reconciliation tick failed: %s",
+                        failure.toString()))
                 .onFailure().recoverWithNull();
     }
 }

@@ -5,6 +5,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -118,6 +119,43 @@ final class ConnectionLedger {
                 }
             }
             return rows;
+        }
+    }
+
+    /**
+     * What of {@code connections} an instance would not take up within {@code slack}: pending inbox events whose
+     * next attempt is later, inbox leases that run longer, reauth sessions still to be made whose next attempt (a
+     * sweep's lease or a backoff) is later, and creation intents that stand longer. A clean stop leaves none.
+     */
+    List<String> heldBeyond(Collection<String> connections, Duration slack) throws SQLException {
+        try (Connection db = connect(); PreparedStatement statement = db.prepareStatement("""
+                WITH p AS (SELECT ?::text[] AS ids, now() + make_interval(secs => ?) AS horizon)
+                SELECT 'inbox event ' || e.event_id || ' of ' || e.connection_id || ', next attempt ' || e.next_attempt_at
+                FROM incoming_events e, p WHERE e.connection_id = ANY(p.ids) AND e.state = 'pending'
+                  AND e.next_attempt_at > p.horizon
+                UNION ALL
+                SELECT 'inbox lease on ' || l.connection_id || ' until ' || l.leased_until
+                FROM inbox_leases l, p WHERE l.connection_id = ANY(p.ids) AND l.leased_until > p.horizon
+                UNION ALL
+                SELECT 'reauth session of ' || c.connection_id || ', next attempt ' || c.reauth_next_attempt_at
+                FROM connections c, p WHERE c.connection_id = ANY(p.ids)
+                  AND c.status IN ('reauth', 'error_permissions', 'error_no_account_setup')
+                  AND c.reauth_next_attempt_at > p.horizon
+                  AND NOT EXISTS (SELECT 1 FROM reauth_sessions r WHERE r.connection_id = c.connection_id
+                                  AND r.episode = c.reauth_episode AND r.expires_at > now())
+                UNION ALL
+                SELECT 'reauth session intent of ' || i.connection_id || ' until ' || i.retry_at
+                FROM reauth_session_intents i, p WHERE i.connection_id = ANY(p.ids) AND i.retry_at > p.horizon
+                """)) {
+            statement.setArray(1, db.createArrayOf("text", connections.toArray()));
+            statement.setDouble(2, slack.toMillis() / 1000.0);
+            List<String> held = new ArrayList<>();
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    held.add(rows.getString(1));
+                }
+            }
+            return held;
         }
     }
 

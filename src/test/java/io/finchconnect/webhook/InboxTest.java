@@ -24,6 +24,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.finchconnect.common.lifecycle.ShutdownSignal;
 import io.finchconnect.reauth.ConnectionStatusService;
 import io.finchconnect.reauth.FinchStatusCheck;
 import io.finchconnect.reauth.ReauthSessionSweeper;
@@ -76,6 +77,9 @@ class InboxTest {
     Vertx vertx;
 
     @Inject
+    ShutdownSignal shutdown;
+
+    @Inject
     CircuitBreakerMaintenance circuitBreakers;
 
     @BeforeEach
@@ -121,8 +125,8 @@ class InboxTest {
     @Test
     void threeProcessorsAtOnceWorkEachConnectionOnce() {
         // Two more processors beside the application's own, with owners of their own: three instances.
-        InboxProcessor second = new InboxProcessor(pool, statusCheck, statuses, sweeper, metrics, config, vertx);
-        InboxProcessor third = new InboxProcessor(pool, statusCheck, statuses, sweeper, metrics, config, vertx);
+        InboxProcessor second = new InboxProcessor(pool, statusCheck, statuses, sweeper, metrics, config, vertx, shutdown);
+        InboxProcessor third = new InboxProcessor(pool, statusCheck, statuses, sweeper, metrics, config, vertx, shutdown);
         List<SimulatedConnection> connections = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
             SimulatedConnection connection = SimulatedConnections.connected();
