@@ -68,6 +68,33 @@ public final class ServiceProcess implements AutoCloseable {
     }
 
     /**
+     * As {@link #environmentFor}, on a database of its own, created empty on the same server and migrated as the
+     * migration Job does: for a test that compares whole tables, which rows other tests left behind (and the
+     * background work they cause: inbox rounds, reauth sweeps, relaying) would otherwise change under it.
+     */
+    public static Map<String, String> environmentWithOwnDatabase(TestStack stack, String name) {
+        Map<String, String> environment = documentedEnvironmentFor(stack);
+        String jdbcUrl = environment.get("QUARKUS_DATASOURCE_JDBC_URL");
+        String database = name + "_" + Long.toHexString(System.nanoTime());
+        try (java.sql.Connection server = java.sql.DriverManager.getConnection(jdbcUrl,
+                environment.get("QUARKUS_DATASOURCE_USERNAME"), environment.get("QUARKUS_DATASOURCE_PASSWORD"));
+             java.sql.Statement create = server.createStatement()) {
+            create.execute("CREATE DATABASE " + database);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("Could not create database " + database, e);
+        }
+        environment.put("QUARKUS_DATASOURCE_JDBC_URL", withDatabase(jdbcUrl, database));
+        environment.put("QUARKUS_DATASOURCE_REACTIVE_URL", withDatabase(environment.get("QUARKUS_DATASOURCE_REACTIVE_URL"), database));
+        migrate(environment);
+        return environment;
+    }
+
+    /** A PostgreSQL URL ({@code ...//host:port/database?options}) naming another database. */
+    private static String withDatabase(String url, String database) {
+        return url.replaceFirst("^(.*//[^/]+/)[^?]*", "$1" + database);
+    }
+
+    /**
      * Runs the jar as the migration Job does, with this environment (the jar validates every setting at start-up,
      * init-and-exit too, so the Job has the service's settings); fails unless it migrates and exits 0.
      */
