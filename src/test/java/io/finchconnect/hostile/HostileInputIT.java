@@ -38,6 +38,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
 import io.finchconnect.state.ConnectState;
+import io.finchconnect.testing.NormalBuildSlice;
 import io.finchconnect.testing.ServiceProcess;
 import io.finchconnect.testing.SimulatedConnections;
 import io.finchconnect.testing.TestStack;
@@ -49,6 +50,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.lifecycle.AddLifecycleHook;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
@@ -57,9 +59,11 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * bodies, embedded-flow bodies, callback parameters, webhook bodies and signature headers, reauth reports and
  * records on the {@code finch.webhooks} topic. Never a 5xx; a refused request (4xx) changes no row of any
  * table; no secret in any answer; a Kafka record never stops the consumer; bodies over
- * {@code HTTP_MAX_BODY_SIZE} are refused with 413 before they are sent whole. jqwik picks new inputs every
- * run and shrinks a failure to a small one; its seed is printed to replay it.
+ * {@code HTTP_MAX_BODY_SIZE} are refused with 413 before they are sent whole. The normal build runs a quarter
+ * of each property's tries from a fixed seed ({@link NormalBuildSlice}); {@code -Pthorough} runs them all with
+ * new inputs every run. jqwik shrinks a failure to a small one and prints its seed to replay it.
  */
+@AddLifecycleHook(NormalBuildSlice.class)
 class HostileInputIT {
 
     private static final int BODY_LIMIT_KIB = 64;
