@@ -60,11 +60,11 @@ class ManifestEgressTest {
 
     @Test
     void theFinchClientGoesThroughTheProxyFinchProxyAddressNames() {
-        // The Finch client is built with QuarkusRestClientBuilder, which takes the global quarkus.rest-client proxy
-        // settings; Vert.x reads neither HTTPS_PROXY nor the JVM's https.proxyHost.
-        assertThat(ApplicationProperties.variable(APP.value("quarkus.rest-client.proxy-address", "")))
+        // FinchGateway sets these on the Finch client's builder; Vert.x reads neither HTTPS_PROXY nor the JVM's
+        // https.proxyHost.
+        assertThat(ApplicationProperties.variable(APP.value("finch.proxy-address", "")))
                 .hasValueSatisfying(v -> assertThat(v).isEqualTo(new ApplicationProperties.Variable("FINCH_PROXY_ADDRESS", "")));
-        assertThat(ApplicationProperties.variable(APP.value("quarkus.rest-client.non-proxy-hosts", "")))
+        assertThat(ApplicationProperties.variable(APP.value("finch.non-proxy-hosts", "")))
                 .hasValueSatisfying(v -> assertThat(v).isEqualTo(new ApplicationProperties.Variable("FINCH_NON_PROXY_HOSTS", "")));
     }
 
