@@ -35,20 +35,35 @@ public final class DevJwt {
         this.publicKeyFile = publicKeyFile;
     }
 
-    /** Loads the key pair from {@code folder}, creating it the first time. */
+    /**
+     * Loads the key pair from {@code folder}, creating it the first time. Test JVMs may start side by side (the ITs
+     * run in two): a pair is written to a folder of its own and renamed into place, so every JVM reads one pair.
+     */
     public static DevJwt inFolder(Path folder) {
         try {
-            Files.createDirectories(folder);
             Path privateFile = folder.resolve("dev-jwt-private.pk8");
             Path publicFile = folder.resolve("dev-jwt-public.pem");
             if (!Files.exists(privateFile) || !Files.exists(publicFile)) {
+                Files.createDirectories(folder.getParent());
+                Path draft = Files.createTempDirectory(folder.getParent(), folder.getFileName() + "-draft-");
                 KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
                 generator.initialize(2048);
                 KeyPair pair = generator.generateKeyPair();
-                Files.write(privateFile, pair.getPrivate().getEncoded());
-                Files.writeString(publicFile, "-----BEGIN PUBLIC KEY-----\n"
+                Files.write(draft.resolve(privateFile.getFileName()), pair.getPrivate().getEncoded());
+                Files.writeString(draft.resolve(publicFile.getFileName()), "-----BEGIN PUBLIC KEY-----\n"
                         + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(pair.getPublic().getEncoded())
                         + "\n-----END PUBLIC KEY-----\n");
+                try {
+                    Files.move(draft, folder, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                } catch (java.nio.file.FileSystemException lost) {
+                    if (!Files.exists(privateFile) || !Files.exists(publicFile)) {
+                        throw lost;
+                    }
+                    // Another JVM's pair is in place: use that one.
+                    Files.delete(draft.resolve(privateFile.getFileName()));
+                    Files.delete(draft.resolve(publicFile.getFileName()));
+                    Files.delete(draft);
+                }
             }
             PrivateKey key = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Files.readAllBytes(privateFile)));
             return new DevJwt(key, publicFile);

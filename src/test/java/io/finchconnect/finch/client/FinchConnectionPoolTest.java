@@ -5,11 +5,8 @@ import static io.finchconnect.finch.client.SessionRequests.uniqueCustomerId;
 import static io.finchconnect.testing.Finch.everyRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.inject.Inject;
@@ -70,7 +67,7 @@ class FinchConnectionPoolTest {
 
     @Test
     void callsBeyondThePoolSizeWaitForAConnection() throws Exception {
-        FinchGateway gateway = new FinchGateway(new PoolSized(config, 10), policy);
+        FinchGateway gateway = new FinchGateway(FinchSettings.with(config, "connectionPoolSize", 10), policy);
         try {
             everyRequest().fault("connect.sessions", Map.of("latency_ms", LATENCY_MS));
             AtomicInteger settled = new AtomicInteger();
@@ -99,69 +96,5 @@ class FinchConnectionPoolTest {
 
     private static void awaitSettled(AtomicInteger settled, int calls) {
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> settled.get() == calls);
-    }
-
-    /** The application's Finch settings with another pool size. */
-    private record PoolSized(FinchConfig config, int connectionPoolSize) implements FinchConfig {
-
-        @Override
-        public URI baseUrl() {
-            return config.baseUrl();
-        }
-
-        @Override
-        public String clientId() {
-            return config.clientId();
-        }
-
-        @Override
-        public String clientSecret() {
-            return config.clientSecret();
-        }
-
-        @Override
-        public List<String> webhookSecrets() {
-            return config.webhookSecrets();
-        }
-
-        @Override
-        public List<String> redirectUris() {
-            return config.redirectUris();
-        }
-
-        @Override
-        public String apiVersion() {
-            return config.apiVersion();
-        }
-
-        @Override
-        public Duration requestTimeout() {
-            return config.requestTimeout();
-        }
-
-        @Override
-        public Optional<String> proxyAddress() {
-            return config.proxyAddress();
-        }
-
-        @Override
-        public Optional<String> nonProxyHosts() {
-            return config.nonProxyHosts();
-        }
-
-        @Override
-        public Duration connectTimeout() {
-            return config.connectTimeout();
-        }
-
-        @Override
-        public Retry retry() {
-            return config.retry();
-        }
-
-        @Override
-        public CircuitBreaker circuitBreaker() {
-            return config.circuitBreaker();
-        }
     }
 }
