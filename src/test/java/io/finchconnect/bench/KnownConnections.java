@@ -12,12 +12,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.finchconnect.connection.vault.EncryptedToken;
 import io.finchconnect.testing.FinchAuthorizations;
 import io.finchconnect.testing.TestStack;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
@@ -71,21 +68,10 @@ final class KnownConnections {
             return;
         }
         Map.Entry<String, String> entry = entries.get(i);
-        post(client, new RequestOptions().setURI("/_control/connections/" + entry.getKey() + "/status"),
+        FinchAuthorizations.postJson(client, new RequestOptions().setURI("/_control/connections/" + entry.getKey() + "/status"),
                 new JsonObject().put("status", entry.getValue()).put("delivery", "drop"))
                 .onSuccess(ignored -> setNext(client, entries, next, worker))
                 .onFailure(worker::completeExceptionally);
-    }
-
-    private static Future<JsonObject> post(HttpClient client, RequestOptions options, JsonObject body) {
-        return client.request(options.setMethod(HttpMethod.POST).putHeader("Content-Type", "application/json"))
-                .compose(request -> request.send(Buffer.buffer(body.encode())))
-                .compose(response -> response.body().map(reply -> {
-                    if (response.statusCode() / 100 != 2) {
-                        throw new IllegalStateException("simulator " + options.getURI() + ": " + response.statusCode() + " " + reply);
-                    }
-                    return reply.toJsonObject();
-                }));
     }
 
     private static void store(Map<String, String> config, List<FinchAuthorizations.Authorized> created) throws Exception {

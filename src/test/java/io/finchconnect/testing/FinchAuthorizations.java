@@ -108,14 +108,19 @@ public final class FinchAuthorizations {
         }
 
         private Future<JsonObject> post(RequestOptions options, JsonObject body) {
-            return client.request(options.setMethod(HttpMethod.POST).putHeader("Content-Type", "application/json"))
-                    .compose(request -> request.send(Buffer.buffer(body.encode())))
-                    .compose(response -> response.body().map(reply -> {
-                        if (response.statusCode() / 100 != 2) {
-                            throw new IllegalStateException("simulator " + options.getURI() + ": " + response.statusCode() + " " + reply);
-                        }
-                        return reply.toJsonObject();
-                    }));
+            return postJson(client, options, body);
         }
+    }
+
+    /** A JSON POST to the simulator; its JSON answer, or a failure naming the path and status for any but 2xx. */
+    public static Future<JsonObject> postJson(HttpClient client, RequestOptions options, JsonObject body) {
+        return client.request(options.setMethod(HttpMethod.POST).putHeader("Content-Type", "application/json"))
+                .compose(request -> request.send(Buffer.buffer(body.encode())))
+                .compose(response -> response.body().map(reply -> {
+                    if (response.statusCode() / 100 != 2) {
+                        throw new IllegalStateException("simulator " + options.getURI() + ": " + response.statusCode() + " " + reply);
+                    }
+                    return reply.toJsonObject();
+                }));
     }
 }
