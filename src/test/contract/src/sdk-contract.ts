@@ -1,7 +1,7 @@
 /**
  * The contract test: Finch's official TypeScript SDK, @tryfinch/finch-api, as the client of our Finch
  * simulator. Every response is held to the SDK's declared types (see shape.ts); any step that fails makes
- * the process exit non-zero, which fails the JUnit test that runs it (SdkContractTest).
+ * the process exit non-zero, which fails the JUnit test that runs it (SdkContractIT).
  */
 import Finch from '@tryfinch/finch-api';
 import { randomUUID } from 'node:crypto';

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * {@code webhooks.unwrap}, and holds every response to the SDK's types. A non-zero exit fails this test with
  * the script's output, which names each failed step and field.
  */
-class SdkContractTest {
+class SdkContractIT {
 
     private static final String REDIRECT_URI = "http://localhost:3000/finch/callback";
     private static FinchSimulator simulator;
