@@ -10,8 +10,9 @@ import java.util.stream.Stream;
 
 /**
  * Prints the slowest test classes of a Maven run from Surefire's and Failsafe's XML reports: the class's time as
- * the report gives it (for the first class of a Quarkus application, its start-up included). Run by .ci/run
- * after the tests, as {@code java .ci/SlowestTests.java [count]}, with no build of its own.
+ * the report gives it (for the first class of a Quarkus application, its start-up included), a nested class
+ * counted in its outer class. Run by .ci/run after the tests, as {@code java .ci/SlowestTests.java [count]}, with no
+ * build of its own.
  */
 public class SlowestTests {
 
@@ -39,6 +40,16 @@ public class SlowestTests {
                 }
             }
         }
+        suites = new ArrayList<>(suites.stream().collect(java.util.stream.Collectors.toMap(
+                suite -> suite.phase() + " " + suite.name().replaceFirst("\\$.*", ""),
+                suite -> new Suite(suite.name().replaceFirst("\\$.*", ""), suite.seconds(), suite.tests(), suite.phase()),
+                // The outer class's time includes its nested classes'; its tests are reported under them.
+                (one, other) -> new Suite(one.name(), Math.max(one.seconds(), other.seconds()), one.tests() + other.tests(), one.phase())))
+                .values());
+        // A suite's report spans the classes it ran in its JVM: its time is that JVM's, not a class's.
+        suites.stream().filter(suite -> suite.name().endsWith("Suite")).sorted(Comparator.comparing(Suite::name))
+                .forEach(suite -> System.out.printf("%8.1f s  %-9s the JVM that ran %s%n", suite.seconds(), suite.phase(), suite.name()));
+        suites.removeIf(suite -> suite.name().endsWith("Suite"));
         double total = suites.stream().mapToDouble(Suite::seconds).sum();
         System.out.printf("Slowest %d of %d test classes (%.0f s in all test classes):%n", Math.min(count, suites.size()),
                 suites.size(), total);
