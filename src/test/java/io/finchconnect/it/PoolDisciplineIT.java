@@ -29,11 +29,13 @@ import io.finchconnect.testing.SimulatedConnections;
 import io.finchconnect.testing.TestStack;
 
 /**
- * Pool discipline: no request holds a PostgreSQL connection while it waits for Finch. With
- * Finch at 300 ms and the production pool of 15 connections, 1,000 requests at once (session creations,
- * reauthentications of known connections, embedded-flow code exchanges) all succeed: a request that kept its
- * connection across Finch's 300 ms would let 15 of them through per 300 ms, and the rest would wait past
- * DB_POOL_WAIT_TIMEOUT (5 s) and get 503. Against the production jar; a few seconds of load, so it stays in CI.
+ * Pool discipline: no request holds a PostgreSQL connection while it waits for Finch. With Finch at 3 s and the
+ * production pool of 15 connections, 1,000 requests at once (session creations, reauthentications of known
+ * connections, embedded-flow code exchanges) all succeed, and Finch holds far more than 15 of each kind at once: a
+ * request that kept its connection across Finch would let at most 15 of them reach Finch together. Counted at the
+ * simulator, so the proof does not depend on how fast the machine is; the pool wait is raised to a minute so that
+ * neither does the answer (how long requests wait on a busy machine is a benchmark's figure, not this test's).
+ * Against the production jar; a few seconds of load, so it stays in CI.
  */
 class PoolDisciplineIT {
 
@@ -42,7 +44,8 @@ class PoolDisciplineIT {
     private static final int REAUTHENTICATIONS = 300;
     private static final int AUTHORIZATIONS = 200;
     private static final int WARMUP = 200;
-    private static final long FINCH_LATENCY_MILLIS = 300;
+    private static final long FINCH_LATENCY_MILLIS = 3_000;
+    private static final int POOL_SIZE = 15;
     private static final List<String> FINCH_ENDPOINTS = List.of("connect.sessions", "connect.sessions.reauthenticate", "auth.token");
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -53,16 +56,20 @@ class PoolDisciplineIT {
     }
 
     @Test
-    void aThousandConcurrentRequestsWithFinchAt300MillisecondsGetNo503() throws Exception {
+    void aThousandConcurrentRequestsAllSucceedAndFinchHoldsFarMoreOfThemThanThePoolHasConnections() throws Exception {
         // Migrates the stack's database first, as the migration Job would.
         Map<String, String> environment = new HashMap<>(ServiceProcess.environmentFor(TestStack.get()));
         List<String> known = new ConnectionLedger().insertConnected("pool", REAUTHENTICATIONS);
         List<String[]> codes = authorizedCodes(AUTHORIZATIONS);
-        environment.put("DB_POOL_MAX_SIZE", "15");
+        environment.put("DB_POOL_MAX_SIZE", String.valueOf(POOL_SIZE));
+        // Two busy cores (another IT runs beside this one) can keep a request from its turn for seconds, pool or
+        // not; the discipline is proven by what Finch holds at once, below.
+        environment.put("DB_POOL_WAIT_TIMEOUT", "60s");
         String writer = TestStack.get().jwt().token("sessions:write");
         try (ServiceProcess service = ServiceProcess.start(environment, "pool-discipline").awaitReady()) {
             finchLatency(FINCH_LATENCY_MILLIS);
             List<Sent> sent;
+            Map<String, Long> peaks;
             try {
                 // A smaller wave first, so a cold JIT does not decide the result; counted only in the log.
                 List<Request> warmup = new ArrayList<>();
@@ -87,7 +94,10 @@ class PoolDisciplineIT {
                             .build()));
                 }
                 java.util.Collections.shuffle(requests);
+                Finch.everyRequest().resetRequests();
                 sent = fireAtOnce(requests);
+                peaks = FINCH_ENDPOINTS.stream().collect(Collectors.toMap(endpoint -> endpoint,
+                        endpoint -> Finch.everyRequest().peakInFlight(endpoint), (one, other) -> one, TreeMap::new));
             } finally {
                 finchLatency(0);
             }
@@ -98,11 +108,13 @@ class PoolDisciplineIT {
                     .collect(Collectors.groupingBy(one -> one.kind() + " " + one.status() + " " + one.problem(), TreeMap::new,
                             Collectors.counting()));
             List<Long> millis = sent.stream().map(Sent::millis).sorted().toList();
-            LOG.infof("%d requests at once, Finch at %d ms: %s, problems %s; p50 %d ms, p99 %d ms, max %d ms", sent.size(),
-                    FINCH_LATENCY_MILLIS, statuses, problems, millis.get(millis.size() / 2), millis.get(millis.size() * 99 / 100), millis.get(millis.size() - 1));
+            LOG.infof("%d requests at once, Finch at %d ms: %s, problems %s; p50 %d ms, p99 %d ms, max %d ms; most at Finch at once %s",
+                    sent.size(), FINCH_LATENCY_MILLIS, statuses, problems, millis.get(millis.size() / 2),
+                    millis.get(millis.size() * 99 / 100), millis.get(millis.size() - 1), peaks);
             assertThat(sent).hasSize(SESSIONS + REAUTHENTICATIONS + AUTHORIZATIONS);
-            assertThat(sent).as("statuses by kind: %s, problems %s", statuses, problems).noneMatch(one -> one.status() == 503);
             assertThat(sent).as("statuses by kind: %s, problems %s", statuses, problems).allSatisfy(one -> assertThat(one.status()).isIn(200, 201));
+            assertThat(peaks).as("requests held at Finch at once, per endpoint, with a pool of %d", POOL_SIZE)
+                    .allSatisfy((endpoint, peak) -> assertThat(peak).as(endpoint).isGreaterThan(2L * POOL_SIZE));
             assertThat(service.output()).as("no request waited out the pool").doesNotContain("Timeout waiting for connection");
         }
     }

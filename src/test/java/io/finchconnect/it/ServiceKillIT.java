@@ -60,6 +60,10 @@ class ServiceKillIT {
         ConnectionLedger ledger = new ConnectionLedger();
         Map<String, String> environment = new HashMap<>(ServiceProcess.environmentFor(TestStack.get()));
         environment.put("OUTBOX_BACKOFF_MAX", "2s");
+        // What the killed instance held, the new one waits out: leases of 15 s instead of production's minutes, the
+        // same code path, so the test waits for the expiry it checks and not for the length of a production lease.
+        environment.put("INBOX_LEASE", "15s");
+        environment.put("REAUTH_LEASE", "15s");
         // Enough customers authorized at Finch that the exchanges are still going when the kill comes; prepared at
         // the simulator while the service starts.
         List<String> customers = new ArrayList<>();

@@ -51,7 +51,9 @@ import java.util.Set;
  *     answers the faults of the same scope.</li>
  * <li>{@code DELETE /_control/faults[?connection_id=|?customer_id=]}: that scope's faults; without one, every fault.</li>
  * <li>{@code GET /_control/requests[?connection_id=|?customer_id=]}: requests received per endpoint, in the scope.</li>
- * <li>{@code DELETE /_control/requests[?connection_id=|?customer_id=]}: resets that scope's counts; without one, all.</li>
+ * <li>{@code DELETE /_control/requests[?connection_id=|?customer_id=]}: resets that scope's counts; without one, all
+ *     (the peaks too).</li>
+ * <li>{@code GET /_control/requests/peaks}: per endpoint, the most of its requests in flight at once.</li>
  * </ul>
  */
 final class ControlApi {
@@ -226,6 +228,10 @@ final class ControlApi {
 
     void requestCounts(RoutingContext ctx) {
         FinchApi.respond(ctx, 200, requests.snapshot(RequestScope.ofQuery(ctx)));
+    }
+
+    void peakRequestsInFlight(RoutingContext ctx) {
+        FinchApi.respond(ctx, 200, requests.peaks());
     }
 
     void resetRequestCounts(RoutingContext ctx) {

@@ -8,8 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.http.HttpRequest;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -122,6 +127,32 @@ class FaultInjectionTest {
 
         client.send(client.request("/_control/requests").DELETE().build());
         assertEquals(new JsonObject(), requestCounts());
+    }
+
+    @Test
+    void thePeakOfRequestsInFlightCountsThoseHeldAtOnce() throws Exception {
+        JsonObject token = client.connect(SimulatorClient.uniqueCustomerId());
+        fault("introspect", new JsonObject().put("latency_ms", 500));
+
+        ExecutorService callers = Executors.newFixedThreadPool(6);
+        try {
+            List<Future<SimulatorClient.Reply>> replies = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                replies.add(callers.submit(() -> client.bearerGet("/introspect", token.getString("access_token"))));
+            }
+            for (Future<SimulatorClient.Reply> reply : replies) {
+                assertEquals(200, reply.get().status());
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+        client.bearerGet("/introspect", token.getString("access_token"));
+
+        JsonObject peaks = client.controlGet("/_control/requests/peaks").json();
+        assertEquals(6L, peaks.getLong("introspect"), peaks.encode());
+        assertEquals(1L, peaks.getLong("auth.token"), peaks.encode());
+        client.send(client.request("/_control/requests").DELETE().build());
+        assertEquals(new JsonObject(), client.controlGet("/_control/requests/peaks").json());
     }
 
     @Test

@@ -160,6 +160,7 @@ public final class FinchSimulator implements TestServer, AutoCloseable {
         router.put("/_control/providers/:provider/outage").handler(outages::start);
         router.delete("/_control/providers/:provider/outage").handler(outages::end);
         router.get("/_control/requests").handler(control::requestCounts);
+        router.get("/_control/requests/peaks").handler(control::peakRequestsInFlight);
         router.delete("/_control/requests").handler(control::resetRequestCounts);
 
         router.route().last().handler(ctx -> {

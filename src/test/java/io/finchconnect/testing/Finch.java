@@ -165,6 +165,19 @@ public final class Finch {
             return count == null ? 0 : count.longValue();
         }
 
+        /**
+         * The most requests of the endpoint that the simulator held at once (received, not yet answered) since the
+         * counts were last reset; for every request only.
+         */
+        public long peakInFlight(String endpoint) {
+            if (field != null) {
+                throw new IllegalStateException("peaks are kept for every request only");
+            }
+            Number peak = simulator().get("/_control/requests/peaks").then().statusCode(200).extract().jsonPath()
+                    .get("'" + endpoint + "'");
+            return peak == null ? 0 : peak.longValue();
+        }
+
         public Scope resetRequests() {
             scoped().delete("/_control/requests").then().statusCode(204);
             return this;

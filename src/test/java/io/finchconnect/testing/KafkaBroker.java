@@ -211,6 +211,15 @@ public final class KafkaBroker implements TestServer, AutoCloseable {
                 Map.entry("share.coordinator.state.topic.min.isr", "1"),
                 Map.entry("min.insync.replicas", "1"),
                 Map.entry("group.initial.rebalance.delay.ms", "0"),
+                // One broker of a test on two shared cores: few threads, and the internal topics at a few partitions
+                // instead of fifty each (every one a log the broker opens and flushes).
+                Map.entry("num.network.threads", "1"),
+                Map.entry("num.io.threads", "2"),
+                Map.entry("background.threads", "2"),
+                Map.entry("num.recovery.threads.per.data.dir", "1"),
+                Map.entry("offsets.topic.num.partitions", "3"),
+                Map.entry("transaction.state.log.num.partitions", "3"),
+                Map.entry("share.coordinator.state.topic.num.partitions", "3"),
                 // After a kill -9 the controller refuses the new broker incarnation until the old one's session
                 // expires (9 s by default); a short session makes a crash-restart take seconds, not 11 s.
                 Map.entry("broker.session.timeout.ms", "3000"),

@@ -140,6 +140,9 @@ public final class ServiceProcess implements AutoCloseable {
         environment.put("CONNECT_STATE_KEY", config.get("connect.state-key"));
         // Production deletes outbox rows on ack; the ITs read them back to audit what was sent.
         environment.put("OUTBOX_RETENTION", "1h");
+        // The pause between readiness DOWN and the stop is for a load balancer to notice; no test but
+        // GracefulShutdownIT (which sets its own) has one, and every other stop would wait it out.
+        environment.put("SHUTDOWN_DELAY", "0s");
         return environment;
     }
 
