@@ -106,8 +106,10 @@ public class FinchStatusCheck {
 
     /**
      * {@code 401 reauthenticate_user} is Finch's way of saying {@code reauth} (docs/finch.md, "Connection
-     * status"). Any other 401 means Finch no longer knows the token: a connection's tokens all stay valid
-     * until it is disconnected, and this service always holds the newest one, so it was disconnected.
+     * status"). Any other 401 in Finch's error shape means Finch no longer knows the token: a connection's tokens
+     * all stay valid until it is disconnected, and this service always holds the newest one, so it was
+     * disconnected. A 401 in any other shape (a proxy's page) never gets here: the client makes it Finch
+     * unavailable, and the caller asks again later.
      */
     private static Verdict fromRefusal(String connectionId, FinchRejectedException refusal) {
         if (refusal.requiresReauthentication()) {

@@ -13,7 +13,8 @@ import java.util.Set;
 /**
  * Injects per-endpoint faults for a number of requests: latency, an error answer (400, 408, 409, 429 or 5xx, with
  * Finch's retry headers {@code Retry-After} (raw: seconds, fractions, or an HTTP date), {@code retry-after-ms} and
- * {@code x-should-retry} when asked), or a connection reset. A fault covers every request of its endpoint, or only
+ * {@code x-should-retry} when asked), the answer of something in front of Finch ({@code not_finch}: a proxy's HTML
+ * page with a 401, 403, 404, 407, 502, 503 or 504, never Finch's error shape), or a connection reset. A fault covers every request of its endpoint, or only
  * those about one connection or customer ({@link RequestScope}); a request meets the narrowest fault that covers
  * it (its connection's, then its customer's, then the endpoint's for every request), and only that one counts it.
  */
@@ -22,15 +23,20 @@ final class FaultInjector {
     static final Set<String> ENDPOINTS = Set.of("connect.sessions", "connect.sessions.reauthenticate", "auth.token",
             "introspect", "disconnect", "disconnect.entity", "employer.company", "jobs.automated");
     private static final Set<Integer> STATUSES = Set.of(400, 408, 409, 429, 500, 501, 502, 503);
+    private static final Set<Integer> NOT_FINCH_STATUSES = Set.of(401, 403, 404, 407, 502, 503, 504);
 
     /** One configured fault; {@code remaining} null means until cleared. */
     record Fault(long latencyMs, Integer status, Integer retryAfterSeconds, boolean reset, Integer remaining,
-                 String retryAfter, String retryAfterMs, Boolean shouldRetry) {
+                 String retryAfter, String retryAfterMs, Boolean shouldRetry, boolean notFinch) {
 
         static Fault parse(JsonObject body) {
             long latency = nonNegative(body, "latency_ms", 0);
             Integer status = body.getInteger("status");
-            if (status != null && !STATUSES.contains(status)) {
+            boolean notFinch = Boolean.TRUE.equals(body.getBoolean("not_finch"));
+            if (notFinch && (status == null || !NOT_FINCH_STATUSES.contains(status))) {
+                throw FinchError.invalidRequest("not_finch needs a status of " + NOT_FINCH_STATUSES);
+            }
+            if (status != null && !notFinch && !STATUSES.contains(status)) {
                 throw FinchError.invalidRequest("status must be one of " + STATUSES);
             }
             Integer retryAfter = body.getInteger("retry_after_seconds");
@@ -51,7 +57,7 @@ final class FaultInjector {
             if ((rawRetryAfter != null || retryAfterMs != null || shouldRetry != null) && status == null) {
                 throw FinchError.invalidRequest("retry_after, retry_after_ms and should_retry need a status");
             }
-            return new Fault(latency, status, retryAfter, reset, times, rawRetryAfter, retryAfterMs, shouldRetry);
+            return new Fault(latency, status, retryAfter, reset, times, rawRetryAfter, retryAfterMs, shouldRetry, notFinch);
         }
 
         private static long nonNegative(JsonObject body, String field, long defaultValue) {
@@ -65,12 +71,13 @@ final class FaultInjector {
         JsonObject toJson() {
             return new JsonObject().put("latency_ms", latencyMs).put("status", status)
                     .put("retry_after_seconds", retryAfterSeconds).put("reset", reset).put("times", remaining)
-                    .put("retry_after", retryAfter).put("retry_after_ms", retryAfterMs).put("should_retry", shouldRetry);
+                    .put("retry_after", retryAfter).put("retry_after_ms", retryAfterMs).put("should_retry", shouldRetry)
+                    .put("not_finch", notFinch);
         }
 
         Fault consumed() {
             return remaining == null ? this : new Fault(latencyMs, status, retryAfterSeconds, reset, remaining - 1,
-                    retryAfter, retryAfterMs, shouldRetry);
+                    retryAfter, retryAfterMs, shouldRetry, notFinch);
         }
     }
 
@@ -142,6 +149,10 @@ final class FaultInjector {
     private static void apply(RoutingContext ctx, Fault fault) {
         if (fault.reset()) {
             ctx.request().connection().close();
+        } else if (fault.notFinch()) {
+            ctx.response().setStatusCode(fault.status()).putHeader("Content-Type", "text/html")
+                    .end("<html><head><title>" + fault.status() + "</title></head><body><center><h1>" + fault.status()
+                            + "</h1></center><hr><center>nginx</center></body></html>");
         } else if (fault.status() != null) {
             if (fault.retryAfterSeconds() != null) {
                 ctx.response().putHeader("Retry-After", String.valueOf(fault.retryAfterSeconds()));

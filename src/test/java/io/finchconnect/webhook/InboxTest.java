@@ -168,6 +168,34 @@ class InboxTest {
         }
     }
 
+    /**
+     * A 401 at {@code /introspect} that is not in Finch's error shape (a proxy's HTML page) is not Finch's answer: the
+     * hint waits as it would for Finch down, the connection is not disconnected, and Finch's own answer decides
+     * once the proxy lets it through. It disconnected the connection for good.
+     */
+    @Test
+    void aProxysHtml401AtIntrospectionIsFinchUnavailableNotADisconnect() throws Exception {
+        SimulatedConnection connection = SimulatedConnections.connected();
+        Finch.setStatusUndelivered(connection.connectionId(), "reauth");
+        Finch.aboutConnection(connection.connectionId()).fault("introspect", Map.of("status", 401, "not_finch", true));
+        String eventId = "msg_" + UUID.randomUUID().toString().replace("-", "");
+        signed(eventId, accountUpdated(connection.connectionId(), "reauth")).post("/v1/webhooks/finch")
+                .then().statusCode(200).body("outcome", equalTo("accepted"));
+
+        Awaitility.await().atMost(WAIT).until(() -> Sql.count("SELECT count(*) FROM incoming_events WHERE event_id = ? "
+                + "AND state = 'pending' AND attempts >= 1", eventId) == 1);
+        assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connection.connectionId())).isEqualTo("connected");
+
+        Finch.aboutConnection(connection.connectionId()).clearFaults();
+        circuitBreakers.resetAll();
+
+        Awaitility.await().atMost(WAIT).until(() -> Sql.count("SELECT count(*) FROM incoming_events WHERE event_id = ? "
+                + "AND state = 'done' AND outcome = 'applied'", eventId) == 1);
+        assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connection.connectionId())).isEqualTo("reauth");
+        assertThat(topic.eventsWithKey(WAIT, connection.connectionId(), 1)).extracting(Event::type)
+                .containsOnly("finch.connection.reauth_needed");
+    }
+
     @Test
     void whileFinchIsDownEventsWaitAndAreAllProcessedOnceItIsBack() throws Exception {
         List<SimulatedConnection> connections = new ArrayList<>();

@@ -27,7 +27,18 @@ final class FinchResponses {
         if (status >= 500 && status != 501) {
             return FinchUnavailableException.serverError(status, retryAfter, shouldRetry);
         }
-        return new FinchRejectedException(status, errorBody(response), shouldRetry, retryAfter);
+        FinchErrorBody body = errorBody(response);
+        if (!finchShaped(status, body)) {
+            // A proxy's or a load balancer's page (docs/finch.md, "Telling Finch's answers from anything else"):
+            // Finch has not answered, so nothing may be concluded from the status, a 401 least of all.
+            return FinchUnavailableException.notFinchs(status);
+        }
+        return new FinchRejectedException(status, body, shouldRetry, retryAfter);
+    }
+
+    /** Finch's error shape: its {@code code} (the HTTP status) and {@code name}. */
+    private static boolean finchShaped(int status, FinchErrorBody body) {
+        return body != null && body.code() != null && body.code() == status && body.name() != null && !body.name().isBlank();
     }
 
     static boolean shouldRetry(int status, String shouldRetryHeader) {

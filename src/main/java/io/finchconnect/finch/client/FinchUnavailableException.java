@@ -3,7 +3,8 @@ package io.finchconnect.finch.client;
 import java.time.Duration;
 
 /**
- * Finch could not serve the call: a 5xx answer, a dropped connection, or our circuit breaker is open.
+ * Finch could not serve the call: a 5xx answer, a dropped connection, an answer that is not Finch's, or our circuit
+ * breaker is open.
  */
 public class FinchUnavailableException extends FinchTransientException {
 
@@ -31,6 +32,15 @@ public class FinchUnavailableException extends FinchTransientException {
     /** No connection to Finch could be made, so the request was never sent. */
     static FinchUnavailableException notReached() {
         return new FinchUnavailableException("Finch could not be reached", null, true, false, false);
+    }
+
+    /**
+     * A refusal in a shape that is not Finch's (an HTML page with a 401, say): something between us and Finch
+     * answered. Whether Finch saw the request is unknown.
+     */
+    static FinchUnavailableException notFinchs(int status) {
+        return new FinchUnavailableException("An answer that is not Finch's: HTTP " + status + " without Finch's error shape",
+                null, true, true, false);
     }
 
     static FinchUnavailableException circuitOpen() {
