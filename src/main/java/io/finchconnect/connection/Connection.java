@@ -61,6 +61,13 @@ public class Connection extends PanacheEntityBase {
     @Column(name = "reauth_reason")
     public String reauthReason;
 
+    /**
+     * Whether a reauth episode that Finch's statuses opened is open: from the status that needed the employer
+     * until Finch says {@code connected}, through {@code pending} or {@code processing} in between.
+     */
+    @Column(name = "reauth_open", nullable = false)
+    public boolean reauthOpen;
+
     /** Set while an episode asked for through the API on a connection that did not need the employer is open. */
     @Column(name = "reauth_requested_at")
     public OffsetDateTime reauthRequestedAt;

@@ -125,6 +125,7 @@ public class OperatorDisconnect {
                 connection.status = ConnectionStatus.DISCONNECTED;
                 connection.statusChangedAt = now;
                 connection.reauthRequestedAt = null;
+                connection.reauthOpen = false;
             }
             return outbox.write(connectionId, ConnectionEvents.DISCONNECTED, new ConnectionEvents.Disconnected(connectionId,
                     connection.customerId, now, removed, "operator")).map(id -> Outcome.of(connection));
@@ -140,6 +141,7 @@ public class OperatorDisconnect {
         connection.statusChangedAt = now;
         connection.updatedAt = now;
         connection.reauthRequestedAt = null;
+        connection.reauthOpen = false;
         return outbox.write(connection.connectionId, ConnectionEvents.DISCONNECTED, new ConnectionEvents.Disconnected(
                 connection.connectionId, connection.customerId, now, List.of(connection.entityIds), "operator"))
                 .map(id -> Outcome.of(connection));

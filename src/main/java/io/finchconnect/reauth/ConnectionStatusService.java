@@ -68,7 +68,8 @@ public class ConnectionStatusService {
                 connection.updatedAt = OffsetDateTime.now();
             }
         }
-        StatusTransition transition = StatusTransition.decide(connection.status, next);
+        boolean openBefore = connection.reauthOpen || connection.status.needsEmployer();
+        StatusTransition transition = StatusTransition.decide(connection.status, next, openBefore);
         if (transition.kind() != StatusTransition.Kind.APPLIED) {
             return Uni.createFrom().item(transition);
         }
@@ -80,6 +81,9 @@ public class ConnectionStatusService {
             // Finch's status supersedes an episode the API opened: a new one begins, or the connection ended.
             connection.reauthRequestedAt = null;
         }
+        // pending and processing keep what was open: the employer may be in Connect for the episode.
+        connection.reauthOpen = next.needsEmployer()
+                || (openBefore && (next == ConnectionStatus.PENDING || next == ConnectionStatus.PROCESSING));
         if (transition.entersReauth()) {
             connection.reauthEpisode++;
             connection.reauthAttempts = 0;
@@ -100,10 +104,11 @@ public class ConnectionStatusService {
      * the caller's transaction, which holds the connection's row lock. Returns whether an episode ended.
      */
     public Uni<Boolean> employerCameBack(Connection connection, OffsetDateTime at) {
-        if (!connection.status.needsEmployer()) {
+        if (!connection.status.needsEmployer() && !connection.reauthOpen) {
             return connection.reauthRequestedAt == null ? Uni.createFrom().item(false) : closeRequested(connection, at);
         }
-        StatusTransition transition = StatusTransition.decide(connection.status, ConnectionStatus.CONNECTED);
+        StatusTransition transition = StatusTransition.decide(connection.status, ConnectionStatus.CONNECTED, true);
+        connection.reauthOpen = false;
         metrics.transitioned(transition, connection.reauthDetectedAt == null ? null
                 : Duration.between(connection.reauthDetectedAt, at));
         connection.status = ConnectionStatus.CONNECTED;

@@ -12,7 +12,17 @@ public record StatusTransition(Kind kind, ConnectionStatus from, ConnectionStatu
 
     public enum Kind { UNCHANGED, APPLIED }
 
+    /** As {@link #decide(ConnectionStatus, ConnectionStatus, boolean)}, an episode open only while the status needs the employer. */
     public static StatusTransition decide(ConnectionStatus current, ConnectionStatus next) {
+        return decide(current, next, false);
+    }
+
+    /**
+     * {@code episodeOpen}: a reauth episode that Finch's statuses opened has not yet ended in {@code connected}
+     * (the connection may show {@code pending} or {@code processing} meanwhile); a status that needs the employer
+     * always has one open.
+     */
+    public static StatusTransition decide(ConnectionStatus current, ConnectionStatus next, boolean episodeOpen) {
         // Disconnected is final: Finch has no reconnect, a new connection gets a new id.
         if (current == ConnectionStatus.DISCONNECTED) {
             return new StatusTransition(Kind.UNCHANGED, current, current, null);
@@ -20,30 +30,33 @@ public record StatusTransition(Kind kind, ConnectionStatus from, ConnectionStatu
         if (next == current) {
             return new StatusTransition(Kind.UNCHANGED, current, current, null);
         }
-        return new StatusTransition(Kind.APPLIED, current, next, eventFor(current, next));
+        return new StatusTransition(Kind.APPLIED, current, next, eventFor(next, episodeOpen || current.needsEmployer()));
     }
 
-    /** Moving among the statuses that need the employer keeps the episode (and its session): no new event. */
-    private static String eventFor(ConnectionStatus current, ConnectionStatus next) {
-        if (next.needsEmployer() && !current.needsEmployer()) {
+    /**
+     * Moving among the statuses that need the employer, or through {@code pending} and {@code processing} while
+     * the employer works in Connect, keeps the episode (and its session): no new event.
+     */
+    private static String eventFor(ConnectionStatus next, boolean episodeOpen) {
+        if (next.needsEmployer() && !episodeOpen) {
             return ConnectionEvents.REAUTH_NEEDED;
         }
         if (next == ConnectionStatus.DISCONNECTED) {
             return ConnectionEvents.DISCONNECTED;
         }
-        if (current.needsEmployer() && next == ConnectionStatus.CONNECTED) {
+        if (episodeOpen && next == ConnectionStatus.CONNECTED) {
             return ConnectionEvents.REAUTHENTICATED;
         }
         return null;
     }
 
-    /** A new reauth episode begins: the connection needs the employer back and did not before. */
+    /** A new reauth episode begins: the connection needs the employer back and no episode was open. */
     public boolean entersReauth() {
-        return kind == Kind.APPLIED && to.needsEmployer() && !from.needsEmployer();
+        return ConnectionEvents.REAUTH_NEEDED.equals(eventType);
     }
 
     /** The employer came back: the episode ends. */
     public boolean endsReauth() {
-        return kind == Kind.APPLIED && from.needsEmployer() && to == ConnectionStatus.CONNECTED;
+        return ConnectionEvents.REAUTHENTICATED.equals(eventType);
     }
 }

@@ -6,6 +6,7 @@ import static io.finchconnect.connection.ConnectionStatus.CONNECTED;
 import static io.finchconnect.connection.ConnectionStatus.DISCONNECTED;
 import static io.finchconnect.connection.ConnectionStatus.ERROR_NO_ACCOUNT_SETUP;
 import static io.finchconnect.connection.ConnectionStatus.ERROR_PERMISSIONS;
+import static io.finchconnect.connection.ConnectionStatus.PENDING;
 import static io.finchconnect.connection.ConnectionStatus.PROCESSING;
 import static io.finchconnect.connection.ConnectionStatus.REAUTH;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -61,6 +62,26 @@ class StatusTransitionTest {
         assertThat(transition.kind()).isEqualTo(StatusTransition.Kind.APPLIED);
         assertThat(transition.eventType()).isNull();
         assertThat(transition.entersReauth()).isFalse();
+    }
+
+    /** Finch shows pending while the employer works in Connect: the episode stays open and closes at connected. */
+    @Test
+    void anEpisodeClosedByWayOfPendingOrProcessingIsAReauthenticationOnce() {
+        for (ConnectionStatus between : List.of(PENDING, PROCESSING)) {
+            StatusTransition intoConnect = StatusTransition.decide(REAUTH, between, true);
+            assertThat(intoConnect.kind()).isEqualTo(StatusTransition.Kind.APPLIED);
+            assertThat(intoConnect.eventType()).isNull();
+            assertThat(StatusTransition.decide(between, REAUTH, true).eventType()).as("back to reauth, same episode").isNull();
+            StatusTransition back = StatusTransition.decide(between, CONNECTED, true);
+            assertThat(back.eventType()).isEqualTo("finch.connection.reauthenticated");
+            assertThat(back.endsReauth()).isTrue();
+        }
+    }
+
+    @Test
+    void pendingToConnectedOutsideAnEpisodeAnnouncesNothing() {
+        assertThat(StatusTransition.decide(PENDING, CONNECTED, false).eventType()).isNull();
+        assertThat(StatusTransition.decide(PENDING, REAUTH, false).eventType()).isEqualTo("finch.connection.reauth_needed");
     }
 
     @Test

@@ -144,6 +144,26 @@ class FinchWebhookTest {
                 .containsExactly("finch.connection.reauth_needed", "finch.connection.reauthenticated");
     }
 
+    /**
+     * Finch shows pending while the employer works in Connect, then connected: the episode closes with one
+     * reauthenticated. Nothing was announced, and the episode stayed open for consumers, before the fix.
+     */
+    @Test
+    void connectedAtFinchAfterReauthByWayOfPendingIsAReauthentication() {
+        SimulatedConnection connection = SimulatedConnections.connected();
+        assertThat(Finch.setStatus(connection.connectionId(), "reauth").getInt("delivery_status")).isEqualTo(200);
+        awaitStatus(connection.connectionId(), "reauth");
+        assertThat(Finch.setStatus(connection.connectionId(), "pending").getInt("delivery_status")).isEqualTo(200);
+        awaitStatus(connection.connectionId(), "pending");
+        assertThat(Finch.setStatus(connection.connectionId(), "connected").getInt("delivery_status")).isEqualTo(200);
+        awaitStatus(connection.connectionId(), "connected");
+
+        topic.awaitEvents(WAIT, seen -> seen.stream().anyMatch(e -> connection.connectionId().equals(e.key())
+                && "finch.connection.reauthenticated".equals(e.type())));
+        assertThat(transitionsOf(connection.connectionId(), Duration.ofMillis(500))).extracting(Event::type)
+                .containsExactly("finch.connection.reauth_needed", "finch.connection.reauthenticated");
+    }
+
     @Test
     void aReportedStatusFinchDoesNotConfirmChangesNothing() {
         SimulatedConnection connection = SimulatedConnections.connected();
