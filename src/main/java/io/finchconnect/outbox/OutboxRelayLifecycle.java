@@ -1,6 +1,7 @@
 package io.finchconnect.outbox;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -39,7 +40,7 @@ public class OutboxRelayLifecycle {
     @Inject
     Pool pool;
     @ConfigProperty(name = "quarkus.shutdown.timeout")
-    java.time.Duration shutdownTimeout;
+    Duration shutdownTimeout;
 
     private OutboxRelay relay;
 
@@ -48,14 +49,30 @@ public class OutboxRelayLifecycle {
             LOG.info("Outbox relay disabled on this instance (outbox.relay-enabled=false)");
             return;
         }
-        relay = new OutboxRelay(vertx, pool, new OutboxPublisher(kafkaConfig, config.topic(), config.sendTimeout()),
-                settings(config), metrics);
-        relay.start();
+        startRelay();
     }
 
     void stop(@Observes ShutdownEvent event) {
+        stopRelay(shutdownTimeout.dividedBy(2));
+    }
+
+    /**
+     * Starts this instance's relay. Package-private, with {@link #stopRelay}, for the tests of relays they start
+     * themselves: they set this one aside for a while instead of running an application without it.
+     */
+    synchronized void startRelay() {
+        if (relay == null) {
+            relay = new OutboxRelay(vertx, pool, new OutboxPublisher(kafkaConfig, config.topic(), config.sendTimeout()),
+                    settings(config), metrics);
+            relay.start();
+        }
+    }
+
+    /** Stops this instance's relay, which hands its partitions back; never called on an event loop. */
+    synchronized void stopRelay(Duration timeout) {
         if (relay != null) {
-            relay.stop(shutdownTimeout.dividedBy(2));
+            relay.stop(timeout);
+            relay = null;
         }
     }
 

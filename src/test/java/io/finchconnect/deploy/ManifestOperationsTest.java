@@ -179,7 +179,7 @@ class ManifestOperationsTest {
                 config.getOrDefault(shutdown.name(), shutdown.defaultValue()));
         // OutboxRelayLifecycle gives the relay's last batch half of the shutdown timeout.
         String lifecycle = Files.readString(java.nio.file.Path.of("src/main/java/io/finchconnect/outbox/OutboxRelayLifecycle.java"));
-        assertThat(lifecycle).contains("relay.stop(shutdownTimeout.dividedBy(2))");
+        assertThat(lifecycle).contains("stopRelay(shutdownTimeout.dividedBy(2))");
         assertThat(sendTimeout).as(rendered + ": OUTBOX_SEND_TIMEOUT within SHUTDOWN_TIMEOUT / 2")
                 .isLessThanOrEqualTo(shutdownTimeout.dividedBy(2));
     }

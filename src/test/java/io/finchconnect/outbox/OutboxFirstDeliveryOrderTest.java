@@ -18,7 +18,9 @@ import jakarta.inject.Inject;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -27,7 +29,6 @@ import io.finchconnect.testing.EventTopicExtension;
 import io.finchconnect.testing.Sql;
 import io.finchconnect.testing.TestStack;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.TestProfile;
 import io.smallrye.common.annotation.Identifier;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -39,7 +40,6 @@ import io.vertx.mutiny.sqlclient.Pool;
  * that fails those records and records what it really handed to Kafka.
  */
 @QuarkusTest
-@TestProfile(OutboxRelayStandaloneTest.RelayOff.class)
 class OutboxFirstDeliveryOrderTest {
 
     private static final Duration WAIT = Duration.ofSeconds(90);
@@ -59,6 +59,16 @@ class OutboxFirstDeliveryOrderTest {
     Map<String, Object> kafkaConfig;
     @Inject
     Pool pool;
+
+    @BeforeEach
+    void setTheServicesRelayAside() {
+        ServiceRelay.setAside();
+    }
+
+    @AfterAll
+    static void serviceRelayBack() {
+        ServiceRelay.back();
+    }
 
     @AfterEach
     void stopRelaysAndForgetRows() {

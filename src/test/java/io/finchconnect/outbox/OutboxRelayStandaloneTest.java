@@ -15,7 +15,9 @@ import java.util.stream.Collectors;
 import jakarta.inject.Inject;
 
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -26,18 +28,15 @@ import io.finchconnect.testing.ManagementInterface;
 import io.finchconnect.testing.Sql;
 import io.finchconnect.testing.Transactions;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
 import io.smallrye.common.annotation.Identifier;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 
 /**
- * Relays started by the test itself (the application's own relay is off): several at once, a crash between
+ * Relays started by the test itself (the application's own relay set aside meanwhile): several at once, a crash between
  * publish and mark, a graceful stop in the middle of a batch, and readiness.
  */
 @QuarkusTest
-@TestProfile(OutboxRelayStandaloneTest.RelayOff.class)
 class OutboxRelayStandaloneTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
@@ -57,11 +56,14 @@ class OutboxRelayStandaloneTest {
     @Inject
     Pool pool;
 
-    public static class RelayOff implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("outbox.relay-enabled", "false", "outbox.stats-interval", "1s");
-        }
+    @BeforeEach
+    void setTheServicesRelayAside() {
+        ServiceRelay.setAside();
+    }
+
+    @AfterAll
+    static void serviceRelayBack() {
+        ServiceRelay.back();
     }
 
     @AfterEach
@@ -199,7 +201,7 @@ class OutboxRelayStandaloneTest {
                 + "(?::uuid, 'stale', 'finch.connection.test', '{}', now() - interval '10 minutes')", eventId);
         try {
             Transactions.run(() -> monitor.refreshStats()).join();
-            ManagementInterface.given().get("/q/health/ready").then().statusCode(200);
+            ManagementInterface.given().get("/q/health/ready").then().log().ifValidationFails().statusCode(200);
             String metrics = ManagementInterface.given().get("/q/metrics").then().statusCode(200).extract().asString();
             assertThat(gauge(metrics, "outbox_oldest_pending_age_seconds ", "")).isGreaterThan(500);
             int partition = ((Number) Sql.single("SELECT partition FROM outbox WHERE event_id = ?::uuid", eventId)).intValue();
