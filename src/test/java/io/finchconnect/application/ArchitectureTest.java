@@ -26,6 +26,8 @@ class ArchitectureTest {
 
     private static final Path MAIN = Path.of("src/main/java/io/finchconnect");
     private static final Pattern OUR_REFERENCE = Pattern.compile("io\\.finchconnect\\.([a-z]+)\\.");
+    /** Classes whose SQL reads no table: readiness's SELECT 1. */
+    private static final Set<String> NO_TABLE = Set.of("common/database/PostgresReadiness.java");
     private static final Pattern SQL = Pattern.compile(
             "\\b(SELECT\\s+[\\w*(]|INSERT\\s+INTO\\s|DELETE\\s+FROM\\s|UPDATE\\s+\\w+(\\s+\\w+)?\\s+SET\\s)");
     /** The table a statement writes: {@code INSERT INTO t}, {@code DELETE FROM t}, {@code UPDATE t [alias] SET}. */
@@ -80,7 +82,7 @@ class ArchitectureTest {
         List<String> offenders = new ArrayList<>();
         for (Path source : sources()) {
             String name = MAIN.relativize(source).toString();
-            if (!source.getFileName().toString().endsWith("Store.java")
+            if (!source.getFileName().toString().endsWith("Store.java") && !NO_TABLE.contains(name)
                     && stringLiterals(read(source)).stream().anyMatch(literal -> SQL.matcher(literal).find())) {
                 offenders.add(name);
             }

@@ -59,7 +59,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * bodies, embedded-flow bodies, callback parameters, webhook bodies and signature headers, reauth reports and
  * records on the {@code finch.webhooks} topic. Never a 5xx; a refused request (4xx) changes no row of any
  * table; no secret in any answer; a Kafka record never stops the consumer; bodies over
- * {@code HTTP_MAX_BODY_SIZE} are refused with 413 before they are sent whole. The normal build runs a quarter
+ * {@code HTTP_MAX_BODY_SIZE} are refused with 413 before they are sent whole. The normal build runs an eighth
  * of each property's tries from a fixed seed ({@link NormalBuildSlice}); {@code -Pthorough} runs them all with
  * new inputs every run. jqwik shrinks a failure to a small one and prints its seed to replay it.
  */

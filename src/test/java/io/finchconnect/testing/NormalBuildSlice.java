@@ -8,8 +8,8 @@ import net.jqwik.api.lifecycle.PropertyExecutor;
 import net.jqwik.api.lifecycle.PropertyLifecycleContext;
 
 /**
- * The normal build's share of a long-running property: a quarter of its tries (at least {@value #MIN_TRIES}),
- * drawn from a fixed seed, so every run checks the same inputs in about a quarter of the time. Under the
+ * The normal build's share of a long-running property: an eighth of its tries (at least {@value #MIN_TRIES}),
+ * drawn from a fixed seed, so every run checks the same inputs in about an eighth of the time. Under the
  * {@code thorough} Maven profile ({@code -Dthorough=true}) the property runs whole, with a new seed each time.
  * A failure of either kind prints its seed, which {@code @Property(seed = ...)} replays.
  *
@@ -20,7 +20,7 @@ public class NormalBuildSlice implements AroundPropertyHook {
     /** The seed of the normal build's slice; changing it draws other inputs, as a thorough run does. */
     public static final String SEED = "20261207";
     private static final int MIN_TRIES = 5;
-    private static final int SHARE = 4;
+    private static final int SHARE = 8;
 
     public static boolean thorough() {
         return Boolean.getBoolean("thorough");
