@@ -7,7 +7,7 @@ import org.junit.platform.suite.api.Suite;
 
 /**
  * About half of the tests on the default profile, in a Surefire JVM of their own: the Finch client, the connect
- * flows in and out of a browser, connections and sessions, reauthentication.
+ * flows in and out of a browser, connections and sessions, reauthentication, the simulator, the database client.
  */
 @Suite
 @SelectPackages("io.finchconnect")

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -59,9 +60,22 @@ public final class TestStack {
         String externalDatabase = optIn("test.postgres.url");
         String externalKafka = optIn("test.kafka.bootstrap-servers");
         String run = String.valueOf(ProcessHandle.current().pid());
-        EmbeddedPostgresServer postgres = externalDatabase == null ? EmbeddedPostgresServer.start(ROOT.resolve("postgres-" + run), 0) : null;
-        KafkaBroker kafka = externalKafka == null
-                ? KafkaBroker.start(ROOT.resolve("kafka-" + run), 0).withTopics(KafkaBroker.SERVICE_TOPICS) : null;
+        // The broker (a JVM of its own) starts while PostgreSQL does: each mostly waits on its own process.
+        CompletableFuture<KafkaBroker> startingKafka = externalKafka == null ? CompletableFuture.supplyAsync(
+                () -> KafkaBroker.start(ROOT.resolve("kafka-" + run), 0).withTopics(KafkaBroker.SERVICE_TOPICS))
+                : CompletableFuture.completedFuture(null);
+        EmbeddedPostgresServer postgres;
+        try {
+            postgres = externalDatabase == null ? EmbeddedPostgresServer.start(ROOT.resolve("postgres-" + run), 0) : null;
+        } catch (RuntimeException e) {
+            startingKafka.thenAccept(broker -> {
+                if (broker != null) {
+                    broker.close();
+                }
+            });
+            throw e;
+        }
+        KafkaBroker kafka = startingKafka.join();
         String webhookSecret = randomBase64(32);
         FinchSimulator.Options options = FinchSimulator.Options.defaults().withWebhookSecretBase64(webhookSecret)
                 .withAllowedRedirectUris(Set.of(REDIRECT_URI));

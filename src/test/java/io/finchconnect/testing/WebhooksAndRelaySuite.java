@@ -7,7 +7,7 @@ import org.junit.platform.suite.api.Suite;
 
 /**
  * The other half of the tests on the default profile, in a Surefire JVM of their own: webhooks and the inbox,
- * the outbox and its relay, the API's surface, the monitoring dashboard, the documents, the simulator and the test stack.
+ * the outbox and its relay, the API's surface, the monitoring dashboard, the documents and the test stack.
  */
 @Suite
 @SelectPackages("io.finchconnect")
