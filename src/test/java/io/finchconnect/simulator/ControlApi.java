@@ -49,7 +49,10 @@ import java.util.Set;
  * <ul>
  * <li>{@code PUT /_control/faults/{endpoint}} {@code {latency_ms?, status?, ..., times?, connection_id? | customer_id?}}:
  *     answers the faults of the same scope.</li>
- * <li>{@code DELETE /_control/faults[?connection_id=|?customer_id=]}: that scope's faults; without one, every fault.</li>
+ * <li>{@code DELETE /_control/faults[?connection_id=|?customer_id=]}: that scope's faults; without one, every fault
+ *     (and every held answer is sent).</li>
+ * <li>{@code GET /_control/held-answers}: {@code {held}}, the answers a {@code hold_answer} fault holds now.</li>
+ * <li>{@code POST /_control/held-answers/release}: sends them, in the order they were held: {@code {released}}.</li>
  * <li>{@code GET /_control/requests[?connection_id=|?customer_id=]}: requests received per endpoint, in the scope.</li>
  * <li>{@code DELETE /_control/requests[?connection_id=|?customer_id=]}: resets that scope's counts; without one, all
  *     (the peaks too).</li>
@@ -221,8 +224,20 @@ final class ControlApi {
         FinchApi.respond(ctx, 200, faults.snapshot(scope));
     }
 
+    void heldAnswers(RoutingContext ctx) {
+        FinchApi.respond(ctx, 200, new JsonObject().put("held", faults.heldAnswers()));
+    }
+
+    void releaseHeldAnswers(RoutingContext ctx) {
+        FinchApi.respond(ctx, 200, new JsonObject().put("released", faults.releaseHeldAnswers()));
+    }
+
     void clearFaults(RoutingContext ctx) {
-        faults.clear(RequestScope.ofQuery(ctx));
+        RequestScope scope = RequestScope.ofQuery(ctx);
+        if (scope.isEveryRequest()) {
+            faults.releaseHeldAnswers();
+        }
+        faults.clear(scope);
         ctx.response().setStatusCode(204).end();
     }
 

@@ -2,19 +2,24 @@ package io.finchconnect.simulator;
 
 import static io.finchconnect.simulator.ConnectSessionsTest.assertFinchError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.http.HttpRequest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,6 +58,31 @@ class FaultInjectionTest {
 
         assertEquals(200, reply.status(), reply.body());
         assertTrue(elapsedMs >= 350, "took " + elapsedMs + " ms");
+    }
+
+    @Test
+    void aHeldAnswerIsFinchsAnswerAsItStoodWhenTheRequestArrivedSentOnRelease() throws Exception {
+        JsonObject token = client.connect(SimulatorClient.uniqueCustomerId());
+        String connectionId = token.getString("connection_id");
+        fault("introspect", new JsonObject().put("hold_answer", true).put("times", 1));
+
+        CompletableFuture<SimulatorClient.Reply> held = CompletableFuture.supplyAsync(
+                () -> client.bearerGet("/introspect", token.getString("access_token")));
+        Awaitility.await("the answer held").atMost(Duration.ofSeconds(5))
+                .until(() -> client.controlGet("/_control/held-answers").json().getInteger("held") == 1);
+        SimulatorClient.Reply changed = client.controlPost("/_control/connections/" + connectionId + "/status",
+                new JsonObject().put("status", "reauth").put("delivery", "drop"));
+        assertTrue(changed.status() < 300, changed.body());
+        assertFalse(held.isDone(), "held until released");
+        assertEquals(1, client.controlPost("/_control/held-answers/release", null).json().getInteger("released"));
+        SimulatorClient.Reply reply = held.get(10, TimeUnit.SECONDS);
+
+        assertEquals(200, reply.status(), reply.body());
+        assertEquals("connected", reply.json().getJsonObject("connection_status").getString("status"),
+                "Finch's answer when asked, not when sent");
+        assertEquals("reauth", client.bearerGet("/introspect", token.getString("access_token")).json()
+                .getJsonObject("connection_status").getString("status"), "the next answer is not held");
+        assertEquals(400, putFault("introspect", new JsonObject().put("hold_answer", true).put("status", 503)).status());
     }
 
     @Test

@@ -9,12 +9,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Injects per-endpoint faults for a number of requests: latency, an error answer (400, 408, 409, 429 or 5xx, with
  * Finch's retry headers {@code Retry-After} (raw: seconds, fractions, or an HTTP date), {@code retry-after-ms} and
  * {@code x-should-retry} when asked), the answer of something in front of Finch ({@code not_finch}: a proxy's HTML
- * page with a 401, 403, 404, 407, 502, 503 or 504, never Finch's error shape), or a connection reset. A fault covers every request of its endpoint, or only
+ * page with a 401, 403, 404, 407, 502, 503 or 504, never Finch's error shape), a connection reset, or an answer
+ * held on its way back ({@code hold_answer}: Finch's answer as it stood when the request arrived, sent when the
+ * tests release it, where {@code latency_ms} delays the request before Finch reads its state). A fault covers every request of its endpoint, or only
  * those about one connection or customer ({@link RequestScope}); a request meets the narrowest fault that covers
  * it (its connection's, then its customer's, then the endpoint's for every request), and only that one counts it.
  */
@@ -27,7 +30,7 @@ final class FaultInjector {
 
     /** One configured fault; {@code remaining} null means until cleared. */
     record Fault(long latencyMs, Integer status, Integer retryAfterSeconds, boolean reset, Integer remaining,
-                 String retryAfter, String retryAfterMs, Boolean shouldRetry, boolean notFinch) {
+                 String retryAfter, String retryAfterMs, Boolean shouldRetry, boolean notFinch, boolean holdAnswer) {
 
         static Fault parse(JsonObject body) {
             long latency = nonNegative(body, "latency_ms", 0);
@@ -57,7 +60,12 @@ final class FaultInjector {
             if ((rawRetryAfter != null || retryAfterMs != null || shouldRetry != null) && status == null) {
                 throw FinchError.invalidRequest("retry_after, retry_after_ms and should_retry need a status");
             }
-            return new Fault(latency, status, retryAfter, reset, times, rawRetryAfter, retryAfterMs, shouldRetry, notFinch);
+            boolean holdAnswer = Boolean.TRUE.equals(body.getBoolean("hold_answer"));
+            if (holdAnswer && (status != null || reset)) {
+                throw FinchError.invalidRequest("hold_answer holds Finch's own answer: no status, no reset");
+            }
+            return new Fault(latency, status, retryAfter, reset, times, rawRetryAfter, retryAfterMs, shouldRetry, notFinch,
+                    holdAnswer);
         }
 
         private static long nonNegative(JsonObject body, String field, long defaultValue) {
@@ -72,17 +80,21 @@ final class FaultInjector {
             return new JsonObject().put("latency_ms", latencyMs).put("status", status)
                     .put("retry_after_seconds", retryAfterSeconds).put("reset", reset).put("times", remaining)
                     .put("retry_after", retryAfter).put("retry_after_ms", retryAfterMs).put("should_retry", shouldRetry)
-                    .put("not_finch", notFinch);
+                    .put("not_finch", notFinch).put("hold_answer", holdAnswer);
         }
 
         Fault consumed() {
             return remaining == null ? this : new Fault(latencyMs, status, retryAfterSeconds, reset, remaining - 1,
-                    retryAfter, retryAfterMs, shouldRetry, notFinch);
+                    retryAfter, retryAfterMs, shouldRetry, notFinch, holdAnswer);
         }
     }
 
+    /** Where a request carries its {@code hold_answer} to {@link FinchApi#respond}: what takes the answer to hold. */
+    static final String HOLD_ANSWER = "hold-answer";
+
     private final Vertx vertx;
     private final Map<RequestScope, Map<String, Fault>> faults = new HashMap<>();
+    private final List<Runnable> heldAnswers = new ArrayList<>();
 
     FaultInjector(Vertx vertx) {
         this.vertx = vertx;
@@ -93,6 +105,26 @@ final class FaultInjector {
             throw FinchError.notFound("No fault endpoint " + endpointKey + "; use one of " + ENDPOINTS);
         }
         faults.computeIfAbsent(scope, key -> new HashMap<>()).put(endpointKey, fault);
+    }
+
+    private synchronized void hold(Runnable answer) {
+        heldAnswers.add(answer);
+    }
+
+    /** Sends every held answer, in the order they were held; how many. */
+    int releaseHeldAnswers() {
+        List<Runnable> answers;
+        synchronized (this) {
+            answers = List.copyOf(heldAnswers);
+            heldAnswers.clear();
+        }
+        answers.forEach(answer -> vertx.runOnContext(ignored -> answer.run()));
+        return answers.size();
+    }
+
+    /** Answers held now. */
+    synchronized int heldAnswers() {
+        return heldAnswers.size();
     }
 
     /** Clears the scope's faults; for every request, every fault (scoped ones too). */
@@ -146,7 +178,7 @@ final class FaultInjector {
         return null;
     }
 
-    private static void apply(RoutingContext ctx, Fault fault) {
+    private void apply(RoutingContext ctx, Fault fault) {
         if (fault.reset()) {
             ctx.request().connection().close();
         } else if (fault.notFinch()) {
@@ -168,6 +200,9 @@ final class FaultInjector {
             }
             ctx.fail(fault.status() == 400 ? FinchError.invalidRequest("Injected refusal") : FinchError.forStatus(fault.status()));
         } else {
+            if (fault.holdAnswer()) {
+                ctx.put(HOLD_ANSWER, (Consumer<Runnable>) this::hold);
+            }
             ctx.next();
         }
     }

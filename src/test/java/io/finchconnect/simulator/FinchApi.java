@@ -215,10 +215,21 @@ final class FinchApi {
         return header.substring(7).trim();
     }
 
+    /** Sends the answer, as it stands now; a request with {@code hold_answer} hands it to be sent on release. */
     static void respond(RoutingContext ctx, int status, JsonObject body) {
+        String encoded = body.encode();
+        java.util.function.Consumer<Runnable> hold = ctx.get(FaultInjector.HOLD_ANSWER);
+        if (hold == null) {
+            send(ctx, status, encoded);
+        } else {
+            hold.accept(() -> send(ctx, status, encoded));
+        }
+    }
+
+    private static void send(RoutingContext ctx, int status, String body) {
         ctx.response()
                 .setStatusCode(status)
                 .putHeader("Content-Type", "application/json")
-                .end(body.encode());
+                .end(body);
     }
 }

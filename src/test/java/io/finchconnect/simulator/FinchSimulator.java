@@ -157,6 +157,8 @@ public final class FinchSimulator implements TestServer, AutoCloseable {
         router.post("/_control/webhooks").handler(control::sendEvent);
         router.put("/_control/faults/:endpoint").handler(control::setFault);
         router.delete("/_control/faults").handler(control::clearFaults);
+        router.get("/_control/held-answers").handler(control::heldAnswers);
+        router.post("/_control/held-answers/release").handler(control::releaseHeldAnswers);
         router.put("/_control/providers/:provider/outage").handler(outages::start);
         router.delete("/_control/providers/:provider/outage").handler(outages::end);
         router.get("/_control/requests").handler(control::requestCounts);

@@ -117,6 +117,16 @@ public final class Finch {
         simulator().delete("/_control/providers/" + provider + "/outage").then().statusCode(204);
     }
 
+    /** The answers a {@code hold_answer} fault holds now. */
+    public static int heldAnswers() {
+        return simulator().get("/_control/held-answers").then().statusCode(200).extract().path("held");
+    }
+
+    /** Sends the held answers, as Finch gave them when asked; how many. */
+    public static int releaseHeldAnswers() {
+        return simulator().post("/_control/held-answers/release").then().statusCode(200).extract().path("released");
+    }
+
     /** Faults and counts of the requests about one connection (its access tokens, codes, reauthentications). */
     public static Scope aboutConnection(String connectionId) {
         return new Scope("connection_id", connectionId);
