@@ -15,6 +15,7 @@ import io.finchconnect.common.database.BackingServiceUnavailable;
 import io.finchconnect.connection.Connection;
 import io.finchconnect.connection.ConnectionExistsException;
 import io.finchconnect.connection.ConnectionStatus;
+import io.finchconnect.connection.EntityStatuses;
 import io.finchconnect.connection.ConnectionStore;
 import io.finchconnect.connection.ConnectionStore.LiveConnection;
 import io.finchconnect.connection.LiveConnections;
@@ -222,5 +223,7 @@ public class CodeExchange {
         connection.clientType = grant.clientType();
         connection.products = grant.products() == null ? new String[0] : grant.products().toArray(String[]::new);
         connection.entityIds = grant.entityIds() == null ? new String[0] : grant.entityIds().toArray(String[]::new);
+        // Finch just granted them, the employer having signed in; its next introspection gives each its own status.
+        connection.entityStatuses = EntityStatuses.all(connection.entityIds, ConnectionStatus.CONNECTED);
     }
 }

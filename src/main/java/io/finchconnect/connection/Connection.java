@@ -97,6 +97,13 @@ public class Connection extends PanacheEntityBase {
     @Column(name = "token_key_id", nullable = false)
     public String tokenKeyId;
 
+    /**
+     * Grows with every change to the connection's status, entities, token or disconnect request, counted by the
+     * database (V14's trigger), never written here: what an observation of Finch is applied against.
+     */
+    @Column(name = "version", nullable = false, insertable = false, updatable = false)
+    public int version;
+
     @Column(name = "token_ciphertext", nullable = false)
     public byte[] tokenCiphertext;
 
@@ -118,5 +125,9 @@ public class Connection extends PanacheEntityBase {
     /** Entities removed through Finch's {@code /disconnect-entity}; {@code entityIds} keeps those still attached. */
     @Column(name = "disconnected_entity_ids", nullable = false, columnDefinition = TEXT_ARRAY)
     public String[] disconnectedEntityIds = new String[0];
+
+    /** Entities an operator asked Finch to disconnect, until Finch's answer or an observation settles it. */
+    @Column(name = "disconnect_requested_entity_ids", nullable = false, columnDefinition = TEXT_ARRAY)
+    public String[] disconnectRequestedEntityIds = new String[0];
 
 }

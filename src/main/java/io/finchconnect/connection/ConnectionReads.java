@@ -29,7 +29,7 @@ public class ConnectionReads {
                                  ReauthSessionView reauthSession) {
     }
 
-    /** An attached entity and its status as Finch last gave it ({@code null} before Finch was first asked). */
+    /** An attached entity and its status as Finch last gave it (a code exchange: {@code connected}, as Finch just granted it). */
     public record EntityView(String entityId, String status) {
     }
 

@@ -49,7 +49,9 @@ public final class ConnectionStore {
     private static final String SEALED_TOKEN = """
             SELECT connection_id, customer_id, status, token_key_id, token_ciphertext, token_format FROM connections WHERE connection_id = $1
             """;
-    private static final String TOKEN = "SELECT token_key_id, token_ciphertext, token_format FROM connections WHERE connection_id = $1";
+    private static final String TOKEN_AND_VERSION = """
+            SELECT token_key_id, token_ciphertext, token_format, version FROM connections WHERE connection_id = $1
+            """;
     private static final String CUSTOMER_OF_CONNECTION = "SELECT customer_id FROM connections WHERE connection_id = $1";
     private static final String PAGE = """
             SELECT connection_id, customer_id, status, status_changed_at, company_id, provider_id, connection_type,
@@ -113,10 +115,10 @@ public final class ConnectionStore {
             FOR UPDATE SKIP LOCKED
             """;
     // Runs in the transaction of TOKENS_TO_RESEAL, under its row locks; entity writers lock the row before they
-    // read it (docs/architecture.md), so none writes an old ciphertext back. The version column is still bumped
-    // for the release that reads it.
+    // read it (docs/architecture.md), so none writes an old ciphertext back. The new ciphertext bumps the row's
+    // version (V14's trigger): an introspection asked with the old one is asked again, a harmless repeat.
     private static final String STORE_TOKEN = """
-            UPDATE connections SET token_key_id = $2, token_ciphertext = $3, token_format = $4, version = version + 1
+            UPDATE connections SET token_key_id = $2, token_ciphertext = $3, token_format = $4
             WHERE connection_id = $1
             """;
     private static final String TOKENS_BY_KEY = """
@@ -207,10 +209,17 @@ public final class ConnectionStore {
                                 row.getBuffer("token_ciphertext").getBytes(), row.getShort("token_format")))));
     }
 
-    /** The connection's token columns alone; {@code null} for a connection this service does not know. */
-    public static Uni<StoredToken> tokenOf(SqlClient client, String connectionId) {
-        return client.preparedQuery(TOKEN).execute(Tuple.of(connectionId))
-                .map(rows -> Rows.firstOrNull(rows, row -> storedToken(connectionId, row)));
+    /**
+     * The connection's token with the version of the row it was read from: what an observation of Finch is asked
+     * with, and the version it is applied against. {@code null} for a connection this service does not know.
+     */
+    public static Uni<VersionedToken> tokenAndVersionOf(SqlClient client, String connectionId) {
+        return client.preparedQuery(TOKEN_AND_VERSION).execute(Tuple.of(connectionId))
+                .map(rows -> Rows.firstOrNull(rows, row -> new VersionedToken(storedToken(connectionId, row),
+                        row.getInteger("version"))));
+    }
+
+    public record VersionedToken(StoredToken token, int version) {
     }
 
     /** The connection's customer; {@code null} for a connection this service does not know. */

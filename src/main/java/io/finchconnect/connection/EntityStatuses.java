@@ -67,6 +67,39 @@ public final class EntityStatuses {
         return statuses;
     }
 
+    /**
+     * The statuses of {@code keptIds}, a subset of {@code entityIds} after some were removed, each one's own: the
+     * arrays are aligned by position, so the statuses follow their ids, never their places.
+     */
+    public static String[] ofRemaining(String[] entityIds, String[] statuses, String[] keptIds) {
+        String[] kept = new String[keptIds.length];
+        for (int i = 0; i < keptIds.length; i++) {
+            int at = List.of(entityIds).indexOf(keptIds[i]);
+            kept[i] = at >= 0 && at < statuses.length ? statuses[at] : null;
+        }
+        return kept;
+    }
+
+    /** Every one of {@code entityIds} with {@code status}. */
+    public static String[] all(String[] entityIds, ConnectionStatus status) {
+        String[] statuses = new String[entityIds.length];
+        java.util.Arrays.fill(statuses, status.finchName());
+        return statuses;
+    }
+
+    /** The entities of {@code entityIds} that were attached before and that Finch now gives as disconnected. */
+    public static List<String> newlyDisconnected(String[] entityIds, String[] before, String[] after) {
+        List<String> gone = new java.util.ArrayList<>();
+        for (int i = 0; i < entityIds.length; i++) {
+            String was = i < before.length ? before[i] : null;
+            if (i < after.length && ConnectionStatus.DISCONNECTED.finchName().equals(after[i])
+                    && !ConnectionStatus.DISCONNECTED.finchName().equals(was)) {
+                gone.add(entityIds[i]);
+            }
+        }
+        return gone;
+    }
+
     private static final Comparator<ConnectionStatus> BY_SEVERITY = Comparator.comparing(SEVERITY::get);
 
     private static ConnectionStatus worst(ConnectionStatus a, ConnectionStatus b) {

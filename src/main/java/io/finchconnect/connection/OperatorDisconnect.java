@@ -16,6 +16,7 @@ import io.finchconnect.connection.vault.EncryptedToken;
 import io.finchconnect.connection.vault.TokenVault;
 import io.finchconnect.finch.client.FinchGateway;
 import io.finchconnect.finch.client.FinchRejectedException;
+import io.finchconnect.finch.client.FinchUnavailableException;
 import io.finchconnect.outbox.Outbox;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
@@ -50,8 +51,11 @@ public class OperatorDisconnect {
         }
     }
 
-    /** {@code done} set: nothing left to do. {@code pending} null: the whole connection. */
-    private record Plan(Outcome done, String token, List<String> pending) {
+    /**
+     * {@code done} set: nothing left to do. {@code pending} null: the whole connection. {@code intentRecorded}: this
+     * call recorded the operator's intent ({@code disconnect_requested_at}) before asking Finch.
+     */
+    private record Plan(Outcome done, String token, List<String> pending, boolean intentRecorded) {
     }
 
     /** {@code entityIds} null disconnects the whole connection. */
@@ -59,7 +63,34 @@ public class OperatorDisconnect {
         return Panache.withTransaction(() -> Connection.<Connection>findById(connectionId, LockModeType.PESSIMISTIC_WRITE)
                         .map(connection -> plan(connectionId, connection, entityIds)))
                 .chain(plan -> plan.done() != null ? Uni.createFrom().item(plan.done())
-                        : callFinch(plan).chain(() -> Panache.withTransaction(() -> record(connectionId, plan.pending()))));
+                        : callFinch(plan)
+                                .onFailure(failure -> plan.intentRecorded() && notDoneByFinch(failure))
+                                .call(() -> Panache.withTransaction(() -> withdrawIntent(connectionId, plan.pending())))
+                                .chain(() -> Panache.withTransaction(() -> record(connectionId, plan.pending()))));
+    }
+
+    /**
+     * Finch answered without disconnecting, or was never asked: the operator's intent is withdrawn, so a later
+     * disconnect by Finch is announced as Finch's. When the answer was lost (a timeout, a 5xx after the request was
+     * sent) the intent stays, and the next observation of the connection settles it (ConnectionStatusService).
+     */
+    private static boolean notDoneByFinch(Throwable failure) {
+        return failure instanceof FinchRejectedException
+                || failure instanceof FinchUnavailableException unavailable && !unavailable.mayHaveBeenProcessed();
+    }
+
+    private Uni<Void> withdrawIntent(String connectionId, List<String> entityIds) {
+        return Connection.<Connection>findById(connectionId, LockModeType.PESSIMISTIC_WRITE).invoke(connection -> {
+            if (connection != null && connection.status != ConnectionStatus.DISCONNECTED) {
+                connection.disconnectRequestedAt = null;
+                connection.disconnectRequestedEntityIds = entityIds == null ? new String[0]
+                        : without(connection.disconnectRequestedEntityIds, entityIds);
+            }
+        }).replaceWithVoid();
+    }
+
+    private static String[] without(String[] ids, List<String> removed) {
+        return java.util.Arrays.stream(ids).filter(id -> !removed.contains(id)).toArray(String[]::new);
     }
 
     private Plan plan(String connectionId, Connection connection, List<String> requested) {
@@ -79,14 +110,21 @@ public class OperatorDisconnect {
             pending = requested.stream().filter(attached::contains).toList();
         }
         if (connection.status == ConnectionStatus.DISCONNECTED || (pending != null && pending.isEmpty())) {
-            return new Plan(Outcome.of(connection), null, null);
+            return new Plan(Outcome.of(connection), null, null, false);
         }
-        if ((pending == null || pending.containsAll(List.of(connection.entityIds))) && connection.disconnectRequestedAt == null) {
+        boolean recordsIntent = (pending == null || pending.containsAll(List.of(connection.entityIds)))
+                && connection.disconnectRequestedAt == null;
+        if (recordsIntent) {
             connection.disconnectRequestedAt = OffsetDateTime.now();
+        }
+        if (pending != null) {
+            Set<String> asked = new LinkedHashSet<>(List.of(connection.disconnectRequestedEntityIds));
+            recordsIntent |= asked.addAll(pending);
+            connection.disconnectRequestedEntityIds = asked.toArray(String[]::new);
         }
         String token = vault.decrypt(connection.connectionId,
                 EncryptedToken.stored(connection.tokenKeyId, connection.tokenCiphertext, connection.tokenFormat));
-        return new Plan(null, token, pending);
+        return new Plan(null, token, pending, recordsIntent);
     }
 
     private Uni<Void> callFinch(Plan plan) {
@@ -110,15 +148,19 @@ public class OperatorDisconnect {
                     .chain(connection -> disconnectWhole(connection, now));
         }
         return Connection.<Connection>findById(connectionId, LockModeType.PESSIMISTIC_WRITE).chain(connection -> {
+            connection.disconnectRequestedEntityIds = without(connection.disconnectRequestedEntityIds, pending);
             List<String> removed = pending.stream().filter(List.of(connection.entityIds)::contains).toList();
-            if (removed.isEmpty()) {
+            if (removed.isEmpty() || connection.status == ConnectionStatus.DISCONNECTED) {
+                // Nothing left to remove, or Finch's own word that the connection ended was announced first.
                 return Uni.createFrom().item(Outcome.of(connection));
             }
             List<String> attached = new ArrayList<>(List.of(connection.entityIds));
             attached.removeAll(removed);
             List<String> gone = new ArrayList<>(List.of(connection.disconnectedEntityIds));
             gone.addAll(removed);
-            connection.entityIds = attached.toArray(String[]::new);
+            String[] remaining = attached.toArray(String[]::new);
+            connection.entityStatuses = EntityStatuses.ofRemaining(connection.entityIds, connection.entityStatuses, remaining);
+            connection.entityIds = remaining;
             connection.disconnectedEntityIds = gone.toArray(String[]::new);
             connection.updatedAt = now;
             if (attached.isEmpty() && connection.status != ConnectionStatus.DISCONNECTED) {

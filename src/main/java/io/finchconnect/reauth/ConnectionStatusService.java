@@ -35,43 +35,51 @@ public class ConnectionStatusService {
     }
 
     /**
-     * Returns the transition applied, or {@code null} for an unknown connection. {@code observedAt} is when this
-     * service learnt the status from Finch; it is recorded, never compared. {@code reason} is what the
-     * {@code reauth_needed} event says, should this start a reauth episode; {@code headers} (the trace of the
-     * request that brought the hint) go with the event.
-     */
-    public Uni<StatusTransition> apply(String connectionId, ConnectionStatus next, OffsetDateTime observedAt,
-                                       String sourceEventId, String reason, Map<String, String> headers) {
-        return apply(connectionId, next, List.of(), observedAt, sourceEventId, reason, headers);
-    }
-
-    /**
-     * As above, with each entity's status as Finch gave it ({@code next} is already their worst): the statuses
-     * are stored whether or not the connection's own status changes, and a {@code reauth_needed} event names the
-     * entities that need the employer.
+     * Returns the transition applied, or {@code null} for an unknown connection. {@code next} is Finch's status
+     * (already the worst of its entities', each of which is stored whether or not the connection's own status
+     * changes), as Finch gave it when asked at the row's version {@code askedAt}: after a later change it is not
+     * applied ({@link StatusTransition.Kind#STALE}), as it may say less than that change knew. {@code observedAt}
+     * is when this service learnt it; recorded, never compared. {@code reason} is what the {@code reauth_needed}
+     * event says, should this start a reauth episode; {@code headers} (the trace of the request that brought the
+     * hint) go with the event.
      */
     public Uni<StatusTransition> apply(String connectionId, ConnectionStatus next, List<EntityStatuses.Entity> entities,
-                                       OffsetDateTime observedAt, String sourceEventId, String reason,
+                                       int askedAt, OffsetDateTime observedAt, String sourceEventId, String reason,
                                        Map<String, String> headers) {
         return Connection.<Connection>findById(connectionId, LockModeType.PESSIMISTIC_WRITE)
-                .onItem().ifNotNull().transformToUni(connection -> apply(connection, next, entities, observedAt,
-                        sourceEventId, reason, headers));
+                .onItem().ifNotNull().transformToUni(connection -> connection.version != askedAt
+                        ? Uni.createFrom().item(StatusTransition.stale(connection.status))
+                        : apply(connection, next, entities, observedAt, sourceEventId, reason, headers));
     }
 
     private Uni<StatusTransition> apply(Connection connection, ConnectionStatus next, List<EntityStatuses.Entity> entities,
                                         OffsetDateTime observedAt, String sourceEventId, String reason,
                                         Map<String, String> headers) {
+        List<Removed> removed = List.of();
         if (!entities.isEmpty() && connection.status != ConnectionStatus.DISCONNECTED) {
             String[] statuses = EntityStatuses.alignedWith(connection.entityIds, entities);
             if (!java.util.Arrays.equals(statuses, connection.entityStatuses)) {
-                connection.entityStatuses = statuses;
+                if (next == ConnectionStatus.DISCONNECTED) {
+                    // Every entity gone is the connection's end: one connection-level event, below.
+                    connection.entityStatuses = statuses;
+                } else {
+                    removed = removeDisconnectedEntities(connection, statuses);
+                }
                 connection.updatedAt = OffsetDateTime.now();
             }
         }
+        if (next != ConnectionStatus.DISCONNECTED) {
+            // Asked after the operator's intent was recorded (the version says so), Finch still has the connection
+            // and the entities it shows attached: the calls whose answers were lost did not disconnect them, and a
+            // later disconnect of them is Finch's own.
+            connection.disconnectRequestedAt = null;
+            connection.disconnectRequestedEntityIds = new String[0];
+        }
+        Uni<Void> entityEvents = announceRemoved(connection, removed, observedAt, headers);
         boolean openBefore = connection.reauthOpen || connection.status.needsEmployer();
         StatusTransition transition = StatusTransition.decide(connection.status, next, openBefore);
         if (transition.kind() != StatusTransition.Kind.APPLIED) {
-            return Uni.createFrom().item(transition);
+            return entityEvents.replaceWith(transition);
         }
         OffsetDateTime detectedAt = connection.reauthDetectedAt;
         connection.status = next;
@@ -92,10 +100,51 @@ public class ConnectionStatusService {
             connection.reauthDetectedAt = observedAt;
             connection.reauthReason = reason;
         }
-        return publish(connection, transition, observedAt, sourceEventId, headers)
+        return entityEvents.chain(() -> publish(connection, transition, observedAt, sourceEventId, headers))
                 .invoke(() -> metrics.transitioned(transition, detectedAt == null ? null
                         : Duration.between(detectedAt, observedAt)))
                 .replaceWith(transition);
+    }
+
+    /** Entities Finch shows disconnected while the connection stays; {@code byOperator}: an operator asked for it. */
+    private record Removed(List<String> entityIds, boolean byOperator) {
+    }
+
+    /**
+     * Stores Finch's entity statuses, moving the entities it newly shows disconnected (the connection staying) to
+     * the disconnected ones: announced once each, by the operator where one asked Finch for it (an answer lost on
+     * its way back, or the observation overtaking it), else by Finch.
+     */
+    private static List<Removed> removeDisconnectedEntities(Connection connection, String[] statuses) {
+        List<String> gone = EntityStatuses.newlyDisconnected(connection.entityIds, connection.entityStatuses, statuses);
+        List<String> kept = java.util.Arrays.stream(connection.entityIds).filter(id -> !gone.contains(id)).toList();
+        String[] keptIds = kept.toArray(String[]::new);
+        connection.entityStatuses = EntityStatuses.ofRemaining(connection.entityIds, statuses, keptIds);
+        connection.entityIds = keptIds;
+        if (gone.isEmpty()) {
+            return List.of();
+        }
+        List<String> disconnected = new java.util.ArrayList<>(List.of(connection.disconnectedEntityIds));
+        disconnected.addAll(gone);
+        connection.disconnectedEntityIds = disconnected.toArray(String[]::new);
+        List<String> asked = List.of(connection.disconnectRequestedEntityIds);
+        List<String> byOperator = gone.stream().filter(asked::contains).toList();
+        List<String> byFinch = gone.stream().filter(id -> !asked.contains(id)).toList();
+        return java.util.stream.Stream.of(new Removed(byOperator, true), new Removed(byFinch, false))
+                .filter(entry -> !entry.entityIds().isEmpty()).toList();
+    }
+
+    private Uni<Void> announceRemoved(Connection connection, List<Removed> removed, OffsetDateTime at,
+                                      Map<String, String> headers) {
+        Uni<Void> written = Uni.createFrom().voidItem();
+        for (Removed entry : removed) {
+            LOG.infof("Connection %s: entities %s disconnected (by %s)", connection.connectionId, entry.entityIds(),
+                    entry.byOperator() ? "operator" : "finch");
+            written = written.chain(() -> outbox.write(connection.connectionId, ConnectionEvents.DISCONNECTED,
+                    new ConnectionEvents.Disconnected(connection.connectionId, connection.customerId, at, entry.entityIds(),
+                            entry.byOperator() ? "operator" : "finch"), headers)).replaceWithVoid();
+        }
+        return written;
     }
 
     /**

@@ -41,21 +41,29 @@ public class FinchStatusCheck {
         this.finch = finch;
     }
 
-    /** What Finch said: a status, an unknown connection (not stored here), or no usable answer. */
-    public record Verdict(Kind kind, ConnectionStatus status, List<EntityStatuses.Entity> entities, String detail) {
+    /**
+     * What Finch said: a status, an unknown connection (not stored here), or no usable answer. {@code askedAt} is the
+     * version of the connection's row when Finch was asked: the answer applies only to that version.
+     */
+    public record Verdict(Kind kind, ConnectionStatus status, List<EntityStatuses.Entity> entities, String detail,
+                          int askedAt) {
 
         public enum Kind { STATUS, UNKNOWN_CONNECTION, UNVERIFIED }
 
         static Verdict status(ConnectionStatus status) {
-            return new Verdict(Kind.STATUS, status, List.of(), null);
+            return new Verdict(Kind.STATUS, status, List.of(), null, 0);
         }
 
         static Verdict status(ConnectionStatus status, List<EntityStatuses.Entity> entities) {
-            return new Verdict(Kind.STATUS, status, entities, null);
+            return new Verdict(Kind.STATUS, status, entities, null, 0);
         }
 
         static Verdict unverified(String detail) {
-            return new Verdict(Kind.UNVERIFIED, null, List.of(), detail);
+            return new Verdict(Kind.UNVERIFIED, null, List.of(), detail, 0);
+        }
+
+        Verdict askedAt(int version) {
+            return new Verdict(kind, status, entities, detail, version);
         }
     }
 
@@ -64,14 +72,13 @@ public class FinchStatusCheck {
      * Uni after the client's own retries, so the caller can keep the hint and try again later.
      */
     public Uni<Verdict> check(String connectionId) {
-        return ConnectionStore.tokenOf(pool, connectionId)
-                .chain(stored -> ask(connectionId, stored));
+        return ConnectionStore.tokenAndVersionOf(pool, connectionId)
+                .chain(stored -> stored == null
+                        ? Uni.createFrom().item(new Verdict(Verdict.Kind.UNKNOWN_CONNECTION, null, List.of(), null, 0))
+                        : ask(connectionId, stored.token()).map(verdict -> verdict.askedAt(stored.version())));
     }
 
     private Uni<Verdict> ask(String connectionId, StoredToken stored) {
-        if (stored == null) {
-            return Uni.createFrom().item(new Verdict(Verdict.Kind.UNKNOWN_CONNECTION, null, List.of(), null));
-        }
         String token;
         try {
             token = vault.decrypt(connectionId, stored.token());

@@ -10,7 +10,13 @@ import io.finchconnect.connection.events.ConnectionEvents;
  */
 public record StatusTransition(Kind kind, ConnectionStatus from, ConnectionStatus to, String eventType) {
 
-    public enum Kind { UNCHANGED, APPLIED }
+    /** {@code STALE}: Finch's answer was asked before a change committed since, so it was not applied. */
+    public enum Kind { UNCHANGED, APPLIED, STALE }
+
+    /** Finch's answer is older than the connection's last change: nothing applied, Finch is asked again. */
+    public static StatusTransition stale(ConnectionStatus current) {
+        return new StatusTransition(Kind.STALE, current, current, null);
+    }
 
     /** As {@link #decide(ConnectionStatus, ConnectionStatus, boolean)}, an episode open only while the status needs the employer. */
     public static StatusTransition decide(ConnectionStatus current, ConnectionStatus next) {

@@ -47,6 +47,13 @@ public class InboxMetrics {
                 .tag("outcome", outcome).register(registry).increment();
     }
 
+    /** Finch's answer was asked before the connection's last change, so it was not applied and is asked again. */
+    void staleAnswer() {
+        Counter.builder("inbox.stale.answers")
+                .description("Finch answers not applied because the connection changed after they were asked")
+                .register(registry).increment();
+    }
+
     void reconcileEnqueued(int count) {
         reconcileEnqueued.increment(count);
     }

@@ -157,9 +157,17 @@ public class InboxProcessor {
         List<String> ids = pending.stream().map(Pending::eventId).toList();
         return Panache.withTransaction(() -> fence(connectionId)
                         .chain(() -> apply(connectionId, pending, verdict, now))
-                        .call(outcome -> InboxStore.markDone(ids, outcome.outcome(), verdict.detail())))
+                        // A stale answer settles nothing: the events stay pending and the lease is gone, so the
+                        // next round asks Finch again.
+                        .call(outcome -> outcome.stale() ? Uni.createFrom().voidItem()
+                                : InboxStore.markDone(ids, outcome.outcome(), verdict.detail())))
                 .invoke(outcome -> {
-                    if (outcome.transition() != null && outcome.transition().entersReauth()) {
+                    if (outcome.stale()) {
+                        metrics.staleAnswer();
+                        LOG.debugf("Inbox: Finch's answer about connection %s was asked before its last change; asking again",
+                                connectionId);
+                        wake();
+                    } else if (outcome.transition() != null && outcome.transition().entersReauth()) {
                         // The session is asked of Finch after this commit; the sweeper retries it.
                         reauthSessions.sweepSoon();
                     }
@@ -168,13 +176,18 @@ public class InboxProcessor {
     }
 
     private record Settled(IncomingOutcome outcome, StatusTransition transition) {
+
+        boolean stale() {
+            return transition != null && transition.kind() == StatusTransition.Kind.STALE;
+        }
     }
 
     private Uni<Settled> apply(String connectionId, List<Pending> pending, Verdict verdict, OffsetDateTime now) {
         return switch (verdict.kind()) {
             case UNKNOWN_CONNECTION -> Uni.createFrom().item(new Settled(IncomingOutcome.UNKNOWN_CONNECTION, null));
             case UNVERIFIED -> Uni.createFrom().item(new Settled(IncomingOutcome.UNVERIFIED, null));
-            case STATUS -> statuses.apply(connectionId, verdict.status(), verdict.entities(), now, pending.get(0).eventId(),
+            case STATUS -> statuses.apply(connectionId, verdict.status(), verdict.entities(), verdict.askedAt(), now,
+                            pending.get(0).eventId(),
                             reasonFor(pending, verdict), traceOf(pending))
                     .map(transition -> new Settled(transition == null ? IncomingOutcome.UNKNOWN_CONNECTION
                             : transition.kind() == StatusTransition.Kind.APPLIED ? IncomingOutcome.APPLIED

@@ -6,16 +6,24 @@ import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
 
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import io.finchconnect.testing.EventTopic.Event;
 import io.finchconnect.testing.EventTopicExtension;
@@ -30,6 +38,7 @@ import io.restassured.RestAssured;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
+import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
 
 /**
  * An operator disconnects a connection (or some of its entities) at Finch: the simulator ends it, the service
@@ -45,9 +54,17 @@ class OperatorDisconnectTest {
     @RegisterExtension
     static final EventTopicExtension topic = new EventTopicExtension("finch.connection-events");
 
+    @Inject
+    CircuitBreakerMaintenance circuitBreakers;
+
     @BeforeEach
     void pointFinchAtThisService() {
         TestStack.get().setFinchWebhookUrl("http://localhost:" + RestAssured.port + "/v1/webhooks/finch");
+    }
+
+    @AfterEach
+    void finchBackToNormal() {
+        circuitBreakers.resetAll();
     }
 
     @Test
@@ -117,6 +134,32 @@ class OperatorDisconnectTest {
         assertThat(distinctDisconnected(topic.drain(Duration.ofSeconds(3)), connectionId)).hasSize(2);
     }
 
+    /**
+     * The operator removes the last entity and Finch's answer is held: Finch's own account.updated is introspected
+     * first and ends the connection. One connection-level event, by the operator (its intent was recorded before
+     * Finch was called); the answer, released, adds nothing.
+     */
+    @Test
+    void theLastEntityRemovedWhileFinchsAnswerIsHeldEndsTheConnectionWithOneEvent() throws Exception {
+        String connectionId = twoEntityConnection("cust-" + UUID.randomUUID());
+        List<Object> entities = Sql.column("SELECT unnest(entity_ids) FROM connections WHERE connection_id = ?", connectionId);
+        disconnect(connectionId, "{\"entity_ids\": [\"" + entities.get(0) + "\"]}").statusCode(200);
+        disconnectedEvents(connectionId, 1);
+        Finch.aboutConnection(connectionId).fault("disconnect.entity", Map.of("hold_answer", true, "times", 1));
+
+        CompletableFuture<ValidatableResponse> last = CompletableFuture.supplyAsync(
+                () -> disconnect(connectionId, "{\"entity_ids\": [\"" + entities.get(1) + "\"]}"));
+        Awaitility.await("Finch's answer held").atMost(WAIT).until(() -> Finch.heldAnswers() == 1);
+        Awaitility.await("Finch's own word applied first").atMost(WAIT).until(() -> "disconnected".equals(
+                Sql.single("SELECT status FROM connections WHERE connection_id = ?", connectionId)));
+        assertThat(Finch.releaseHeldAnswers()).isEqualTo(1);
+
+        last.get(WAIT.toSeconds(), TimeUnit.SECONDS).statusCode(200).body("status", equalTo("disconnected"));
+        List<Event> events = distinctDisconnected(topic.drain(Duration.ofSeconds(3)), connectionId);
+        assertThat(events).as("the first entity's and the connection's").hasSize(2);
+        assertThat(JsonPath.from(events.get(1).value()).getString("by")).isEqualTo("operator");
+    }
+
     @Test
     void unknownConnectionIs404AndBadEntityIdsAre400NamingThemWithNothingCalledOrChanged() {
         disconnect("no-such-" + UUID.randomUUID(), null).statusCode(404);
@@ -138,6 +181,40 @@ class OperatorDisconnectTest {
         assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connectionId)).isEqualTo("connected");
         assertThat(Sql.single("SELECT disconnect_requested_at FROM connections WHERE connection_id = ?", connectionId)).isNull();
         assertThat(distinctDisconnected(topic.drain(Duration.ofSeconds(2)), connectionId)).isEmpty();
+    }
+
+    /**
+     * The operator's call fails, Finch answering without disconnecting (a refusal), or its answer lost (a 500 after
+     * the request was sent) and the next observation finding the connection alive: a later disconnect by Finch
+     * itself is Finch's, not the operator's.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = { 409, 500 })
+    void aDisconnectFinchDidNotDoLeavesNoIntentBehind(int finchAnswer) {
+        String customerId = "cust-" + UUID.randomUUID();
+        String connectionId = SimulatedConnections.establishedThroughTheService(customerId);
+        Finch.aboutConnection(connectionId).fault("disconnect", Map.of("status", finchAnswer));
+        try {
+            disconnect(connectionId, null).statusCode(greaterThanOrEqualTo(400))
+                    .contentType(containsString("application/problem+json"));
+        } finally {
+            Finch.aboutConnection(connectionId).clearFaults();
+        }
+        assertThat(Finch.connection(connectionId).getString("status")).isEqualTo("connected");
+        if (finchAnswer == 500) {
+            // Whether Finch acted is unknown: the intent stays until Finch is next asked about the connection.
+            assertThat(Sql.single("SELECT disconnect_requested_at FROM connections WHERE connection_id = ?", connectionId))
+                    .isNotNull();
+            Finch.setStatus(connectionId, "connected");
+            Awaitility.await().atMost(WAIT).until(() -> Sql.count("SELECT count(*) FROM incoming_events WHERE connection_id = ? "
+                    + "AND state = 'done'", connectionId) >= 1);
+        }
+        assertThat(Sql.single("SELECT disconnect_requested_at FROM connections WHERE connection_id = ?", connectionId)).isNull();
+
+        Finch.setStatus(connectionId, "disconnected");
+
+        JsonPath data = JsonPath.from(disconnectedEvents(connectionId, 1).get(0).value());
+        assertThat(data.getString("by")).isEqualTo("finch");
     }
 
     private static ValidatableResponse disconnect(String connectionId, String body) {

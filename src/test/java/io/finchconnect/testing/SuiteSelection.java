@@ -9,7 +9,7 @@ final class SuiteSelection {
     /** The {@code @QuarkusTest}s on {@link PatientFinchProfile}: together, so that only one JVM builds it. */
     static final String ON_THE_PATIENT_PROFILE = "io\\.finchconnect\\.(session\\.ConnectAgainAfterDisconnectTest"
             + "|finch\\.client\\.FinchConnectionPoolTest|authorization\\.StrandedGrantTest|outbox\\.OutboxTracingTest"
-            + "|connection\\.(ConnectionListingTest|OperatorDisconnectTest))";
+            + "|connection\\.(ConnectionListingTest|OperatorDisconnectTest)|reauth\\.StaleFinchAnswerTest)";
 
     /** Plain tests of the Kubernetes manifests, which need no application: with the patient profile's, for time. */
     static final String MANIFESTS = "io\\.finchconnect\\.deploy\\.Manifest.*Test";
