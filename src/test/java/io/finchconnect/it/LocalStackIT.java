@@ -35,6 +35,9 @@ class LocalStackIT {
 
     @Test
     void startsEverythingPrintsAWorkingTokenAndStopsOnCtrlC() throws Exception {
+        assertThat(sigintIgnored()).as("SIGINT is ignored in this process, and so in the local stack it starts: the build "
+                + "was started in the background of a shell without job control (bash ... &), where Ctrl-C cannot be "
+                + "tested. Start it in the foreground, or from a shell with job control (set -m).").isFalse();
         int service = ServiceProcess.freePort();
         int management = ServiceProcess.freePort();
         int postgres = ServiceProcess.freePort();
@@ -79,6 +82,17 @@ class LocalStackIT {
             stack.descendants().forEach(ProcessHandle::destroyForcibly);
             stack.destroyForcibly();
         }
+    }
+
+    /** Whether this JVM was started with SIGINT ignored, which every process it starts inherits (Linux). */
+    private static boolean sigintIgnored() throws IOException {
+        Path status = Path.of("/proc/self/status");
+        if (!Files.exists(status)) {
+            return false;
+        }
+        return Files.readAllLines(status).stream().filter(line -> line.startsWith("SigIgn:")).findFirst()
+                .map(line -> (Long.parseUnsignedLong(line.substring("SigIgn:".length()).trim(), 16) & (1L << 1)) != 0)
+                .orElse(false);
     }
 
     private void assertConnectPageRenders(String finch) throws Exception {
