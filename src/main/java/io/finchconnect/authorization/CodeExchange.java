@@ -199,7 +199,8 @@ public class CodeExchange {
                 .call(customerName -> outbox.write(connection.connectionId, ConnectionEvents.ESTABLISHED,
                         new Established(connection.connectionId, customerId, customerName,
                                 connection.companyId, connection.providerId, List.of(connection.products),
-                                connection.connectionType, List.of(connection.entityIds), now)))
+                                connection.connectionType, List.of(connection.entityIds), now, connection.statusNow(),
+                                connection.entitiesNow())))
                 .invoke(ignored -> LOG.infof("Connection %s established for customer %s", connection.connectionId, customerId))
                 .replaceWith(new Outcome(Kind.ESTABLISHED, connection.connectionId, customerId));
     }

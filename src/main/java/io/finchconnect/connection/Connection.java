@@ -1,6 +1,7 @@
 package io.finchconnect.connection;
 
 import java.time.OffsetDateTime;
+import java.util.List;
 
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -10,6 +11,7 @@ import jakarta.persistence.Table;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
+import io.finchconnect.connection.events.ConnectionEvents;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 
 /**
@@ -130,4 +132,14 @@ public class Connection extends PanacheEntityBase {
     @Column(name = "disconnect_requested_entity_ids", nullable = false, columnDefinition = TEXT_ARRAY)
     public String[] disconnectRequestedEntityIds = new String[0];
 
+    /** Where the connection stands now, as every event it publishes says. */
+    public String statusNow() {
+        return status.finchName();
+    }
+
+    /** Its entities now, as every event it publishes lists them: every one disconnected with the connection. */
+    public List<ConnectionEvents.EntityStatus> entitiesNow() {
+        return ConnectionEvents.EntityStatus.of(entityIds, status == ConnectionStatus.DISCONNECTED
+                ? EntityStatuses.all(entityIds, ConnectionStatus.DISCONNECTED) : entityStatuses, disconnectedEntityIds);
+    }
 }

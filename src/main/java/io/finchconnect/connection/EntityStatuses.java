@@ -1,5 +1,7 @@
 package io.finchconnect.connection;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -83,13 +85,13 @@ public final class EntityStatuses {
     /** Every one of {@code entityIds} with {@code status}. */
     public static String[] all(String[] entityIds, ConnectionStatus status) {
         String[] statuses = new String[entityIds.length];
-        java.util.Arrays.fill(statuses, status.finchName());
+        Arrays.fill(statuses, status.finchName());
         return statuses;
     }
 
     /** The entities of {@code entityIds} that were attached before and that Finch now gives as disconnected. */
     public static List<String> newlyDisconnected(String[] entityIds, String[] before, String[] after) {
-        List<String> gone = new java.util.ArrayList<>();
+        List<String> gone = new ArrayList<>();
         for (int i = 0; i < entityIds.length; i++) {
             String was = i < before.length ? before[i] : null;
             if (i < after.length && ConnectionStatus.DISCONNECTED.finchName().equals(after[i])

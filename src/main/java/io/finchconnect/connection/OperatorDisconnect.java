@@ -2,6 +2,7 @@ package io.finchconnect.connection;
 
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -90,7 +91,7 @@ public class OperatorDisconnect {
     }
 
     private static String[] without(String[] ids, List<String> removed) {
-        return java.util.Arrays.stream(ids).filter(id -> !removed.contains(id)).toArray(String[]::new);
+        return Arrays.stream(ids).filter(id -> !removed.contains(id)).toArray(String[]::new);
     }
 
     private Plan plan(String connectionId, Connection connection, List<String> requested) {
@@ -170,7 +171,8 @@ public class OperatorDisconnect {
                 connection.reauthOpen = false;
             }
             return outbox.write(connectionId, ConnectionEvents.DISCONNECTED, new ConnectionEvents.Disconnected(connectionId,
-                    connection.customerId, now, removed, "operator")).map(id -> Outcome.of(connection));
+                    connection.customerId, now, removed, "operator", connection.statusNow(), connection.entitiesNow()))
+                    .map(id -> Outcome.of(connection));
         });
     }
 
@@ -185,7 +187,8 @@ public class OperatorDisconnect {
         connection.reauthRequestedAt = null;
         connection.reauthOpen = false;
         return outbox.write(connection.connectionId, ConnectionEvents.DISCONNECTED, new ConnectionEvents.Disconnected(
-                connection.connectionId, connection.customerId, now, List.of(connection.entityIds), "operator"))
+                connection.connectionId, connection.customerId, now, List.of(connection.entityIds), "operator",
+                connection.statusNow(), connection.entitiesNow()))
                 .map(id -> Outcome.of(connection));
     }
 }

@@ -2,8 +2,11 @@ package io.finchconnect.reauth;
 
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
@@ -58,7 +61,7 @@ public class ConnectionStatusService {
         List<Removed> removed = List.of();
         if (!entities.isEmpty() && connection.status != ConnectionStatus.DISCONNECTED) {
             String[] statuses = EntityStatuses.alignedWith(connection.entityIds, entities);
-            if (!java.util.Arrays.equals(statuses, connection.entityStatuses)) {
+            if (!Arrays.equals(statuses, connection.entityStatuses)) {
                 if (next == ConnectionStatus.DISCONNECTED) {
                     // Every entity gone is the connection's end: one connection-level event, below.
                     connection.entityStatuses = statuses;
@@ -117,20 +120,20 @@ public class ConnectionStatusService {
      */
     private static List<Removed> removeDisconnectedEntities(Connection connection, String[] statuses) {
         List<String> gone = EntityStatuses.newlyDisconnected(connection.entityIds, connection.entityStatuses, statuses);
-        List<String> kept = java.util.Arrays.stream(connection.entityIds).filter(id -> !gone.contains(id)).toList();
+        List<String> kept = Arrays.stream(connection.entityIds).filter(id -> !gone.contains(id)).toList();
         String[] keptIds = kept.toArray(String[]::new);
         connection.entityStatuses = EntityStatuses.ofRemaining(connection.entityIds, statuses, keptIds);
         connection.entityIds = keptIds;
         if (gone.isEmpty()) {
             return List.of();
         }
-        List<String> disconnected = new java.util.ArrayList<>(List.of(connection.disconnectedEntityIds));
+        List<String> disconnected = new ArrayList<>(List.of(connection.disconnectedEntityIds));
         disconnected.addAll(gone);
         connection.disconnectedEntityIds = disconnected.toArray(String[]::new);
         List<String> asked = List.of(connection.disconnectRequestedEntityIds);
         List<String> byOperator = gone.stream().filter(asked::contains).toList();
         List<String> byFinch = gone.stream().filter(id -> !asked.contains(id)).toList();
-        return java.util.stream.Stream.of(new Removed(byOperator, true), new Removed(byFinch, false))
+        return Stream.of(new Removed(byOperator, true), new Removed(byFinch, false))
                 .filter(entry -> !entry.entityIds().isEmpty()).toList();
     }
 
@@ -142,7 +145,8 @@ public class ConnectionStatusService {
                     entry.byOperator() ? "operator" : "finch");
             written = written.chain(() -> outbox.write(connection.connectionId, ConnectionEvents.DISCONNECTED,
                     new ConnectionEvents.Disconnected(connection.connectionId, connection.customerId, at, entry.entityIds(),
-                            entry.byOperator() ? "operator" : "finch"), headers)).replaceWithVoid();
+                            entry.byOperator() ? "operator" : "finch", connection.statusNow(), connection.entitiesNow()),
+                    headers)).replaceWithVoid();
         }
         return written;
     }
@@ -172,7 +176,8 @@ public class ConnectionStatusService {
         connection.reauthRequestedAt = null;
         LOG.infof("Connection %s reauthenticated (requested episode %d)", connection.connectionId, connection.reauthEpisode);
         return outbox.write(connection.connectionId, ConnectionEvents.REAUTHENTICATED,
-                new ConnectionEvents.Reauthenticated(connection.connectionId, connection.customerId, at)).replaceWith(true);
+                new ConnectionEvents.Reauthenticated(connection.connectionId, connection.customerId, at,
+                        connection.statusNow(), connection.entitiesNow())).replaceWith(true);
     }
 
     private Uni<?> publish(Connection connection, StatusTransition transition, OffsetDateTime at, String sourceEventId,
@@ -184,12 +189,14 @@ public class ConnectionStatusService {
         Object data = switch (transition.eventType()) {
             case ConnectionEvents.REAUTH_NEEDED -> new ConnectionEvents.ReauthNeeded(connection.connectionId,
                     connection.customerId, connection.companyId, connection.providerId, at, sourceEventId,
-                    connection.reauthReason, EntityStatuses.concerned(connection.entityIds, connection.entityStatuses), null);
+                    connection.reauthReason, EntityStatuses.concerned(connection.entityIds, connection.entityStatuses), null,
+                    connection.statusNow(), connection.entitiesNow());
             case ConnectionEvents.REAUTHENTICATED -> new ConnectionEvents.Reauthenticated(connection.connectionId,
-                    connection.customerId, at);
+                    connection.customerId, at, connection.statusNow(), connection.entitiesNow());
             case ConnectionEvents.DISCONNECTED -> new ConnectionEvents.Disconnected(connection.connectionId,
                     connection.customerId, at, entities,
-                    connection.disconnectRequestedAt == null ? "finch" : "operator");
+                    connection.disconnectRequestedAt == null ? "finch" : "operator", connection.statusNow(),
+                    connection.entitiesNow());
             default -> throw new IllegalStateException("No event data for " + transition.eventType());
         };
         return outbox.write(connection.connectionId, transition.eventType(), data, headers);

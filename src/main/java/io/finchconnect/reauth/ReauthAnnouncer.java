@@ -37,7 +37,8 @@ public class ReauthAnnouncer {
                 new ConnectionEvents.ReauthNeeded(connection.connectionId, connection.customerId, connection.companyId,
                         connection.providerId, connection.reauthDetectedAt, connection.reauthSourceEventId,
                         connection.reauthReason, EntityStatuses.concerned(connection.entityIds, connection.entityStatuses),
-                        new ConnectionEvents.ReauthSession(created.sessionId(), link, created.expiresAt())))
+                        new ConnectionEvents.ReauthSession(created.sessionId(), link, created.expiresAt()),
+                        connection.statusNow(), connection.entitiesNow()))
                 .replaceWithVoid();
     }
 }

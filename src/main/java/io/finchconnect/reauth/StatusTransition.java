@@ -18,11 +18,6 @@ public record StatusTransition(Kind kind, ConnectionStatus from, ConnectionStatu
         return new StatusTransition(Kind.STALE, current, current, null);
     }
 
-    /** As {@link #decide(ConnectionStatus, ConnectionStatus, boolean)}, an episode open only while the status needs the employer. */
-    public static StatusTransition decide(ConnectionStatus current, ConnectionStatus next) {
-        return decide(current, next, false);
-    }
-
     /**
      * {@code episodeOpen}: a reauth episode that Finch's statuses opened has not yet ended in {@code connected}
      * (the connection may show {@code pending} or {@code processing} meanwhile); a status that needs the employer

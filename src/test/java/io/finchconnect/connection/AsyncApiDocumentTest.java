@@ -63,7 +63,8 @@ class AsyncApiDocumentTest {
         assertThat(message("established").path("name").asText()).isEqualTo("finch.connection.established");
         assertThat(fieldsOf(message("established").path("payload").path("properties"))).containsExactlyInAnyOrder(
                 "connection_id", "customer_id", "customer_name", "company_id", "provider_id", "products",
-                "connection_type", "entity_ids", "connected_at");
+                "connection_type", "entity_ids", "connected_at", "connection_status", "entities");
+        assertFields("established", ConnectionEvents.ESTABLISHED, io.finchconnect.connection.events.Established.class);
     }
 
     @Test
@@ -108,8 +109,9 @@ class AsyncApiDocumentTest {
                  "connected_at": "yesterday", "token": "secret"}""");
         List<String> problems = new ArrayList<>();
         validate(message("established").path("payload"), broken, "established", problems);
-        assertThat(problems).hasSize(4).anyMatch(p -> p.contains("customer_id")).anyMatch(p -> p.contains("products"))
-                .anyMatch(p -> p.contains("connected_at")).anyMatch(p -> p.contains("token"));
+        assertThat(problems).hasSize(6).anyMatch(p -> p.contains("customer_id")).anyMatch(p -> p.contains("products"))
+                .anyMatch(p -> p.contains("connected_at")).anyMatch(p -> p.contains("token"))
+                .anyMatch(p -> p.contains("connection_status")).anyMatch(p -> p.contains("entities"));
     }
 
     /** The headers schema of a message: its own, or that of its first trait that has one. */

@@ -158,6 +158,8 @@ class OperatorDisconnectTest {
         List<Event> events = distinctDisconnected(topic.drain(Duration.ofSeconds(3)), connectionId);
         assertThat(events).as("the first entity's and the connection's").hasSize(2);
         assertThat(JsonPath.from(events.get(1).value()).getString("by")).isEqualTo("operator");
+        assertThat(JsonPath.from(events.get(1).value()).getString("connection_status")).isEqualTo("disconnected");
+        assertThat(JsonPath.from(events.get(1).value()).getList("entities.status")).containsOnly("disconnected").hasSize(2);
     }
 
     @Test

@@ -93,6 +93,10 @@ class MultiEntityStatusTest {
                 .filter(e -> connectionId.equals(e.key()) && "finch.connection.disconnected".equals(e.type())).toList();
         assertThat(JsonPath.from(disconnected.get(0).value()).getList("entity_ids")).containsExactly(first);
         assertThat(JsonPath.from(disconnected.get(0).value()).getString("by")).isEqualTo("finch");
+        assertThat(JsonPath.from(disconnected.get(0).value()).getString("connection_status")).as("where it stands now")
+                .isEqualTo("connected");
+        assertThat(JsonPath.from(disconnected.get(0).value()).getList("entities", Map.class))
+                .containsExactly(Map.of("entity_id", second, "status", "connected"), Map.of("entity_id", first, "status", "disconnected"));
         reader().get("/v1/connections/" + connectionId).then().statusCode(200).body("status", equalTo("connected"))
                 .body("entity_ids", contains(second)).body("entities.entity_id", contains(second))
                 .body("entities.status", contains("connected"));

@@ -1,6 +1,7 @@
 package io.finchconnect.connection.events;
 
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -20,21 +21,45 @@ public final class ConnectionEvents {
     private ConnectionEvents() {
     }
 
+    /**
+     * An entity and its status in {@code entities}, which every event carries with {@code connection_status}: where
+     * the connection stands once the change the event announces is committed, so that a consumer that sees one
+     * event knows it without the ones before.
+     */
+    public record EntityStatus(String entityId, String status) {
+
+        /**
+         * The attached entities with their statuses as Finch last gave them (aligned with their ids by position),
+         * then the removed ones, {@code disconnected}.
+         */
+        public static List<EntityStatus> of(String[] entityIds, String[] statuses, String[] disconnectedEntityIds) {
+            List<EntityStatus> entities = new ArrayList<>();
+            for (int i = 0; i < entityIds.length; i++) {
+                entities.add(new EntityStatus(entityIds[i], i < statuses.length ? statuses[i] : null));
+            }
+            for (String removed : disconnectedEntityIds) {
+                entities.add(new EntityStatus(removed, "disconnected"));
+            }
+            return List.copyOf(entities);
+        }
+    }
+
     /** A connection entered reauth; {@code reauth_session} is absent here and present in the follow-up event. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record ReauthNeeded(String connectionId, String customerId, String companyId, String providerId,
                                OffsetDateTime detectedAt, String sourceEventId, String reason, List<String> entityIds,
-                               ReauthSession reauthSession) {
+                               ReauthSession reauthSession, String connectionStatus, List<EntityStatus> entities) {
     }
 
     public record ReauthSession(String sessionId, String connectUrl, OffsetDateTime expiresAt) {
     }
 
-    public record Reauthenticated(String connectionId, String customerId, OffsetDateTime reauthenticatedAt) {
+    public record Reauthenticated(String connectionId, String customerId, OffsetDateTime reauthenticatedAt,
+                                  String connectionStatus, List<EntityStatus> entities) {
     }
 
     /** {@code by}: {@code finch} (Finch said so) or {@code operator}. */
     public record Disconnected(String connectionId, String customerId, OffsetDateTime disconnectedAt,
-                               List<String> entityIds, String by) {
+                               List<String> entityIds, String by, String connectionStatus, List<EntityStatus> entities) {
     }
 }

@@ -8,5 +8,6 @@ import java.util.List;
  */
 public record Established(String connectionId, String customerId, String customerName, String companyId,
                           String providerId, List<String> products, String connectionType, List<String> entityIds,
-                          OffsetDateTime connectedAt) {
+                          OffsetDateTime connectedAt, String connectionStatus,
+                          List<ConnectionEvents.EntityStatus> entities) {
 }
