@@ -34,7 +34,7 @@ import io.finchconnect.testing.TestStack;
  */
 class GracefulShutdownIT {
 
-    private static final int CONNECTIONS = 1_000;
+    private static final int CONNECTIONS = 600;
     private static final int CLIENTS = 8;
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();

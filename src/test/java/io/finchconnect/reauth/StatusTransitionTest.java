@@ -19,7 +19,7 @@ class StatusTransitionTest {
 
     @Test
     void enteringReauthAsksForReauthentication() {
-        StatusTransition transition = StatusTransition.decide(CONNECTED, REAUTH);
+        StatusTransition transition = StatusTransition.decide(CONNECTED, REAUTH, false);
         assertThat(transition.kind()).isEqualTo(StatusTransition.Kind.APPLIED);
         assertThat(transition.eventType()).isEqualTo("finch.connection.reauth_needed");
         assertThat(transition.entersReauth()).isTrue();
@@ -27,19 +27,19 @@ class StatusTransitionTest {
 
     @Test
     void connectedAfterReauthIsAReauthentication() {
-        assertThat(StatusTransition.decide(REAUTH, CONNECTED).eventType())
+        assertThat(StatusTransition.decide(REAUTH, CONNECTED, false).eventType())
                 .isEqualTo("finch.connection.reauthenticated");
     }
 
     @Test
     void disconnectionIsPublishedFromAnyStatus() {
-        assertThat(StatusTransition.decide(REAUTH, DISCONNECTED).eventType()).isEqualTo("finch.connection.disconnected");
-        assertThat(StatusTransition.decide(CONNECTED, DISCONNECTED).eventType()).isEqualTo("finch.connection.disconnected");
+        assertThat(StatusTransition.decide(REAUTH, DISCONNECTED, false).eventType()).isEqualTo("finch.connection.disconnected");
+        assertThat(StatusTransition.decide(CONNECTED, DISCONNECTED, false).eventType()).isEqualTo("finch.connection.disconnected");
     }
 
     @Test
     void otherChangesAreAppliedWithoutAnEvent() {
-        StatusTransition transition = StatusTransition.decide(CONNECTED, PROCESSING);
+        StatusTransition transition = StatusTransition.decide(CONNECTED, PROCESSING, false);
         assertThat(transition.kind()).isEqualTo(StatusTransition.Kind.APPLIED);
         assertThat(transition.eventType()).isNull();
     }
@@ -47,10 +47,10 @@ class StatusTransitionTest {
     @Test
     void everyStatusThatNeedsTheEmployerStartsAReauthEpisode() {
         for (ConnectionStatus status : List.of(REAUTH, ERROR_PERMISSIONS, ERROR_NO_ACCOUNT_SETUP)) {
-            StatusTransition transition = StatusTransition.decide(CONNECTED, status);
+            StatusTransition transition = StatusTransition.decide(CONNECTED, status, false);
             assertThat(transition.eventType()).isEqualTo("finch.connection.reauth_needed");
             assertThat(transition.entersReauth()).isTrue();
-            StatusTransition back = StatusTransition.decide(status, CONNECTED);
+            StatusTransition back = StatusTransition.decide(status, CONNECTED, false);
             assertThat(back.eventType()).isEqualTo("finch.connection.reauthenticated");
             assertThat(back.endsReauth()).isTrue();
         }
@@ -58,7 +58,7 @@ class StatusTransitionTest {
 
     @Test
     void movingAmongTheStatusesThatNeedTheEmployerKeepsTheEpisode() {
-        StatusTransition transition = StatusTransition.decide(REAUTH, ERROR_PERMISSIONS);
+        StatusTransition transition = StatusTransition.decide(REAUTH, ERROR_PERMISSIONS, false);
         assertThat(transition.kind()).isEqualTo(StatusTransition.Kind.APPLIED);
         assertThat(transition.eventType()).isNull();
         assertThat(transition.entersReauth()).isFalse();
@@ -87,12 +87,12 @@ class StatusTransitionTest {
     @Test
     void disconnectedIsFinal() {
         for (ConnectionStatus status : ConnectionStatus.values()) {
-            assertThat(StatusTransition.decide(DISCONNECTED, status).kind()).isEqualTo(StatusTransition.Kind.UNCHANGED);
+            assertThat(StatusTransition.decide(DISCONNECTED, status, false).kind()).isEqualTo(StatusTransition.Kind.UNCHANGED);
         }
     }
 
     @Test
     void theSameStatusChangesNothing() {
-        assertThat(StatusTransition.decide(REAUTH, REAUTH).kind()).isEqualTo(StatusTransition.Kind.UNCHANGED);
+        assertThat(StatusTransition.decide(REAUTH, REAUTH, false).kind()).isEqualTo(StatusTransition.Kind.UNCHANGED);
     }
 }
