@@ -55,7 +55,10 @@ class ConnectFlowTest {
         assertThat(event.type()).isEqualTo("finch.connection.established");
         JsonNode data = new ObjectMapper().readTree(event.value());
         assertThat(data.fieldNames()).toIterable().containsExactlyInAnyOrder("connection_id", "customer_id", "customer_name",
-                "company_id", "provider_id", "products", "connection_type", "entity_ids", "connected_at");
+                "company_id", "provider_id", "products", "connection_type", "entity_ids", "connected_at",
+                "connection_status", "entities");
+        assertThat(data.get("connection_status").asText()).isEqualTo("connected");
+        assertThat(data.get("entities").findValuesAsText("status")).isNotEmpty().containsOnly("connected");
         assertThat(data.get("customer_id").asText()).isEqualTo(customerId);
         // A customer this service never staged a session for is created, named as Finch's token response names it.
         assertThat(data.get("customer_name").asText()).isEqualTo("Acme " + customerId);
