@@ -3,6 +3,7 @@ package io.finchconnect.authorization;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,21 +14,18 @@ import org.jboss.logging.Logger;
 import io.finchconnect.common.backoff.ExponentialBackoff;
 import io.finchconnect.common.database.BackingServiceUnavailable;
 import io.finchconnect.connection.Connection;
+import io.finchconnect.connection.ConnectionLifecycle;
+import io.finchconnect.connection.ConnectionLifecycle.Cause;
 import io.finchconnect.connection.ConnectionExistsException;
-import io.finchconnect.connection.ConnectionStatus;
-import io.finchconnect.connection.EntityStatuses;
 import io.finchconnect.connection.ConnectionStore;
 import io.finchconnect.connection.ConnectionStore.LiveConnection;
 import io.finchconnect.connection.LiveConnections;
-import io.finchconnect.connection.events.ConnectionEvents;
-import io.finchconnect.connection.events.Established;
 import io.finchconnect.connection.vault.EncryptedToken;
 import io.finchconnect.connection.vault.TokenVault;
 import io.finchconnect.finch.client.AccessTokenGrant;
 import io.finchconnect.finch.client.FinchGateway;
 import io.finchconnect.finch.client.FinchRateLimitedException;
 import io.finchconnect.finch.client.FinchUnavailableException;
-import io.finchconnect.outbox.Outbox;
 import io.finchconnect.reauth.ConnectionStatusService;
 import io.finchconnect.session.CustomerStore;
 import io.finchconnect.session.StagedSessionStore;
@@ -55,17 +53,17 @@ public class CodeExchange {
 
     private final FinchGateway finch;
     private final TokenVault vault;
-    private final Outbox outbox;
+    private final ConnectionLifecycle lifecycle;
     private final Pool pool;
     private final ConnectionStatusService statuses;
     private final Duration grantWriteRetryFor;
 
-    CodeExchange(FinchGateway finch, TokenVault vault, Outbox outbox, Pool pool, ConnectionStatusService statuses,
+    CodeExchange(FinchGateway finch, TokenVault vault, ConnectionLifecycle lifecycle, Pool pool, ConnectionStatusService statuses,
                  ConnectConfig connectConfig) {
         this.grantWriteRetryFor = connectConfig.grantWriteRetryFor();
         this.finch = finch;
         this.vault = vault;
-        this.outbox = outbox;
+        this.lifecycle = lifecycle;
         this.pool = pool;
         this.statuses = statuses;
     }
@@ -187,20 +185,15 @@ public class CodeExchange {
         Connection connection = new Connection();
         connection.connectionId = grant.connectionId();
         connection.customerId = customerId;
-        connection.status = ConnectionStatus.CONNECTED;
-        connection.statusChangedAt = now;
         connection.connectedAt = now;
         connection.updatedAt = now;
         apply(connection, grant, token);
+        connection.entityIds = grant.entityIds() == null ? new String[0] : grant.entityIds().toArray(String[]::new);
         // An embedded flow's code may come from a session this service did not stage: Finch's answer names the customer.
         return CustomerStore.nameCreatingIfAbsent(customerId, grant.customerName() == null ? customerId : grant.customerName())
+                .call(customerName -> lifecycle.establish(connection, new Cause(now, null, null, Map.of(), null, customerName)))
                 .call(() -> connection.persist())
                 .call(() -> StagedSessionStore.consume(customerId))
-                .call(customerName -> outbox.write(connection.connectionId, ConnectionEvents.ESTABLISHED,
-                        new Established(connection.connectionId, customerId, customerName,
-                                connection.companyId, connection.providerId, List.of(connection.products),
-                                connection.connectionType, List.of(connection.entityIds), now, connection.statusNow(),
-                                connection.entitiesNow())))
                 .invoke(ignored -> LOG.infof("Connection %s established for customer %s", connection.connectionId, customerId))
                 .replaceWith(new Outcome(Kind.ESTABLISHED, connection.connectionId, customerId));
     }
@@ -210,7 +203,8 @@ public class CodeExchange {
         OffsetDateTime now = OffsetDateTime.now();
         apply(connection, grant, token);
         connection.updatedAt = now;
-        return statuses.employerCameBack(connection, now).map(reauthenticated -> new Outcome(
+        List<String> granted = grant.entityIds() == null ? List.of() : grant.entityIds();
+        return statuses.employerCameBack(connection, granted, now).map(reauthenticated -> new Outcome(
                 reauthenticated ? Kind.REAUTHENTICATED : Kind.REFRESHED, connection.connectionId, connection.customerId));
     }
 
@@ -223,8 +217,5 @@ public class CodeExchange {
         connection.connectionType = grant.connectionType();
         connection.clientType = grant.clientType();
         connection.products = grant.products() == null ? new String[0] : grant.products().toArray(String[]::new);
-        connection.entityIds = grant.entityIds() == null ? new String[0] : grant.entityIds().toArray(String[]::new);
-        // Finch just granted them, the employer having signed in; its next introspection gives each its own status.
-        connection.entityStatuses = EntityStatuses.all(connection.entityIds, ConnectionStatus.CONNECTED);
     }
 }

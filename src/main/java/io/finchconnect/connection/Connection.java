@@ -1,7 +1,8 @@
 package io.finchconnect.connection;
 
 import java.time.OffsetDateTime;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -11,8 +12,8 @@ import jakarta.persistence.Table;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
-import io.finchconnect.connection.events.ConnectionEvents;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import io.finchconnect.lifecycle.ConnectionStatus;
 
 /**
  * A customer's Finch connection: its status as last reported by Finch, what it gives access to, and its
@@ -92,9 +93,10 @@ public class Connection extends PanacheEntityBase {
     @Column(name = "entity_ids", nullable = false, columnDefinition = TEXT_ARRAY)
     public String[] entityIds = new String[0];
 
-    /** Finch's status of each entity of {@code entityIds}, in the same order; empty until Finch was asked. */
-    @Column(name = "entity_statuses", nullable = false, columnDefinition = TEXT_ARRAY)
-    public String[] entityStatuses = new String[0];
+    /** Finch's status of each entity of {@code entityIds}, keyed by the entity's id. */
+    @Column(name = "entity_statuses_by_id", nullable = false, columnDefinition = "jsonb")
+    @JdbcTypeCode(SqlTypes.JSON)
+    public Map<String, String> entityStatuses = new LinkedHashMap<>();
 
     @Column(name = "token_key_id", nullable = false)
     public String tokenKeyId;
@@ -132,14 +134,7 @@ public class Connection extends PanacheEntityBase {
     @Column(name = "disconnect_requested_entity_ids", nullable = false, columnDefinition = TEXT_ARRAY)
     public String[] disconnectRequestedEntityIds = new String[0];
 
-    /** Where the connection stands now, as every event it publishes says. */
-    public String statusNow() {
-        return status.finchName();
-    }
-
-    /** Its entities now, as every event it publishes lists them: every one disconnected with the connection. */
-    public List<ConnectionEvents.EntityStatus> entitiesNow() {
-        return ConnectionEvents.EntityStatus.of(entityIds, status == ConnectionStatus.DISCONNECTED
-                ? EntityStatuses.all(entityIds, ConnectionStatus.DISCONNECTED) : entityStatuses, disconnectedEntityIds);
-    }
+    /** When Finch first refused the token with a 401 that is not {@code reauthenticate_user}, until settled. */
+    @Column(name = "disconnect_suspected_at")
+    public OffsetDateTime disconnectSuspectedAt;
 }

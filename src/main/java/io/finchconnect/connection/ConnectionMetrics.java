@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.finchconnect.lifecycle.ConnectionStatus;
 
 /**
  * Connections per status, read from the table on every instance (the reauth episodes' own metrics are

@@ -18,6 +18,7 @@ import io.finchconnect.connection.vault.EncryptedToken;
 import io.finchconnect.connection.vault.TokenReencryption.KeyUsage;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -38,11 +39,11 @@ public final class ConnectionStore {
     /** The reauth session shown is the current episode's while one is open (one statement). */
     private static final String CONNECTION_WITH_REAUTH_SESSION = """
             SELECT c.connection_id, c.customer_id, c.status, c.status_changed_at, c.company_id, c.provider_id,
-                   c.connection_type, c.products, c.entity_ids, c.entity_statuses, c.connected_at, r.session_id AS reauth_session_id,
+                   c.connection_type, c.products, c.entity_ids, c.entity_statuses_by_id, c.connected_at, r.session_id AS reauth_session_id,
                    r.connect_url AS reauth_connect_url, r.expires_at AS reauth_expires_at
             FROM connections c
             LEFT JOIN reauth_sessions r ON (c.status IN ('reauth', 'error_permissions', 'error_no_account_setup')
-                 OR c.reauth_requested_at IS NOT NULL) AND r.connection_id = c.connection_id
+                 OR c.reauth_requested_at IS NOT NULL OR c.reauth_open) AND r.connection_id = c.connection_id
                  AND r.episode = c.reauth_episode AND r.expires_at > now()
             WHERE c.connection_id = $1
             """;
@@ -58,7 +59,7 @@ public final class ConnectionStore {
                    products, entity_ids, connected_at FROM connections WHERE true""";
     private static final String PER_STATUS = "SELECT status, count(*) AS connections FROM connections GROUP BY status";
     private static final String REAUTH_STANDING = """
-            SELECT customer_id, status, reauth_episode, reauth_requested_at IS NOT NULL AS requested_open
+            SELECT customer_id, status, reauth_episode, reauth_requested_at IS NOT NULL OR reauth_open AS episode_open
             FROM connections WHERE connection_id = $1
             """;
     /** One statement, released before Finch is called: no request holds a pooled connection while it waits. */
@@ -138,7 +139,7 @@ public final class ConnectionStore {
     }
 
     /** Where a connection stands for a requested reauthentication session. */
-    public record ReauthStanding(String customerId, String status, int reauthEpisode, boolean requestedOpen) {
+    public record ReauthStanding(String customerId, String status, int reauthEpisode, boolean episodeOpen) {
     }
 
     /**
@@ -278,7 +279,7 @@ public final class ConnectionStore {
     public static Uni<ReauthStanding> reauthStanding(SqlClient client, String connectionId) {
         return client.preparedQuery(REAUTH_STANDING).execute(Tuple.of(connectionId))
                 .map(rows -> Rows.firstOrNull(rows, row -> new ReauthStanding(row.getString("customer_id"),
-                        row.getString("status"), row.getInteger("reauth_episode"), row.getBoolean("requested_open"))));
+                        row.getString("status"), row.getInteger("reauth_episode"), row.getBoolean("episode_open"))));
     }
 
     public static Uni<WhatIsKnown> whatIsKnownForAdoption(SqlClient client, String connectionId, String customerId) {
@@ -366,10 +367,10 @@ public final class ConnectionStore {
 
     private static List<EntityView> entities(Row row) {
         String[] ids = row.getArrayOfStrings("entity_ids");
-        String[] statuses = row.getArrayOfStrings("entity_statuses");
+        JsonObject statuses = row.getJsonObject("entity_statuses_by_id");
         List<EntityView> entities = new ArrayList<>();
-        for (int i = 0; i < ids.length; i++) {
-            entities.add(new EntityView(ids[i], i < statuses.length ? statuses[i] : null));
+        for (String id : ids) {
+            entities.add(new EntityView(id, statuses.getString(id)));
         }
         return entities;
     }

@@ -1,7 +1,9 @@
 package io.finchconnect.reauth;
 
-import java.util.ArrayList;
+import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -9,10 +11,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import io.finchconnect.connection.Connection;
-import io.finchconnect.connection.ConnectionStatus;
+import io.finchconnect.lifecycle.ConnectionStatus;
 import io.finchconnect.connection.ConnectionStore;
 import io.finchconnect.connection.ConnectionStore.StoredToken;
-import io.finchconnect.connection.EntityStatuses;
+import io.finchconnect.lifecycle.LifecycleInput;
 import io.finchconnect.connection.vault.TokenVault;
 import io.finchconnect.connection.vault.TokenVaultException;
 import io.finchconnect.finch.client.FinchGateway;
@@ -42,28 +44,36 @@ public class FinchStatusCheck {
     }
 
     /**
-     * What Finch said: a status, an unknown connection (not stored here), or no usable answer. {@code askedAt} is the
-     * version of the connection's row when Finch was asked: the answer applies only to that version.
+     * What Finch said: an observation of the connection, a refusal of its token, an unknown connection (not stored
+     * here), Finch unavailable in a way the client does not retry (a Finch-shaped 403 or 404), or no usable answer.
+     * {@code askedAt} is the version of the connection's row when Finch was asked: the answer applies only to that
+     * version.
      */
-    public record Verdict(Kind kind, ConnectionStatus status, List<EntityStatuses.Entity> entities, String detail,
+    public record Verdict(Kind kind, ConnectionStatus status, Map<String, ConnectionStatus> entities, String detail,
                           int askedAt) {
 
-        public enum Kind { STATUS, UNKNOWN_CONNECTION, UNVERIFIED }
+        public enum Kind { OBSERVED, REAUTH_REQUIRED, TOKEN_REFUSED, UNKNOWN_CONNECTION, UNAVAILABLE, UNVERIFIED }
 
-        static Verdict status(ConnectionStatus status) {
-            return new Verdict(Kind.STATUS, status, List.of(), null, 0);
-        }
-
-        static Verdict status(ConnectionStatus status, List<EntityStatuses.Entity> entities) {
-            return new Verdict(Kind.STATUS, status, entities, null, 0);
-        }
-
-        static Verdict unverified(String detail) {
-            return new Verdict(Kind.UNVERIFIED, null, List.of(), detail, 0);
+        static Verdict of(Kind kind, String detail) {
+            return new Verdict(kind, null, Map.of(), detail, 0);
         }
 
         Verdict askedAt(int version) {
             return new Verdict(kind, status, entities, detail, version);
+        }
+
+        /**
+         * The lifecycle's input for this answer; {@code finchSaidDisconnected}: a webhook among the hints said the
+         * connection is {@code disconnected}. Null for an answer that is none (unknown connection, unverified).
+         */
+        public LifecycleInput input(Instant at, boolean finchSaidDisconnected) {
+            return switch (kind) {
+                case OBSERVED -> new LifecycleInput.Observed(askedAt, status, entities);
+                case REAUTH_REQUIRED -> new LifecycleInput.ReauthRequired(askedAt);
+                case TOKEN_REFUSED -> new LifecycleInput.TokenRefused(askedAt, at, finchSaidDisconnected);
+                case UNAVAILABLE -> new LifecycleInput.Unavailable();
+                case UNKNOWN_CONNECTION, UNVERIFIED -> null;
+            };
         }
     }
 
@@ -74,7 +84,7 @@ public class FinchStatusCheck {
     public Uni<Verdict> check(String connectionId) {
         return ConnectionStore.tokenAndVersionOf(pool, connectionId)
                 .chain(stored -> stored == null
-                        ? Uni.createFrom().item(new Verdict(Verdict.Kind.UNKNOWN_CONNECTION, null, List.of(), null, 0))
+                        ? Uni.createFrom().item(Verdict.of(Verdict.Kind.UNKNOWN_CONNECTION, null))
                         : ask(connectionId, stored.token()).map(verdict -> verdict.askedAt(stored.version())));
     }
 
@@ -85,7 +95,7 @@ public class FinchStatusCheck {
         } catch (TokenVaultException e) {
             LOG.errorf("Connection %s: stored token unusable (%s); its status cannot be checked with Finch", connectionId,
                     e.getMessage());
-            return Uni.createFrom().item(Verdict.unverified("stored token unusable"));
+            return Uni.createFrom().item(Verdict.of(Verdict.Kind.UNVERIFIED, "stored token unusable"));
         }
         return finch.introspect(token)
                 .map(FinchStatusCheck::fromIntrospection)
@@ -93,40 +103,44 @@ public class FinchStatusCheck {
                         (FinchRejectedException) failure));
     }
 
-    /** The connection's status is the worst of its attached entities' (EntityStatuses), each of which is kept. */
+    /** Finch's connection-level status and each entity's; the lifecycle works out the connection's from them. */
     private static Verdict fromIntrospection(Introspection introspection) {
         String status = introspection.connectionStatus() == null ? null : introspection.connectionStatus().status();
         Optional<ConnectionStatus> connectionLevel = ConnectionStatus.fromFinch(status);
         if (connectionLevel.isEmpty()) {
-            return Verdict.unverified("Finch reported status " + status);
+            return Verdict.of(Verdict.Kind.UNVERIFIED, "Finch reported status " + status);
         }
-        List<EntityStatuses.Entity> entities = new ArrayList<>();
+        Map<String, ConnectionStatus> entities = new LinkedHashMap<>();
         for (Introspection.Entity entity : introspection.entities() == null ? List.<Introspection.Entity>of() : introspection.entities()) {
             Optional<ConnectionStatus> entityStatus = ConnectionStatus.fromFinch(entity.status());
             if (entity.id() == null || entityStatus.isEmpty()) {
-                return Verdict.unverified("Finch reported entity " + entity.id() + " with status " + entity.status());
+                return Verdict.of(Verdict.Kind.UNVERIFIED, "Finch reported entity " + entity.id() + " with status "
+                        + entity.status());
             }
-            entities.add(new EntityStatuses.Entity(entity.id(), entityStatus.get()));
+            entities.put(entity.id(), entityStatus.get());
         }
-        return Verdict.status(EntityStatuses.overall(connectionLevel.get(), entities), List.copyOf(entities));
+        return new Verdict(Verdict.Kind.OBSERVED, connectionLevel.get(), entities, null, 0);
     }
 
     /**
-     * {@code 401 reauthenticate_user} is Finch's way of saying {@code reauth} (docs/finch.md, "Connection
-     * status"). Any other 401 in Finch's error shape means Finch no longer knows the token: a connection's tokens
-     * all stay valid until it is disconnected, and this service always holds the newest one, so it was
-     * disconnected. A 401 in any other shape (a proxy's page) never gets here: the client makes it Finch
-     * unavailable, and the caller asks again later.
+     * {@code 401 reauthenticate_user} is Finch's way of saying {@code reauth} (docs/finch.md, "Connection status").
+     * Any other 401 in Finch's error shape is how Finch answers for a token that no longer works, which is what a
+     * disconnected connection's tokens become: the lifecycle ends the connection once that is confirmed. A 403 or 404
+     * is not documented as a disconnect: Finch is unavailable for this connection, asked again later, with an alert.
+     * A refusal in any other shape (a proxy's page) never gets here: the client makes it Finch unavailable.
      */
     private static Verdict fromRefusal(String connectionId, FinchRejectedException refusal) {
         if (refusal.requiresReauthentication()) {
-            return Verdict.status(ConnectionStatus.REAUTH);
+            return Verdict.of(Verdict.Kind.REAUTH_REQUIRED, null);
         }
         if (refusal.finchStatus() == 401) {
-            return Verdict.status(ConnectionStatus.DISCONNECTED);
+            LOG.infof("Finch refused the token of connection %s (401 %s); the disconnect is confirmed before it applies",
+                    connectionId, refusal.finchCode());
+            return Verdict.of(Verdict.Kind.TOKEN_REFUSED, "401 " + refusal.finchCode());
         }
-        LOG.warnf("Finch refused introspecting connection %s (%d %s)", connectionId, refusal.finchStatus(),
-                refusal.finchCode());
-        return Verdict.unverified("Finch refused introspection: " + refusal.finchStatus() + " " + refusal.finchCode());
+        LOG.warnf("Finch refused introspecting connection %s (%d %s); asking again later", connectionId,
+                refusal.finchStatus(), refusal.finchCode());
+        return Verdict.of(Verdict.Kind.UNAVAILABLE, "Finch refused introspection: " + refusal.finchStatus() + " "
+                + refusal.finchCode());
     }
 }

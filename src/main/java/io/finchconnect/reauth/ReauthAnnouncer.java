@@ -1,29 +1,39 @@
 package io.finchconnect.reauth;
 
+import java.time.OffsetDateTime;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
 import io.finchconnect.connection.Connection;
-import io.finchconnect.connection.EntityStatuses;
+import io.finchconnect.connection.ConnectionLifecycle;
+import io.finchconnect.connection.ConnectionLifecycle.Cause;
 import io.finchconnect.connection.events.ConnectionEvents;
-import io.finchconnect.outbox.Outbox;
+import io.finchconnect.lifecycle.Decision;
+import io.finchconnect.lifecycle.LifecycleInput;
 import io.finchconnect.reauth.ReauthSessionStore.CreatedSession;
 import io.smallrye.mutiny.Uni;
 
 /**
  * The {@code finch.connection.reauth_needed} event that hands out an episode's session, whoever made it (the
- * sweeper, or a caller of the API), in the transaction that stored the session.
+ * sweeper, or a caller of the API), in the transaction that stores the session.
  */
 @ApplicationScoped
 public class ReauthAnnouncer {
 
     private static final Logger LOG = Logger.getLogger(ReauthAnnouncer.class);
 
-    private final Outbox outbox;
+    private final ConnectionLifecycle lifecycle;
 
-    ReauthAnnouncer(Outbox outbox) {
-        this.outbox = outbox;
+    ReauthAnnouncer(ConnectionLifecycle lifecycle) {
+        this.lifecycle = lifecycle;
+    }
+
+    /** Whether a session made for {@code episode} still belongs to the connection: its episode is the open one. */
+    boolean stillOpen(Connection connection, int episode) {
+        return connection != null
+                && lifecycle.decide(connection, new LifecycleInput.SessionCreated(episode)).kind() != Decision.Kind.REFUSED;
     }
 
     Uni<Void> announce(Connection connection, CreatedSession created, String link) {
@@ -33,12 +43,9 @@ public class ReauthAnnouncer {
         connection.reauthNextAttemptAt = created.expiresAt();
         LOG.infof("Reauthentication session %s stored for connection %s (episode %d, %s)", created.sessionId(),
                 connection.connectionId, connection.reauthEpisode, connection.reauthReason);
-        return outbox.write(connection.connectionId, ConnectionEvents.REAUTH_NEEDED,
-                new ConnectionEvents.ReauthNeeded(connection.connectionId, connection.customerId, connection.companyId,
-                        connection.providerId, connection.reauthDetectedAt, connection.reauthSourceEventId,
-                        connection.reauthReason, EntityStatuses.concerned(connection.entityIds, connection.entityStatuses),
-                        new ConnectionEvents.ReauthSession(created.sessionId(), link, created.expiresAt()),
-                        connection.statusNow(), connection.entitiesNow()))
+        return lifecycle.apply(connection, new LifecycleInput.SessionCreated(connection.reauthEpisode),
+                        Cause.at(OffsetDateTime.now()).withSession(new ConnectionEvents.ReauthSession(created.sessionId(),
+                                link, created.expiresAt())))
                 .replaceWithVoid();
     }
 }

@@ -26,7 +26,6 @@ public class ReauthMetrics {
                 .register(registry);
     }
 
-    /** An episode asked for through the API on a connection that did not need the employer. */
     void opened() {
         opened.increment();
     }
@@ -35,14 +34,6 @@ public class ReauthMetrics {
         closed.increment();
         if (sinceDetection != null && !sinceDetection.isNegative()) {
             toReauthenticated.record(sinceDetection);
-        }
-    }
-
-    void transitioned(StatusTransition transition, Duration sinceDetection) {
-        if (transition.entersReauth()) {
-            opened.increment();
-        } else if (transition.endsReauth()) {
-            closed(sinceDetection);
         }
     }
 }

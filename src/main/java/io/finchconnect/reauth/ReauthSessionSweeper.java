@@ -179,8 +179,7 @@ public class ReauthSessionSweeper {
     private Uni<Void> store(ReauthDue due, CreatedSession created) {
         return Connection.<Connection>findById(due.connectionId(), LockModeType.PESSIMISTIC_WRITE)
                 .chain(connection -> {
-                    if (connection == null || !connection.status.needsEmployer()
-                            || connection.reauthEpisode != due.episode()) {
+                    if (!announcer.stillOpen(connection, due.episode())) {
                         LOG.debugf("Reauth episode %d of %s ended before its session was stored", due.episode(),
                                 due.connectionId());
                         return Uni.createFrom().voidItem();

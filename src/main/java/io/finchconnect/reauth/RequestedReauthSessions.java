@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -12,7 +13,10 @@ import jakarta.persistence.LockModeType;
 import org.jboss.logging.Logger;
 
 import io.finchconnect.connection.Connection;
-import io.finchconnect.connection.ConnectionStatus;
+import io.finchconnect.connection.ConnectionLifecycle;
+import io.finchconnect.connection.ConnectionLifecycle.Cause;
+import io.finchconnect.lifecycle.LifecycleInput;
+import io.finchconnect.lifecycle.ConnectionStatus;
 import io.finchconnect.connection.ConnectionStore;
 import io.finchconnect.connection.ConnectionStore.ReauthDue;
 import io.finchconnect.finch.client.FinchGateway;
@@ -44,15 +48,17 @@ public class RequestedReauthSessions {
     private final ReauthAnnouncer announcer;
     private final ReauthMetrics metrics;
     private final ReauthConfig config;
+    private final ConnectionLifecycle lifecycle;
 
     RequestedReauthSessions(Pool pool, FinchGateway finch, ConnectStates states, ReauthAnnouncer announcer,
-                            ReauthMetrics metrics, ReauthConfig config) {
+                            ReauthMetrics metrics, ReauthConfig config, ConnectionLifecycle lifecycle) {
         this.pool = pool;
         this.finch = finch;
         this.states = states;
         this.announcer = announcer;
         this.metrics = metrics;
         this.config = config;
+        this.lifecycle = lifecycle;
     }
 
     /** What the caller asks for; {@code redirectUri} null: an embedded-flow session. */
@@ -76,7 +82,7 @@ public class RequestedReauthSessions {
                 throw new ConnectionDisconnectedException(request.connectionId());
             }
             int current = standing.reauthEpisode();
-            boolean joinsCurrent = status.needsEmployer() || standing.requestedOpen();
+            boolean joinsCurrent = status.needsEmployer() || standing.episodeOpen();
             ReauthDue due = new ReauthDue(request.connectionId(), joinsCurrent ? current : current + 1, 0);
             return ReauthIntentStore.record(pool, due, config.uncertainRetryAfter())
                     .chain(attempt -> {
@@ -123,13 +129,10 @@ public class RequestedReauthSessions {
                             if (!stillApplies(connection, due.episode())) {
                                 return Uni.createFrom().item(false);
                             }
-                            if (connection.reauthEpisode != due.episode()) {
-                                open(connection);
-                            }
-                            return ReauthSessionStore.store(true, connection.connectionId, due.episode(), created, link,
+                            return open(connection).chain(() -> ReauthSessionStore.store(true, connection.connectionId, due.episode(), created, link,
                                             request.redirectUri())
                                     .chain(() -> announcer.announce(connection, created, link))
-                                    .replaceWith(true);
+                                    .replaceWith(true));
                         }))
                 .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(2)).atMost(3)
                 .onFailure().invoke(failure -> LOG.errorf("Reauthentication session %s for connection %s was created but could "
@@ -149,19 +152,21 @@ public class RequestedReauthSessions {
         if (connection == null || connection.status == ConnectionStatus.DISCONNECTED) {
             return false;
         }
-        boolean joinsCurrent = connection.status.needsEmployer() || connection.reauthRequestedAt != null;
+        boolean joinsCurrent = ConnectionLifecycle.stateOf(connection).inEpisode();
         return episode == (joinsCurrent ? connection.reauthEpisode : connection.reauthEpisode + 1);
     }
 
-    /** A connection that did not need the employer: the request opens an episode of its own. */
-    private void open(Connection connection) {
+    /** A connection that did not need the employer: the request opens an episode of its own (else joins the open one). */
+    private Uni<Void> open(Connection connection) {
         OffsetDateTime now = OffsetDateTime.now();
-        connection.reauthEpisode++;
-        connection.reauthRequestedAt = now;
-        connection.reauthDetectedAt = now;
-        connection.reauthReason = REQUESTED;
-        connection.reauthSourceEventId = "request_" + UUID.randomUUID();
-        connection.updatedAt = now;
-        metrics.opened();
+        int before = connection.reauthEpisode;
+        return lifecycle.apply(connection, new LifecycleInput.EpisodeRequested(),
+                        new Cause(now, "request_" + UUID.randomUUID(), REQUESTED, Map.of(), null, null))
+                .invoke(decision -> {
+                    if (decision.state().episode() > before) {
+                        metrics.opened();
+                    }
+                })
+                .replaceWithVoid();
     }
 }

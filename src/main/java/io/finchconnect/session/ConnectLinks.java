@@ -6,7 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.finchconnect.common.error.UnknownResourceException;
 import io.finchconnect.connection.ConnectionExistsException;
-import io.finchconnect.connection.ConnectionStatus;
+import io.finchconnect.lifecycle.ConnectionStatus;
 import io.finchconnect.connection.ConnectionStore;
 import io.finchconnect.connection.ConnectionStore.LiveConnection;
 import io.finchconnect.reauth.ReauthLinks;

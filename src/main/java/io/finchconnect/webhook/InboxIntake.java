@@ -35,7 +35,8 @@ public class InboxIntake {
 
     /** One row of the inbox as stored. */
     public record Entry(String eventId, Channel channel, String eventType, String connectionId, String entityId,
-                        OffsetDateTime occurredAt, boolean pending, IncomingOutcome outcome, String detail) {
+                        OffsetDateTime occurredAt, boolean pending, IncomingOutcome outcome, String detail,
+                        String reportedStatus) {
     }
 
     private final ObjectMapper json;
@@ -71,7 +72,7 @@ public class InboxIntake {
         boolean hint = event.isStatusHint();
         return new Entry(eventId, channel, truncate(event.eventType(), 128), truncate(event.connectionId(), 255),
                 truncate(event.entityId(), 255), occurredAt, hint, hint ? IncomingOutcome.ACCEPTED : IncomingOutcome.IGNORED,
-                null);
+                null, truncate(event.reportedStatus(), 32));
     }
 
     /** Stores one event: {@code accepted} (or {@code rejected} for a body that is no Finch event) or {@code duplicate}. */
@@ -109,7 +110,7 @@ public class InboxIntake {
         // Parser messages quote the body, which may hold NUL.
         String detail = parseError.replace('\u0000', '\uFFFD');
         LOG.warnf("Finch event %s via %s rejected: %s", eventId, channel, detail);
-        return new Entry(eventId, channel, null, null, null, occurredAt, false, IncomingOutcome.REJECTED, detail);
+        return new Entry(eventId, channel, null, null, null, occurredAt, false, IncomingOutcome.REJECTED, detail, null);
     }
 
     private static boolean hasNul(String value) {

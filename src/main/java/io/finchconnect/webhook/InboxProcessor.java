@@ -18,11 +18,16 @@ import io.finchconnect.common.backoff.ExponentialBackoff;
 import io.finchconnect.common.lifecycle.ShutdownSignal;
 import io.finchconnect.finch.client.FinchRateLimitedException;
 import io.finchconnect.finch.client.FinchTransientException;
+import io.finchconnect.connection.ConnectionLifecycle.Cause;
+import io.finchconnect.lifecycle.ConnectionStatus;
+import io.finchconnect.lifecycle.Decision;
+import io.finchconnect.lifecycle.EntityStatuses;
+import io.finchconnect.lifecycle.LifecycleEvent;
+import io.finchconnect.lifecycle.LifecycleInput;
 import io.finchconnect.reauth.ConnectionStatusService;
 import io.finchconnect.reauth.FinchStatusCheck;
 import io.finchconnect.reauth.FinchStatusCheck.Verdict;
 import io.finchconnect.reauth.ReauthSessionSweeper;
-import io.finchconnect.reauth.StatusTransition;
 import io.finchconnect.webhook.InboxStore.Pending;
 import io.finchconnect.webhook.config.InboxConfig;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -154,45 +159,58 @@ public class InboxProcessor {
             // A webhook can race the callback that stores its connection: wait for it, for a while.
             return retryLater(connectionId, pending, null);
         }
+        if (verdict.kind() == Verdict.Kind.UNAVAILABLE) {
+            // A Finch-shaped 403 or 404: not an answer about the connection, so Finch is asked again, with backoff.
+            return retryLater(connectionId, pending, new FinchRefusedIntrospection(verdict.detail()));
+        }
         List<String> ids = pending.stream().map(Pending::eventId).toList();
         return Panache.withTransaction(() -> fence(connectionId)
                         .chain(() -> apply(connectionId, pending, verdict, now))
-                        // A stale answer settles nothing: the events stay pending and the lease is gone, so the
-                        // next round asks Finch again.
-                        .call(outcome -> outcome.stale() ? Uni.createFrom().voidItem()
+                        // An answer that settles nothing yet (stale, or a refusal of the token still to be confirmed)
+                        // leaves the events pending: the lease is gone, so a later round asks Finch again.
+                        .call(outcome -> outcome.askAgainIn() != null ? Uni.createFrom().voidItem()
                                 : InboxStore.markDone(ids, outcome.outcome(), verdict.detail())))
-                .invoke(outcome -> {
+                .chain(outcome -> {
                     if (outcome.stale()) {
                         metrics.staleAnswer();
                         LOG.debugf("Inbox: Finch's answer about connection %s was asked before its last change; asking again",
                                 connectionId);
                         wake();
-                    } else if (outcome.transition() != null && outcome.transition().entersReauth()) {
+                    } else if (outcome.askAgainIn() != null) {
+                        return askAgainLater(connectionId, pending, outcome.askAgainIn());
+                    } else if (outcome.opensEpisode()) {
                         // The session is asked of Finch after this commit; the sweeper retries it.
                         reauthSessions.sweepSoon();
                     }
-                })
-                .replaceWithVoid();
+                    return Uni.createFrom().voidItem();
+                });
     }
 
-    private record Settled(IncomingOutcome outcome, StatusTransition transition) {
+    /** {@code askAgainIn}: null once the events are settled. */
+    private record Settled(IncomingOutcome outcome, boolean stale, Duration askAgainIn, boolean opensEpisode) {
 
-        boolean stale() {
-            return transition != null && transition.kind() == StatusTransition.Kind.STALE;
+        static Settled done(IncomingOutcome outcome) {
+            return new Settled(outcome, false, null, false);
         }
     }
 
     private Uni<Settled> apply(String connectionId, List<Pending> pending, Verdict verdict, OffsetDateTime now) {
-        return switch (verdict.kind()) {
-            case UNKNOWN_CONNECTION -> Uni.createFrom().item(new Settled(IncomingOutcome.UNKNOWN_CONNECTION, null));
-            case UNVERIFIED -> Uni.createFrom().item(new Settled(IncomingOutcome.UNVERIFIED, null));
-            case STATUS -> statuses.apply(connectionId, verdict.status(), verdict.entities(), verdict.askedAt(), now,
-                            pending.get(0).eventId(),
-                            reasonFor(pending, verdict), traceOf(pending))
-                    .map(transition -> new Settled(transition == null ? IncomingOutcome.UNKNOWN_CONNECTION
-                            : transition.kind() == StatusTransition.Kind.APPLIED ? IncomingOutcome.APPLIED
-                            : IncomingOutcome.UNCHANGED, transition));
-        };
+        LifecycleInput input = verdict.input(now.toInstant(), pending.stream().anyMatch(Pending::saysConnectionDisconnected));
+        if (input == null) {
+            return Uni.createFrom().item(Settled.done(verdict.kind() == Verdict.Kind.UNKNOWN_CONNECTION
+                    ? IncomingOutcome.UNKNOWN_CONNECTION : IncomingOutcome.UNVERIFIED));
+        }
+        Cause cause = new Cause(now, pending.get(0).eventId(), reasonFor(pending, verdict), traceOf(pending), null, null);
+        return statuses.apply(connectionId, input, cause).map(decision -> {
+            if (decision == null) {
+                return Settled.done(IncomingOutcome.UNKNOWN_CONNECTION);
+            }
+            IncomingOutcome outcome = decision.kind() == Decision.Kind.CHANGED ? IncomingOutcome.APPLIED
+                    : IncomingOutcome.UNCHANGED;
+            return new Settled(outcome, decision.kind() == Decision.Kind.STALE, decision.askAgainIn(),
+                    decision.events().stream().anyMatch(event -> event instanceof LifecycleEvent.ReauthNeeded needed
+                            && !needed.withSession()));
+        });
     }
 
     /** The trace of the first request that brought an event of the batch, for the events the batch publishes. */
@@ -204,7 +222,10 @@ public class InboxProcessor {
     /** The status Finch gave when Finch itself hinted; else who asked: a service's report, or reconciliation. */
     private static String reasonFor(List<Pending> pending, Verdict verdict) {
         if (pending.stream().anyMatch(p -> "http".equals(p.channel()) || "kafka".equals(p.channel()))) {
-            return verdict.status().finchName();
+            return verdict.kind() == Verdict.Kind.OBSERVED ? EntityStatuses.overall(verdict.status(),
+                    verdict.entities().entrySet().stream().map(e -> new EntityStatuses.Entity(e.getKey(), e.getValue()))
+                            .toList()).finchName()
+                    : ConnectionStatus.REAUTH.finchName();
         }
         return pending.stream().anyMatch(p -> "report".equals(p.channel())) ? "reported" : "reconciled";
     }
@@ -248,6 +269,19 @@ public class InboxProcessor {
         }
         String[] ids = pending.stream().map(Pending::eventId).toArray(String[]::new);
         return InboxStore.retryLater(pool, connectionId, owner, ids, delay);
+    }
+
+    /** Finch is asked again after {@code delay}: no attempt failed, so no backoff. */
+    private Uni<Void> askAgainLater(String connectionId, List<Pending> pending, Duration delay) {
+        String[] ids = pending.stream().map(Pending::eventId).toArray(String[]::new);
+        return InboxStore.retryLater(pool, connectionId, owner, ids, delay);
+    }
+
+    /** Finch refused the introspection with a 403 or 404 of its own: for this connection, Finch is unavailable. */
+    static final class FinchRefusedIntrospection extends RuntimeException {
+        FinchRefusedIntrospection(String detail) {
+            super(detail, null, false, false);
+        }
     }
 
     /** This instance's lease ran out before its commit: the transaction is rolled back, another instance redoes it. */

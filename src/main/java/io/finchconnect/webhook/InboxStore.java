@@ -25,15 +25,16 @@ public final class InboxStore {
     /** unnest: a Kafka poll's records are one statement, like a single webhook. */
     private static final String INSERT = """
             INSERT INTO incoming_events (event_id, channel, event_type, connection_id, entity_id, occurred_at, state,
-                                         outcome, detail, traceparent)
+                                         outcome, detail, traceparent, reported_status)
             SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[],
-                                 $6::timestamptz[], $7::varchar[], $8::varchar[], $9::text[], $10::varchar[])
+                                 $6::timestamptz[], $7::varchar[], $8::varchar[], $9::text[], $10::varchar[],
+                                 $11::varchar[])
             ON CONFLICT (event_id) DO NOTHING
             RETURNING event_id
             """;
     /* Every waiting event of a leased connection, due or backing off: one answer from Finch covers them all. */
     private static final String PENDING = """
-            SELECT event_id, channel, received_at, attempts, traceparent FROM incoming_events
+            SELECT event_id, channel, received_at, attempts, traceparent, entity_id, reported_status FROM incoming_events
             WHERE connection_id = $1 AND state = 'pending'
             ORDER BY received_at LIMIT $2
             """;
@@ -82,7 +83,14 @@ public final class InboxStore {
     }
 
     /** A waiting event of a leased connection. */
-    public record Pending(String eventId, String channel, OffsetDateTime receivedAt, int attempts, String traceparent) {
+    public record Pending(String eventId, String channel, OffsetDateTime receivedAt, int attempts, String traceparent,
+                          String entityId, String reportedStatus) {
+
+        /** Finch's own webhook saying the whole connection is disconnected. */
+        public boolean saysConnectionDisconnected() {
+            return entityId == null && "disconnected".equals(reportedStatus)
+                    && ("http".equals(channel) || "kafka".equals(channel));
+        }
     }
 
     /**
@@ -99,7 +107,8 @@ public final class InboxStore {
         int size = entries.size();
         String[] ids = new String[size], channels = new String[size], types = new String[size],
                 connections = new String[size], entities = new String[size], states = new String[size],
-                outcomes = new String[size], details = new String[size], traces = new String[size];
+                outcomes = new String[size], details = new String[size], traces = new String[size],
+                reported = new String[size];
         OffsetDateTime[] occurred = new OffsetDateTime[size];
         for (int i = 0; i < size; i++) {
             Entry entry = entries.get(i);
@@ -113,9 +122,10 @@ public final class InboxStore {
             outcomes[i] = entry.outcome().label();
             details[i] = entry.detail();
             traces[i] = entry.pending() ? traceparent : null;
+            reported[i] = entry.reportedStatus();
         }
         return client.preparedQuery(INSERT)
-                .execute(Tuple.from(new Object[] { ids, channels, types, connections, entities, occurred, states, outcomes, details, traces }))
+                .execute(Tuple.from(new Object[] { ids, channels, types, connections, entities, occurred, states, outcomes, details, traces, reported }))
                 .map(rows -> {
                     Set<String> inserted = new HashSet<>();
                     for (Row row : rows) {
@@ -131,7 +141,8 @@ public final class InboxStore {
             List<Pending> pending = new ArrayList<>();
             for (Row row : rows) {
                 pending.add(new Pending(row.getString("event_id"), row.getString("channel"),
-                        row.getOffsetDateTime("received_at"), row.getInteger("attempts"), row.getString("traceparent")));
+                        row.getOffsetDateTime("received_at"), row.getInteger("attempts"), row.getString("traceparent"),
+                        row.getString("entity_id"), row.getString("reported_status")));
             }
             return pending;
         });

@@ -1,10 +1,11 @@
 package io.finchconnect.connection.events;
 
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+
+import io.finchconnect.lifecycle.EntityStatuses;
 
 /**
  * The data of the connection events on {@code finch.connection-events} (docs/api-and-events.md, AsyncAPI file
@@ -28,19 +29,9 @@ public final class ConnectionEvents {
      */
     public record EntityStatus(String entityId, String status) {
 
-        /**
-         * The attached entities with their statuses as Finch last gave them (aligned with their ids by position),
-         * then the removed ones, {@code disconnected}.
-         */
-        public static List<EntityStatus> of(String[] entityIds, String[] statuses, String[] disconnectedEntityIds) {
-            List<EntityStatus> entities = new ArrayList<>();
-            for (int i = 0; i < entityIds.length; i++) {
-                entities.add(new EntityStatus(entityIds[i], i < statuses.length ? statuses[i] : null));
-            }
-            for (String removed : disconnectedEntityIds) {
-                entities.add(new EntityStatus(removed, "disconnected"));
-            }
-            return List.copyOf(entities);
+        /** The lifecycle's entities, with Finch's names for their statuses. */
+        public static List<EntityStatus> of(List<EntityStatuses.Entity> entities) {
+            return entities.stream().map(entity -> new EntityStatus(entity.entityId(), entity.status().finchName())).toList();
         }
     }
 

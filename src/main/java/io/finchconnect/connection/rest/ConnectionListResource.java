@@ -21,7 +21,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.finchconnect.common.error.InvalidRequestException;
 import io.finchconnect.common.validation.RequestChecks;
 import io.finchconnect.connection.ConnectionReads;
-import io.finchconnect.connection.ConnectionStatus;
+import io.finchconnect.lifecycle.ConnectionStatus;
 import io.smallrye.mutiny.Uni;
 
 /**

@@ -44,4 +44,11 @@ public interface ReauthConfig {
     /** Lifetime of a reauthentication session (Finch's default is 43,200 minutes, 30 days). */
     @WithDefault("43200")
     int minutesToExpire();
+    /**
+     * How long after Finch first refused a connection's token (a Finch-shaped 401 at /introspect other than
+     * reauthenticate_user) a second refusal ends the connection; Finch's own webhook saying disconnected ends it
+     * at once.
+     */
+    @WithDefault("30s")
+    Duration disconnectConfirmationDelay();
 }

@@ -1,18 +1,19 @@
-package io.finchconnect.connection;
+package io.finchconnect.lifecycle;
 
-import static io.finchconnect.connection.ConnectionStatus.CONNECTED;
-import static io.finchconnect.connection.ConnectionStatus.DISCONNECTED;
-import static io.finchconnect.connection.ConnectionStatus.ERROR_NO_ACCOUNT_SETUP;
-import static io.finchconnect.connection.ConnectionStatus.ERROR_PERMISSIONS;
-import static io.finchconnect.connection.ConnectionStatus.PROCESSING;
-import static io.finchconnect.connection.ConnectionStatus.REAUTH;
+import static io.finchconnect.lifecycle.ConnectionStatus.CONNECTED;
+import static io.finchconnect.lifecycle.ConnectionStatus.DISCONNECTED;
+import static io.finchconnect.lifecycle.ConnectionStatus.ERROR_NO_ACCOUNT_SETUP;
+import static io.finchconnect.lifecycle.ConnectionStatus.ERROR_PERMISSIONS;
+import static io.finchconnect.lifecycle.ConnectionStatus.PROCESSING;
+import static io.finchconnect.lifecycle.ConnectionStatus.REAUTH;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import io.finchconnect.connection.EntityStatuses.Entity;
+import io.finchconnect.lifecycle.EntityStatuses.Entity;
 
 class EntityStatusesTest {
 
@@ -46,18 +47,13 @@ class EntityStatusesTest {
 
     @Test
     void theEventNamesTheEntitiesThatNeedTheEmployerOrAllWhenNoneDoes() {
-        String[] ids = { "a", "b", "c" };
-        assertThat(EntityStatuses.concerned(ids, new String[] { "connected", "reauth", "error_permissions" }))
-                .containsExactly("b", "c");
-        assertThat(EntityStatuses.concerned(ids, new String[] { "connected", "connected", "connected" }))
-                .containsExactly("a", "b", "c");
-        assertThat(EntityStatuses.concerned(ids, new String[0])).containsExactly("a", "b", "c");
+        assertThat(withEntities(Map.of("a", CONNECTED, "b", REAUTH, "c", ERROR_PERMISSIONS)).concernedEntities())
+                .containsExactlyInAnyOrder("b", "c");
+        assertThat(withEntities(Map.of("a", CONNECTED, "b", CONNECTED)).concernedEntities())
+                .containsExactlyInAnyOrder("a", "b");
     }
 
-    @Test
-    void statusesAreStoredInTheOrderOfTheEntityIds() {
-        assertThat(EntityStatuses.alignedWith(new String[] { "a", "b", "c" },
-                List.of(new Entity("c", REAUTH), new Entity("a", CONNECTED))))
-                .containsExactly("connected", null, "reauth");
+    private static LifecycleState withEntities(Map<String, ConnectionStatus> attached) {
+        return new LifecycleState(REAUTH, attached, List.of(), 1, true, false, false, java.util.Set.of(), null, 0);
     }
 }

@@ -1,10 +1,7 @@
-package io.finchconnect.connection;
+package io.finchconnect.lifecycle;
 
 import java.util.Arrays;
 import java.util.Optional;
-
-import jakarta.persistence.AttributeConverter;
-import jakarta.persistence.Converter;
 
 /**
  * A connection's status, with Finch's own names (docs/finch.md: {@code ConnectionStatusType} plus
@@ -36,20 +33,5 @@ public enum ConnectionStatus {
 
     public static Optional<ConnectionStatus> fromFinch(String name) {
         return Arrays.stream(values()).filter(status -> status.finchName.equals(name)).findFirst();
-    }
-
-    /** Stores the status under Finch's name, the same as the table's check constraint. */
-    @Converter(autoApply = true)
-    public static class AsFinchName implements AttributeConverter<ConnectionStatus, String> {
-        @Override
-        public String convertToDatabaseColumn(ConnectionStatus status) {
-            return status == null ? null : status.finchName;
-        }
-
-        @Override
-        public ConnectionStatus convertToEntityAttribute(String name) {
-            return name == null ? null : fromFinch(name).orElseThrow(
-                    () -> new IllegalStateException("Unknown connection status in the database: " + name));
-        }
     }
 }
