@@ -205,6 +205,7 @@ public class InboxProcessor {
             if (decision == null) {
                 return Settled.done(IncomingOutcome.UNKNOWN_CONNECTION);
             }
+            LOG.debugf("Inbox: connection %s, %s: %s", connectionId, input.name(), decision.kind());
             IncomingOutcome outcome = decision.kind() == Decision.Kind.CHANGED ? IncomingOutcome.APPLIED
                     : IncomingOutcome.UNCHANGED;
             return new Settled(outcome, decision.kind() == Decision.Kind.STALE, decision.askAgainIn(),

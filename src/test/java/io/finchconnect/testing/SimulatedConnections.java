@@ -45,6 +45,8 @@ public final class SimulatedConnections {
         JsonPath token = given().baseUri(finch).header("Finch-API-Version", "2020-09-17").contentType("application/json")
                 .body(Map.of("code", code, "client_id", config.get("finch.client-id"), "client_secret", config.get("finch.client-secret")))
                 .post("/auth/token").then().statusCode(200).extract().jsonPath();
+        // As Finch granted them: the entities of the token's answer, each connected.
+        String entityIds = String.join(",", token.getList("entity_ids", String.class));
         SimulatedConnection connection = new SimulatedConnection(customerId, token.getString("connection_id"),
                 token.getString("company_id"), token.getString("provider_id"));
         // The token is sealed as the service seals it: status hints make the service introspect with it.
@@ -53,9 +55,11 @@ public final class SimulatedConnections {
                 token.getString("access_token"));
         Sql.update("INSERT INTO customers (customer_id, customer_name) VALUES (?, ?)", customerId, "Acme " + customerId);
         Sql.update("INSERT INTO connections (connection_id, customer_id, status, status_changed_at, company_id, provider_id, "
-                + "products, token_key_id, token_ciphertext, token_format, connected_at) VALUES (?, ?, 'connected', now() - interval '1 hour', "
-                + "?, ?, '{company,directory}', ?, decode(?, 'hex'), ?, now())", connection.connectionId(), customerId,
-                connection.companyId(), connection.providerId(), sealed.keyId(), HexFormat.of().formatHex(sealed.ciphertext()),
+                + "products, entity_ids, entity_statuses_by_id, token_key_id, token_ciphertext, token_format, connected_at) "
+                + "VALUES (?, ?, 'connected', now() - interval '1 hour', ?, ?, '{company,directory}', string_to_array(?, ','), "
+                + "(SELECT coalesce(jsonb_object_agg(id, 'connected'), '{}') FROM unnest(string_to_array(?, ',')) AS id), "
+                + "?, decode(?, 'hex'), ?, now())", connection.connectionId(), customerId, connection.companyId(),
+                connection.providerId(), entityIds, entityIds, sealed.keyId(), HexFormat.of().formatHex(sealed.ciphertext()),
                 sealed.format().code());
         return connection;
     }
