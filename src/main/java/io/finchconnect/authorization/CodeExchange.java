@@ -188,10 +188,9 @@ public class CodeExchange {
         connection.connectedAt = now;
         connection.updatedAt = now;
         apply(connection, grant, token);
-        connection.entityIds = grant.entityIds() == null ? new String[0] : grant.entityIds().toArray(String[]::new);
         // An embedded flow's code may come from a session this service did not stage: Finch's answer names the customer.
         return CustomerStore.nameCreatingIfAbsent(customerId, grant.customerName() == null ? customerId : grant.customerName())
-                .call(customerName -> lifecycle.establish(connection, new Cause(now, null, null, Map.of(), null, customerName)))
+                .call(customerName -> lifecycle.establish(connection, grant.entityIds() == null ? List.of() : grant.entityIds(), new Cause(now, null, null, Map.of(), null, customerName)))
                 .call(() -> connection.persist())
                 .call(() -> StagedSessionStore.consume(customerId))
                 .invoke(ignored -> LOG.infof("Connection %s established for customer %s", connection.connectionId, customerId))

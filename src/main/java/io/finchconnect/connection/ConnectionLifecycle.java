@@ -80,12 +80,12 @@ public class ConnectionLifecycle {
         return write(connection, before, decision, cause);
     }
 
-    /** A connection Finch just granted: its state and its {@code established} event (the row is new). */
-    public Uni<Decision> establish(Connection connection, Cause cause) {
-        connection.status = ConnectionStatus.CONNECTED;
+    /** A connection Finch just granted with {@code entityIds}: its state and its {@code established} event (the row is new). */
+    public Uni<Decision> establish(Connection connection, List<String> entityIds, Cause cause) {
+        Decision decision = lifecycle.establish(entityIds);
+        connection.status = decision.state().status();
         connection.statusChangedAt = cause.at();
-        LifecycleState before = stateOf(connection);
-        return write(connection, before, lifecycle.establish(List.of(connection.entityIds)), cause);
+        return write(connection, decision.state(), decision, cause);
     }
 
     private Uni<Decision> write(Connection connection, LifecycleState before, Decision decision, Cause cause) {

@@ -15,7 +15,6 @@ import io.finchconnect.lifecycle.LifecycleEvent.Reauthenticated;
 import io.finchconnect.lifecycle.LifecycleInput.DisconnectIntent;
 import io.finchconnect.lifecycle.LifecycleInput.DisconnectOutcome;
 import io.finchconnect.lifecycle.LifecycleInput.EmployerCameBack;
-import io.finchconnect.lifecycle.LifecycleInput.EpisodeRequested;
 import io.finchconnect.lifecycle.LifecycleInput.Observed;
 import io.finchconnect.lifecycle.LifecycleInput.ReauthRequired;
 import io.finchconnect.lifecycle.LifecycleInput.SessionCreated;
@@ -68,9 +67,6 @@ public final class Lifecycle {
         if (input instanceof EmployerCameBack cameBack) {
             return employerCameBack(state, cameBack.entityIds());
         }
-        if (input instanceof EpisodeRequested) {
-            return episodeRequested(state);
-        }
         if (input instanceof SessionCreated created) {
             return sessionCreated(state, created.episode());
         }
@@ -93,9 +89,9 @@ public final class Lifecycle {
         }
         Draft next = new Draft(state);
         entities.forEach((id, status) -> {
-            // Finch is the truth about entities too: one it shows again (a reauthentication granted it) is back.
-            if (status != ConnectionStatus.DISCONNECTED || next.attached.containsKey(id)) {
-                next.removed.remove(id);
+            // Finch is the truth about entities too: one it shows anew (a reauthentication granted it) appears. A
+            // removed entity stays removed, as a disconnected connection stays disconnected: it was announced once.
+            if (!next.removed.contains(id) && (status != ConnectionStatus.DISCONNECTED || next.attached.containsKey(id))) {
                 next.attached.put(id, status);
             }
         });
@@ -159,9 +155,11 @@ public final class Lifecycle {
         }
         Draft next = new Draft(state);
         // Finch just granted them, the employer having signed in; its next introspection gives each its own status.
-        next.attached.clear();
-        entityIds.forEach(id -> next.attached.put(id, ConnectionStatus.CONNECTED));
-        next.removed.removeAll(entityIds);
+        List<String> granted = entityIds.stream().filter(id -> !state.removed().contains(id)).toList();
+        if (!granted.isEmpty()) {
+            next.attached.clear();
+            granted.forEach(id -> next.attached.put(id, ConnectionStatus.CONNECTED));
+        }
         next.disconnectSuspectedSince = null;
         if (state.inEpisode()) {
             if (state.status().needsEmployer() || state.episodeOpen()) {
@@ -174,25 +172,27 @@ public final class Lifecycle {
         return next.decision(state, null);
     }
 
-    private Decision episodeRequested(LifecycleState state) {
+    /**
+     * A session's {@code reauth_needed}: the open episode's second event, or, for a session asked for through the
+     * API on a connection that needs nothing, the first and only one of the episode it opens. A session for an
+     * episode that is over is refused.
+     */
+    private Decision sessionCreated(LifecycleState state, int episode) {
         if (state.status() == ConnectionStatus.DISCONNECTED) {
             return new Decision(Decision.Kind.REFUSED, state, List.of(), null);
         }
-        if (state.inEpisode()) {
-            return unchanged(state);
+        if (state.inEpisode() && episode == state.episode()) {
+            return new Decision(Decision.Kind.CHANGED, state, List.of(new ReauthNeeded(true, state.concernedEntities())),
+                    null);
+        }
+        if (state.inEpisode() || episode != state.episode() + 1) {
+            return new Decision(Decision.Kind.REFUSED, state, List.of(), null);
         }
         Draft next = new Draft(state);
         next.episode++;
         next.episodeRequested = true;
+        next.events.add(new ReauthNeeded(true, state.concernedEntities()));
         return next.decision(state, null);
-    }
-
-    /** The session's {@code reauth_needed}, the episode's second: only for the episode still open. */
-    private Decision sessionCreated(LifecycleState state, int episode) {
-        if (state.status() == ConnectionStatus.DISCONNECTED || !state.inEpisode() || episode != state.episode()) {
-            return new Decision(Decision.Kind.REFUSED, state, List.of(), null);
-        }
-        return new Decision(Decision.Kind.CHANGED, state, List.of(new ReauthNeeded(true, state.concernedEntities())), null);
     }
 
     private Decision disconnectIntent(LifecycleState state, List<String> entityIds) {

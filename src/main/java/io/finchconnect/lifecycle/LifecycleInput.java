@@ -57,14 +57,10 @@ public sealed interface LifecycleInput {
         }
     }
 
-    /** A reauthentication was asked for through the API. */
-    record EpisodeRequested() implements LifecycleInput {
-        public String name() {
-            return "episode requested";
-        }
-    }
-
-    /** A reauthentication session for episode {@code episode} was made (the sweeper, or the API). */
+    /**
+     * A reauthentication session for episode {@code episode} was made: by the sweeper, or through the API, for the
+     * open episode or, on a connection that needs nothing, for a new one ({@code episode} one past the last).
+     */
     record SessionCreated(int episode) implements LifecycleInput {
         public String name() {
             return "session created";

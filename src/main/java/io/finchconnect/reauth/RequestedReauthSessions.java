@@ -13,9 +13,7 @@ import jakarta.persistence.LockModeType;
 import org.jboss.logging.Logger;
 
 import io.finchconnect.connection.Connection;
-import io.finchconnect.connection.ConnectionLifecycle;
 import io.finchconnect.connection.ConnectionLifecycle.Cause;
-import io.finchconnect.lifecycle.LifecycleInput;
 import io.finchconnect.lifecycle.ConnectionStatus;
 import io.finchconnect.connection.ConnectionStore;
 import io.finchconnect.connection.ConnectionStore.ReauthDue;
@@ -48,17 +46,15 @@ public class RequestedReauthSessions {
     private final ReauthAnnouncer announcer;
     private final ReauthMetrics metrics;
     private final ReauthConfig config;
-    private final ConnectionLifecycle lifecycle;
 
     RequestedReauthSessions(Pool pool, FinchGateway finch, ConnectStates states, ReauthAnnouncer announcer,
-                            ReauthMetrics metrics, ReauthConfig config, ConnectionLifecycle lifecycle) {
+                            ReauthMetrics metrics, ReauthConfig config) {
         this.pool = pool;
         this.finch = finch;
         this.states = states;
         this.announcer = announcer;
         this.metrics = metrics;
         this.config = config;
-        this.lifecycle = lifecycle;
     }
 
     /** What the caller asks for; {@code redirectUri} null: an embedded-flow session. */
@@ -126,13 +122,16 @@ public class RequestedReauthSessions {
     private Uni<Void> keep(Request request, ReauthDue due, CreatedSession created, String link) {
         return Panache.withTransaction(() -> Connection.<Connection>findById(request.connectionId(), LockModeType.PESSIMISTIC_WRITE)
                         .chain(connection -> {
-                            if (!stillApplies(connection, due.episode())) {
+                            if (!announcer.stillOpen(connection, due.episode())) {
                                 return Uni.createFrom().item(false);
                             }
-                            return open(connection).chain(() -> ReauthSessionStore.store(true, connection.connectionId, due.episode(), created, link,
+                            // On a connection that needs nothing, the session opens an episode of its own.
+                            Cause cause = new Cause(OffsetDateTime.now(), "request_" + UUID.randomUUID(), REQUESTED,
+                                    Map.of(), null, null);
+                            return ReauthSessionStore.store(true, connection.connectionId, due.episode(), created, link,
                                             request.redirectUri())
-                                    .chain(() -> announcer.announce(connection, created, link))
-                                    .replaceWith(true));
+                                    .chain(() -> announcer.announce(connection, due.episode(), created, link, cause))
+                                    .replaceWith(true);
                         }))
                 .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(2)).atMost(3)
                 .onFailure().invoke(failure -> LOG.errorf("Reauthentication session %s for connection %s was created but could "
@@ -143,28 +142,6 @@ public class RequestedReauthSessions {
                 .invoke(stored -> {
                     if (!stored) {
                         throw new ConnectionChangedException();
-                    }
-                })
-                .replaceWithVoid();
-    }
-
-    private static boolean stillApplies(Connection connection, int episode) {
-        if (connection == null || connection.status == ConnectionStatus.DISCONNECTED) {
-            return false;
-        }
-        boolean joinsCurrent = ConnectionLifecycle.stateOf(connection).inEpisode();
-        return episode == (joinsCurrent ? connection.reauthEpisode : connection.reauthEpisode + 1);
-    }
-
-    /** A connection that did not need the employer: the request opens an episode of its own (else joins the open one). */
-    private Uni<Void> open(Connection connection) {
-        OffsetDateTime now = OffsetDateTime.now();
-        int before = connection.reauthEpisode;
-        return lifecycle.apply(connection, new LifecycleInput.EpisodeRequested(),
-                        new Cause(now, "request_" + UUID.randomUUID(), REQUESTED, Map.of(), null, null))
-                .invoke(decision -> {
-                    if (decision.state().episode() > before) {
-                        metrics.opened();
                     }
                 })
                 .replaceWithVoid();

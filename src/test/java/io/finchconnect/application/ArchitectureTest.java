@@ -48,6 +48,43 @@ class ArchitectureTest {
         }
     }
 
+    /** Fields of a connection that the lifecycle decides: only ConnectionLifecycle writes them. */
+    private static final Pattern LIFECYCLE_FIELD = Pattern.compile("\\.(status|reauthOpen|reauthRequestedAt|reauthEpisode"
+            + "|entityIds|entityStatuses|disconnectedEntityIds|disconnectRequestedAt|disconnectRequestedEntityIds"
+            + "|disconnectSuspectedAt)\\s*=[^=]");
+    private static final Pattern CONNECTION_EVENT = Pattern.compile(
+            "ConnectionEvents\\.(ESTABLISHED|REAUTH_NEEDED|REAUTHENTICATED|DISCONNECTED)\\b");
+
+    @Test
+    void theLifecycleDoesNoIoAndDependsOnNothingOfOurs() {
+        for (Path source : sources()) {
+            if (!MAIN.relativize(source).toString().startsWith("lifecycle/")) {
+                continue;
+            }
+            List<String> imports = read(source).lines().filter(line -> line.startsWith("import "))
+                    .filter(line -> !line.startsWith("import java.") && !line.startsWith("import io.finchconnect.lifecycle."))
+                    .toList();
+            assertThat(imports).as("%s imports only the JDK and its own package", source).isEmpty();
+        }
+    }
+
+    @Test
+    void onlyTheLifecycleDecidesAConnectionsStatusAndEvents() {
+        List<String> offenders = new ArrayList<>();
+        for (Path source : sources()) {
+            String name = MAIN.relativize(source).toString();
+            if (name.startsWith("lifecycle/") || name.equals("connection/ConnectionLifecycle.java")
+                    || name.equals("connection/events/ConnectionEvents.java")) {
+                continue;
+            }
+            String text = read(source);
+            if (LIFECYCLE_FIELD.matcher(text).find() || CONNECTION_EVENT.matcher(text).find()) {
+                offenders.add(name);
+            }
+        }
+        assertThat(offenders).as("classes that set a connection's lifecycle fields or write its events themselves").isEmpty();
+    }
+
     @Test
     void sharedCodeDependsOnNoFeature() {
         assertThat(dependencies().get("common")).isEmpty();

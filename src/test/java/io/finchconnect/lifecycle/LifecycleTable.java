@@ -65,8 +65,10 @@ final class LifecycleTable {
                 state.version(), SUSPECTED_AT.plusSeconds(1), true));
         inputs.put("Finch unavailable (5xx, 429, timeout, a proxy's 401, 403, 404)", state -> new LifecycleInput.Unavailable());
         inputs.put("employer completed Connect", state -> new LifecycleInput.EmployerCameBack(List.of("e1")));
-        inputs.put("reauthentication asked through the API", state -> new LifecycleInput.EpisodeRequested());
-        inputs.put("the episode's session made", state -> new LifecycleInput.SessionCreated(state.episode()));
+        inputs.put("a session made for the open episode (sweeper or API)", state -> new LifecycleInput.SessionCreated(
+                state.episode()));
+        inputs.put("a session asked for through the API, no episode open", state -> new LifecycleInput.SessionCreated(
+                state.episode() + 1));
         inputs.put("operator disconnect: intent", state -> new LifecycleInput.DisconnectIntent(null));
         inputs.put("operator disconnect: Finch did it", state -> new LifecycleInput.DisconnectOutcome(null, true));
         inputs.put("operator disconnect: Finch refused or was not reached", state -> new LifecycleInput.DisconnectOutcome(null, false));
