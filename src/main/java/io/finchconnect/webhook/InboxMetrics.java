@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.finchconnect.reauth.FinchStatusCheck;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -39,12 +40,24 @@ public class InboxMetrics {
                 .description("Live connections whose reconciliation is due and not yet handed to the inbox").register(registry);
         reconcileEnqueued = Counter.builder("reconcile.enqueued")
                 .description("Connections handed to the inbox for a reconciliation introspection").register(registry);
+        // Every outcome exported from the start, so an alert on one is never on a missing series.
+        for (FinchStatusCheck.Verdict.Kind kind : FinchStatusCheck.Verdict.Kind.values()) {
+            introspections(kind.name().toLowerCase());
+        }
+        introspections("failed");
     }
 
-    /** {@code outcome}: status, unknown_connection, unverified, failed. */
+    private Counter introspections(String outcome) {
+        return Counter.builder("inbox.introspections").description("Introspections asked of Finch by the inbox processor")
+                .tag("outcome", outcome).register(registry);
+    }
+
+    /**
+     * {@code outcome}: observed, reauth_required, token_refused, unknown_connection, unavailable (a Finch-shaped 403
+     * or 404), unverified, failed (no answer: a 5xx, a timeout, a 429, a proxy's page).
+     */
     void introspected(String outcome) {
-        Counter.builder("inbox.introspections").description("Introspections asked of Finch by the inbox processor")
-                .tag("outcome", outcome).register(registry).increment();
+        introspections(outcome).increment();
     }
 
     /** Finch's answer was asked before the connection's last change, so it was not applied and is asked again. */

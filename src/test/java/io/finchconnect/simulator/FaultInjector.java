@@ -12,7 +12,8 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Injects per-endpoint faults for a number of requests: latency, an error answer (400, 408, 409, 429 or 5xx, with
+ * Injects per-endpoint faults for a number of requests: latency, an error answer in Finch's shape (400, 401 {@code
+ * invalid_token_error}, 404 {@code not_found_error}, 408, 409, 429 or 5xx, with
  * Finch's retry headers {@code Retry-After} (raw: seconds, fractions, or an HTTP date), {@code retry-after-ms} and
  * {@code x-should-retry} when asked), the answer of something in front of Finch ({@code not_finch}: a proxy's HTML
  * page with a 401, 403, 404, 407, 502, 503 or 504, never Finch's error shape), a connection reset, or an answer
@@ -25,7 +26,7 @@ final class FaultInjector {
 
     static final Set<String> ENDPOINTS = Set.of("connect.sessions", "connect.sessions.reauthenticate", "auth.token",
             "introspect", "disconnect", "disconnect.entity", "employer.company", "jobs.automated");
-    private static final Set<Integer> STATUSES = Set.of(400, 408, 409, 429, 500, 501, 502, 503);
+    private static final Set<Integer> STATUSES = Set.of(400, 401, 404, 408, 409, 429, 500, 501, 502, 503);
     private static final Set<Integer> NOT_FINCH_STATUSES = Set.of(401, 403, 404, 407, 502, 503, 504);
 
     /** One configured fault; {@code remaining} null means until cleared. */

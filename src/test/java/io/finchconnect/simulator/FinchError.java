@@ -63,9 +63,14 @@ final class FinchError extends RuntimeException {
         return new FinchError(404, "not_found_error", "item_not_found", message);
     }
 
-    /** The answer of an injected fault: 408, 409, 429 or 5xx, with the names of docs/finch.md's vocabulary. */
+    /**
+     * The answer of an injected fault: 401 (a token Finch does not take, as a disconnected connection's), 404, 408,
+     * 409, 429 or 5xx, with the names of docs/finch.md's vocabulary. No 403: Finch's error types name none.
+     */
     static FinchError forStatus(int status) {
         return switch (status) {
+            case 401 -> invalidToken();
+            case 404 -> notFound("Not found");
             case 408 -> new FinchError(408, "client_connection_closed", null, "The client connection is closed");
             case 409 -> invalidRequestWithStatus(409, "Conflict");
             case 429 -> new FinchError(429, "rate_limit_exceeded_error", "finch_application_rl", "Rate limit exceeded");
