@@ -14,8 +14,8 @@ import io.finchconnect.lifecycle.LifecycleEvent.ReauthNeeded;
 import io.finchconnect.lifecycle.LifecycleEvent.Reauthenticated;
 
 /**
- * The lifecycle on the paths that were wrong when each class decided its own part (issue 22), and the
- * counterexamples LifecyclePropertiesTest shrank, each by name.
+ * The lifecycle on the paths that were wrong when each class decided its own part of it, and the counterexamples
+ * LifecyclePropertiesTest shrank, each by name.
  */
 class LifecycleTest {
 

@@ -84,8 +84,13 @@ final class Connection {
     }
 
     /** A completed reauthentication: the connection and its entities that were not removed are connected again. */
-    void reauthenticated(List<String> newProducts, Instant now) {
+    void reauthenticated(List<String> newProducts, int newEntities, Instant now) {
         products = newProducts;
+        int known = entities.size();
+        for (int i = 1; i <= newEntities; i++) {
+            entities.add(new Entity(UUID.randomUUID().toString(), customerName + " " + (known + i), "src-" + (known + i),
+                    "connected"));
+        }
         markConnected(now);
         for (Entity entity : entities) {
             if (!"disconnected".equals(entity.status())) {

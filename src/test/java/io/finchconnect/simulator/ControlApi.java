@@ -13,9 +13,10 @@ import java.util.Set;
  *
  * <p>Connections and sessions:
  * <ul>
- * <li>{@code POST /_control/sessions/{session_id}/complete} {@code {provider?, entities?}}: the employer authorizes;
- *     answers {@code {code, connection_id, redirect_uri}}. {@code entities} (1 to 20, default 1) makes a
- *     multi-entity connection.</li>
+ * <li>{@code POST /_control/sessions/{session_id}/complete} {@code {provider?, entities?, new_entities?}}: the
+ *     employer authorizes; answers {@code {code, connection_id, redirect_uri}}. {@code entities} (1 to 20, default 1)
+ *     makes a multi-entity connection; {@code new_entities} (a reauthentication session only, default 0): the
+ *     employer grants that many more entities while back in Connect.</li>
  * <li>{@code POST /_control/sessions/{session_id}/expire}: the session's validity ends now.</li>
  * <li>{@code POST /_control/connections/{connection_id}/status} {@code {status, message?, delivery?}}: changes the
  *     connection's status (and its attached entities') and sends {@code account.updated} with {@code entity_id} null.</li>
@@ -92,8 +93,12 @@ final class ControlApi {
         if (entities != null && !(entities instanceof Integer)) {
             throw FinchError.invalidRequest("entities must be an integer");
         }
+        Object newEntities = body.getValue("new_entities");
+        if (newEntities != null && !(newEntities instanceof Integer)) {
+            throw FinchError.invalidRequest("new_entities must be an integer");
+        }
         AuthorizationCode code = state.authorize(sessionId, RequestFields.optionalString(body, "provider"), redirectUri,
-                entities == null ? 1 : (Integer) entities);
+                entities == null ? 1 : (Integer) entities, newEntities == null ? 0 : (Integer) newEntities);
         FinchApi.respond(ctx, 200, new JsonObject()
                 .put("code", code.code())
                 .put("connection_id", code.connectionId())

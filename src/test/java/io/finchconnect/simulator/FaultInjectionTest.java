@@ -306,7 +306,7 @@ class FaultInjectionTest {
     @Test
     void invalidFaultsAreRejected() {
         assertEquals(404, putFault("payroll", new JsonObject().put("status", 500)).status());
-        assertEquals(400, putFault("introspect", new JsonObject().put("status", 404)).status());
+        assertEquals(400, putFault("introspect", new JsonObject().put("status", 403)).status());
         assertEquals(400, putFault("introspect", new JsonObject().put("status", 500).put("retry_after_seconds", 3)).status());
         assertEquals(400, putFault("introspect", new JsonObject().put("times", 0)).status());
         assertEquals(400, putFault("introspect", new JsonObject().put("status", "500")).status());

@@ -110,15 +110,17 @@ final class SimulatorState {
     }
 
     synchronized AuthorizationCode authorize(String sessionId, String provider, String redirectUri) {
-        return authorize(sessionId, provider, redirectUri, 1);
+        return authorize(sessionId, provider, redirectUri, 1, 0);
     }
 
     /**
      * Completes a session as the person's authorization does: a staged session creates the connection (with
-     * {@code entityCount} entities), a reauth session brings the existing one back to connected. Returns the
+     * {@code entityCount} entities), a reauth session brings the existing one back to connected, with
+     * {@code newEntities} more entities the employer granted meanwhile. Returns the
      * single-use code, bound to the redirect URI the browser was sent to (none in the embedded flow).
      */
-    synchronized AuthorizationCode authorize(String sessionId, String provider, String redirectUri, int entityCount) {
+    synchronized AuthorizationCode authorize(String sessionId, String provider, String redirectUri, int entityCount,
+                                             int newEntities) {
         ConnectSession session = sessions.get(sessionId);
         if (session == null) {
             throw FinchError.notFound("Session " + sessionId + " not found");
@@ -130,6 +132,10 @@ final class SimulatorState {
         if (entityCount < 1 || entityCount > MAX_ENTITIES) {
             throw FinchError.invalidRequest("entities must be from 1 to " + MAX_ENTITIES);
         }
+        if (newEntities != 0 && (session.kind() == ConnectSession.Kind.STAGED || newEntities < 0
+                || newEntities > MAX_ENTITIES)) {
+            throw FinchError.invalidRequest("new_entities is for a reauthentication session, from 0 to " + MAX_ENTITIES);
+        }
         Connection connection;
         if (session.kind() == ConnectSession.Kind.STAGED) {
             String providerId = provider != null ? provider
@@ -140,7 +146,7 @@ final class SimulatorState {
             connectionByCustomer.put(connection.customerId(), connection.id());
         } else {
             connection = connections.get(session.connectionId());
-            connection.reauthenticated(session.products(), now);
+            connection.reauthenticated(session.products(), newEntities, now);
         }
         session.markCompleted();
         AuthorizationCode code = new AuthorizationCode(randomToken(), connection.id(), redirectUri, now.plus(codeTtl));

@@ -54,6 +54,11 @@ public final class Finch {
         return completeSession(sessionId, Map.of("entities", entities));
     }
 
+    /** The employer completes a reauthentication session, granting {@code newEntities} more entities meanwhile. */
+    public static Authorization completeReauthentication(String sessionId, int newEntities) {
+        return completeSession(sessionId, Map.of("new_entities", newEntities));
+    }
+
     private static Authorization completeSession(String sessionId, Map<String, Object> body) {
         JsonPath completed = simulator().contentType(ContentType.JSON).body(body)
                 .post("/_control/sessions/" + sessionId + "/complete").then().statusCode(200).extract().jsonPath();

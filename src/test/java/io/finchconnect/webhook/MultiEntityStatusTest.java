@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -105,6 +107,37 @@ class MultiEntityStatusTest {
         assertThat(topic.drain(Duration.ofSeconds(2)).stream().filter(e -> connectionId.equals(e.key())).map(Event::type)
                 .filter(type -> !"finch.connection.established".equals(type))).as("one event")
                 .containsExactly("finch.connection.disconnected");
+    }
+
+    /**
+     * The employer, back in Connect for one entity's reauth, grants a third: Finch's token names it, the connection
+     * has it, connected, and the reauthenticated event lists all three where they stand.
+     */
+    @Test
+    void anEntityGrantedByAReauthenticationAppears() {
+        String connectionId = twoEntityConnection("cust-" + UUID.randomUUID());
+        List<Object> entities = Sql.column("SELECT unnest(entity_ids) FROM connections WHERE connection_id = ?", connectionId);
+        setEntityStatusAtFinch(connectionId, (String) entities.get(1), "reauth");
+        Event withSession = topic.awaitEvents(WAIT, seen -> seen.stream().anyMatch(e -> connectionId.equals(e.key())
+                        && e.carriesReauthSession())).stream()
+                .filter(e -> connectionId.equals(e.key()) && e.carriesReauthSession()).findFirst().orElseThrow();
+        JsonPath session = JsonPath.from(withSession.value());
+        String state = URLDecoder.decode(session.getString("reauth_session.connect_url").replaceAll(".*[?&]state=([^&]*).*",
+                "$1"), StandardCharsets.UTF_8);
+
+        String code = Finch.completeReauthentication(session.getString("reauth_session.session_id"), 1).code();
+        given().queryParam("code", code).queryParam("state", state).get("/v1/connect/callback").then().statusCode(200);
+
+        Event reauthenticated = topic.awaitEvents(WAIT, seen -> seen.stream().anyMatch(e -> connectionId.equals(e.key())
+                        && "finch.connection.reauthenticated".equals(e.type()))).stream()
+                .filter(e -> connectionId.equals(e.key()) && "finch.connection.reauthenticated".equals(e.type()))
+                .findFirst().orElseThrow();
+        List<Map<String, String>> listed = JsonPath.from(reauthenticated.value()).getList("entities");
+        assertThat(listed).hasSize(3).allSatisfy(entity -> assertThat(entity.get("status")).isEqualTo("connected"));
+        assertThat(listed).extracting(entity -> entity.get("entity_id")).containsAll(entities.stream().map(String::valueOf).toList());
+        reader().get("/v1/connections/" + connectionId).then().statusCode(200).body("status", equalTo("connected"))
+                .body("entity_ids", org.hamcrest.Matchers.hasSize(3))
+                .body("entities.status", org.hamcrest.Matchers.everyItem(equalTo("connected")));
     }
 
     private static void setEntityStatusAtFinch(String connectionId, String entityId, String status) {
