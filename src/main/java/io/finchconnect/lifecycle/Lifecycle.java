@@ -117,10 +117,11 @@ public final class Lifecycle {
             next.events.add(new Disconnected(byFinch, false));
         }
         // Asked after the operator's intent was recorded (the version says so), Finch still has the connection and the
-        // entities it shows attached: the calls whose answers were lost did not disconnect them, and a later
-        // disconnect is Finch's own. Finch answering for the token also contradicts a suspected disconnect.
+        // entities it names attached: the calls whose answers were lost did not disconnect them, and a later
+        // disconnect is Finch's own. An entity Finch did not name stays asked for. Finch answering for the token
+        // also contradicts a suspected disconnect.
         next.disconnectRequested = false;
-        next.disconnectRequestedEntities.clear();
+        next.disconnectRequestedEntities.removeIf(entities::containsKey);
         next.disconnectSuspectedSince = null;
         next.moveTo(state, status);
         return next.decision(state, null);
