@@ -257,7 +257,10 @@ public class InboxProcessor {
         int attempts = pending.stream().mapToInt(Pending::attempts).max().orElse(0);
         Duration delay = ExponentialBackoff.forAttempt(config.backoffInitial(), config.backoffMax(), attempts);
         if (failure != null) {
-            metrics.introspected("failed");
+            if (!(failure instanceof FinchRefusedIntrospection)) {
+                // Finch's refusal was counted as the answer it is (unavailable); this is no answer at all.
+                metrics.introspected("failed");
+            }
             if (failure instanceof FinchTransientException transientFailure && transientFailure.finchRetryAfter().isPresent()
                     && transientFailure.finchRetryAfter().get().compareTo(delay) > 0) {
                 delay = transientFailure.finchRetryAfter().get();

@@ -95,7 +95,7 @@ class DisconnectConfirmationTest {
     void aFinchShaped404AtIntrospectIsFinchUnavailableAskedAgainAndCounted() {
         SimulatedConnection connection = SimulatedConnections.connected();
         String connectionId = connection.connectionId();
-        double before = unavailableAnswers();
+        double before = introspections("unavailable");
         Finch.aboutConnection(connectionId).fault("introspect", Map.of("status", 404, "times", 2)).resetRequests();
         Finch.setStatusUndelivered(connectionId, "reauth");
 
@@ -103,7 +103,7 @@ class DisconnectConfirmationTest {
         awaitSettled(report);
 
         assertThat(Finch.aboutConnection(connectionId).requests("introspect")).isEqualTo(3);
-        assertThat(unavailableAnswers() - before).isEqualTo(2);
+        assertThat(introspections("unavailable") - before).isEqualTo(2);
         assertThat(Sql.single("SELECT status FROM connections WHERE connection_id = ?", connectionId)).isEqualTo("reauth");
         assertThat(topic.eventsWithKey(WAIT, connectionId, 2)).extracting(Event::type, Event::carriesReauthSession)
                 .containsExactly(tuple("finch.connection.reauth_needed", false), tuple("finch.connection.reauth_needed", true));
@@ -129,9 +129,9 @@ class DisconnectConfirmationTest {
                 Sql.single("SELECT state FROM incoming_events WHERE event_id = ?", eventId)));
     }
 
-    private static double unavailableAnswers() {
+    private static double introspections(String outcome) {
         return ManagementInterface.given().get("/q/metrics").then().statusCode(200).extract().asString().lines()
-                .filter(line -> line.startsWith("inbox_introspections_total{") && line.contains("outcome=\"unavailable\""))
+                .filter(line -> line.startsWith("inbox_introspections_total{") && line.contains("outcome=\"" + outcome + "\""))
                 .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
     }
 }
