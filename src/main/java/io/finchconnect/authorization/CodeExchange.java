@@ -18,6 +18,7 @@ import io.finchconnect.connection.ConnectionLifecycle;
 import io.finchconnect.connection.ConnectionLifecycle.Cause;
 import io.finchconnect.connection.ConnectionExistsException;
 import io.finchconnect.connection.ConnectionStore;
+import io.finchconnect.lifecycle.ConnectionStatus;
 import io.finchconnect.connection.ConnectionStore.LiveConnection;
 import io.finchconnect.connection.LiveConnections;
 import io.finchconnect.connection.vault.EncryptedToken;
@@ -200,6 +201,11 @@ public class CodeExchange {
     /** A new token for a known connection (reauthentication keeps the connection_id). */
     private Uni<Outcome> renew(Connection connection, AccessTokenGrant grant, EncryptedToken token) {
         OffsetDateTime now = OffsetDateTime.now();
+        if (connection.status == ConnectionStatus.DISCONNECTED) {
+            // Final: the connection stays disconnected, so the token Finch gave has no use here and is not kept.
+            LOG.warnf("Connection %s is disconnected; the token of its code exchange is discarded", connection.connectionId);
+            return Uni.createFrom().item(new Outcome(Kind.REFRESHED, connection.connectionId, connection.customerId));
+        }
         apply(connection, grant, token);
         connection.updatedAt = now;
         List<String> granted = grant.entityIds() == null ? List.of() : grant.entityIds();

@@ -98,7 +98,8 @@ public class Connection extends PanacheEntityBase {
     @JdbcTypeCode(SqlTypes.JSON)
     public Map<String, String> entityStatuses = new LinkedHashMap<>();
 
-    @Column(name = "token_key_id", nullable = false)
+    /** The token's three columns are empty once the connection is disconnected: its token died with it. */
+    @Column(name = "token_key_id")
     public String tokenKeyId;
 
     /**
@@ -108,13 +109,13 @@ public class Connection extends PanacheEntityBase {
     @Column(name = "version", nullable = false, insertable = false, updatable = false)
     public int version;
 
-    @Column(name = "token_ciphertext", nullable = false)
+    @Column(name = "token_ciphertext")
     public byte[] tokenCiphertext;
 
     /** {@link io.finchconnect.connection.vault.TokenFormat#code()} of the ciphertext. */
-    @Column(name = "token_format", nullable = false)
+    @Column(name = "token_format")
     @JdbcTypeCode(SqlTypes.SMALLINT)
-    public int tokenFormat;
+    public Integer tokenFormat;
 
     @Column(name = "connected_at", nullable = false)
     public OffsetDateTime connectedAt;

@@ -109,6 +109,12 @@ public class ConnectionLifecycle {
             connection.status = state.status();
             connection.statusChangedAt = cause.at();
         }
+        if (state.status() == ConnectionStatus.DISCONNECTED) {
+            // Finch no longer takes it: kept, it would only be a liability.
+            connection.tokenKeyId = null;
+            connection.tokenCiphertext = null;
+            connection.tokenFormat = null;
+        }
         connection.entityIds = state.attached().keySet().toArray(String[]::new);
         Map<String, String> statuses = new LinkedHashMap<>();
         state.attached().forEach((id, status) -> statuses.put(id, status.finchName()));

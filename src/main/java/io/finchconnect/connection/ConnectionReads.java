@@ -46,6 +46,7 @@ public class ConnectionReads {
     }
 
     /** The stored token, sealed; opened only by the vault. */
+    /** {@code token} null: the connection is disconnected, its token deleted with it. */
     public record SealedToken(String connectionId, String customerId, String status, EncryptedToken token) {
     }
 

@@ -122,8 +122,15 @@ public final class ConnectionStore {
             UPDATE connections SET token_key_id = $2, token_ciphertext = $3, token_format = $4
             WHERE connection_id = $1
             """;
+    private static final String PURGE_DISCONNECTED_TOKENS = """
+            UPDATE connections SET token_key_id = NULL, token_ciphertext = NULL, token_format = NULL
+            WHERE connection_id IN (SELECT connection_id FROM connections
+                                    WHERE status = 'disconnected' AND token_ciphertext IS NOT NULL
+                                    LIMIT $1 FOR UPDATE SKIP LOCKED)
+            """;
     private static final String TOKENS_BY_KEY = """
             SELECT token_key_id, token_format, count(*) AS connections FROM connections
+            WHERE token_ciphertext IS NOT NULL
             GROUP BY token_key_id, token_format ORDER BY token_key_id, token_format
             """;
 
@@ -206,8 +213,9 @@ public final class ConnectionStore {
     public static Uni<SealedToken> sealedToken(SqlClient client, String connectionId) {
         return client.preparedQuery(SEALED_TOKEN).execute(Tuple.of(connectionId))
                 .map(rows -> Rows.firstOrNull(rows, row -> new SealedToken(row.getString("connection_id"),
-                        row.getString("customer_id"), row.getString("status"), EncryptedToken.stored(row.getString("token_key_id"),
-                                row.getBuffer("token_ciphertext").getBytes(), row.getShort("token_format")))));
+                        row.getString("customer_id"), row.getString("status"), row.getBuffer("token_ciphertext") == null ? null
+                                : EncryptedToken.stored(row.getString("token_key_id"), row.getBuffer("token_ciphertext").getBytes(),
+                                        row.getShort("token_format")))));
     }
 
     /**
@@ -216,10 +224,11 @@ public final class ConnectionStore {
      */
     public static Uni<VersionedToken> tokenAndVersionOf(SqlClient client, String connectionId) {
         return client.preparedQuery(TOKEN_AND_VERSION).execute(Tuple.of(connectionId))
-                .map(rows -> Rows.firstOrNull(rows, row -> new VersionedToken(storedToken(connectionId, row),
-                        row.getInteger("version"))));
+                .map(rows -> Rows.firstOrNull(rows, row -> new VersionedToken(row.getBuffer("token_ciphertext") == null
+                        ? null : storedToken(connectionId, row), row.getInteger("version"))));
     }
 
+    /** {@code token} null: the connection is disconnected, its token deleted with it. */
     public record VersionedToken(StoredToken token, int version) {
     }
 
@@ -340,6 +349,11 @@ public final class ConnectionStore {
         List<Tuple> updates = tokens.stream().map(one -> Tuple.of(one.connectionId(), one.token().keyId(),
                 Buffer.buffer(one.token().ciphertext()), (short) one.token().format().code())).toList();
         return client.preparedQuery(STORE_TOKEN).executeBatch(updates).replaceWithVoid();
+    }
+
+    /** Deletes the tokens of up to {@code limit} disconnected connections that still hold one; returns how many. */
+    public static Uni<Integer> purgeDisconnectedTokens(SqlClient client, int limit) {
+        return client.preparedQuery(PURGE_DISCONNECTED_TOKENS).execute(Tuple.of(limit)).map(rows -> rows.rowCount());
     }
 
     /** How many connections hold a token under each key id and format. */

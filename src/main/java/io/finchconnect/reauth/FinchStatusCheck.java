@@ -85,6 +85,8 @@ public class FinchStatusCheck {
         return ConnectionStore.tokenAndVersionOf(pool, connectionId)
                 .chain(stored -> stored == null
                         ? Uni.createFrom().item(Verdict.of(Verdict.Kind.UNKNOWN_CONNECTION, null))
+                        : stored.token() == null
+                        ? Uni.createFrom().item(Verdict.of(Verdict.Kind.UNVERIFIED, "disconnected: its token is gone"))
                         : ask(connectionId, stored.token()).map(verdict -> verdict.askedAt(stored.version())));
     }
 

@@ -13,6 +13,7 @@ import jakarta.persistence.LockModeType;
 import org.jboss.logging.Logger;
 
 import io.finchconnect.connection.Connection;
+import io.finchconnect.connection.ConnectionDisconnectedException;
 import io.finchconnect.connection.ConnectionLifecycle.Cause;
 import io.finchconnect.lifecycle.ConnectionStatus;
 import io.finchconnect.connection.ConnectionStore;

@@ -16,6 +16,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.Logger;
 
 import io.finchconnect.common.validation.RequestChecks;
+import io.finchconnect.connection.ConnectionDisconnectedException;
 import io.finchconnect.connection.ConnectionReads;
 import io.finchconnect.connection.vault.TokenVault;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -63,11 +64,15 @@ public class ConnectionResource {
     @GET
     @Path("/access-token")
     @RolesAllowed("tokens:read")
-    @Operation(summary = "The connection's decrypted access token; every read is audit-logged")
+    @Operation(summary = "The connection's decrypted access token; every read is audit-logged",
+            description = "A disconnected connection has none: its token is deleted with the disconnect (409).")
     @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "token", value = """
             {"connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11", "access_token": "<access token>", "token_type": "bearer"}""")))
     public Uni<Response> accessToken(@PathParam("connection_id") String connectionId) {
         return reads.sealedToken(checked(connectionId)).map(stored -> {
+            if (stored.token() == null) {
+                throw new ConnectionDisconnectedException(stored.connectionId());
+            }
             String token = vault.decrypt(stored.connectionId(), stored.token());
             AUDIT.infof("access token of connection %s (customer %s, status %s) read by %s", stored.connectionId(),
                     stored.customerId(), stored.status(), identity.getPrincipal().getName());
