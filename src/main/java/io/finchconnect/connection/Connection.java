@@ -135,6 +135,14 @@ public class Connection extends PanacheEntityBase {
     @Column(name = "disconnect_requested_entity_ids", nullable = false, columnDefinition = TEXT_ARRAY)
     public String[] disconnectRequestedEntityIds = new String[0];
 
+    /** Finch's {@code last_successful_sync} as last observed. */
+    @Column(name = "last_successful_sync")
+    public OffsetDateTime lastSuccessfulSync;
+
+    /** Since when the last successful sync has been older than the threshold; null outside a stale spell. */
+    @Column(name = "stale_since")
+    public OffsetDateTime staleSince;
+
     /** When Finch first refused the token with a 401 that is not {@code reauthenticate_user}, until settled. */
     @Column(name = "disconnect_suspected_at")
     public OffsetDateTime disconnectSuspectedAt;

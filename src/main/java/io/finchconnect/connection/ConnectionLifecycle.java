@@ -65,7 +65,8 @@ public class ConnectionLifecycle {
                 connection.reauthRequestedAt != null, connection.disconnectRequestedAt != null,
                 new LinkedHashSet<>(List.of(connection.disconnectRequestedEntityIds)),
                 connection.disconnectSuspectedAt == null ? null : connection.disconnectSuspectedAt.toInstant(),
-                connection.version);
+                connection.version, connection.lastSuccessfulSync == null ? null : connection.lastSuccessfulSync.toInstant(),
+                connection.staleSince != null);
     }
 
     /** What {@code input} would do to the connection, without writing it. */
@@ -135,6 +136,13 @@ public class ConnectionLifecycle {
         connection.disconnectRequestedEntityIds = state.disconnectRequestedEntities().toArray(String[]::new);
         connection.disconnectSuspectedAt = state.disconnectSuspectedSince() == null ? null
                 : state.disconnectSuspectedSince().atOffset(ZoneOffset.UTC);
+        connection.lastSuccessfulSync = state.lastSuccessfulSync() == null ? null
+                : state.lastSuccessfulSync().atOffset(ZoneOffset.UTC);
+        if (!state.stale()) {
+            connection.staleSince = null;
+        } else if (connection.staleSince == null) {
+            connection.staleSince = cause.at();
+        }
         if (decision.opensEpisode(before)) {
             connection.reauthAttempts = 0;
             connection.reauthNextAttemptAt = null;
@@ -163,6 +171,15 @@ public class ConnectionLifecycle {
         if (event instanceof LifecycleEvent.Reauthenticated) {
             return outbox.write(id, ConnectionEvents.REAUTHENTICATED, new ConnectionEvents.Reauthenticated(id,
                     connection.customerId, cause.at(), status, entities), cause.headers()).replaceWithVoid();
+        }
+        if (event instanceof LifecycleEvent.DataSynced synced) {
+            return outbox.write(id, ConnectionEvents.DATA_SYNCED, new ConnectionEvents.DataSynced(id, connection.customerId,
+                    synced.kind(), synced.jobId(), synced.jobUrl(), synced.entityId(), cause.at(), status, entities),
+                    cause.headers()).replaceWithVoid();
+        }
+        if (event instanceof LifecycleEvent.Stale stale) {
+            return outbox.write(id, ConnectionEvents.STALE, new ConnectionEvents.Stale(id, connection.customerId,
+                    stale.lastSuccessfulSync().atOffset(ZoneOffset.UTC), status, entities), cause.headers()).replaceWithVoid();
         }
         LifecycleEvent.Disconnected disconnected = (LifecycleEvent.Disconnected) event;
         return outbox.write(id, ConnectionEvents.DISCONNECTED, new ConnectionEvents.Disconnected(id, connection.customerId,

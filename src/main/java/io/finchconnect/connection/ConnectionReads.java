@@ -64,8 +64,9 @@ public class ConnectionReads {
     }
 
     /** Keyset pagination on {@code connection_id}, filtered by status and/or customer ({@code null}: any). */
-    public Uni<Page> page(String statusName, String customer, String afterKey, int size) {
-        return ConnectionStore.page(pool, statusName, customer, afterKey, size);
+    /** {@code stale}: {@code null} any, else only the stale or only the others. */
+    public Uni<Page> page(String statusName, String customer, Boolean stale, String afterKey, int size) {
+        return ConnectionStore.page(pool, statusName, customer, stale, afterKey, size);
     }
 
     private static UnknownResourceException unknown(String connectionId) {

@@ -242,7 +242,8 @@ public final class ConnectionStore {
      * Keyset pagination on {@code connection_id}, filtered by status and/or customer ({@code null}: any); the
      * filters use the V8 indexes {@code (status, connection_id)} and {@code (customer_id, connection_id)}.
      */
-    public static Uni<Page> page(SqlClient client, String statusName, String customer, String afterKey, int size) {
+    public static Uni<Page> page(SqlClient client, String statusName, String customer, Boolean stale, String afterKey,
+                                 int size) {
         StringBuilder sql = new StringBuilder(PAGE);
         List<Object> values = new ArrayList<>();
         if (statusName != null) {
@@ -252,6 +253,9 @@ public final class ConnectionStore {
         if (customer != null) {
             values.add(customer);
             sql.append(" AND customer_id = $").append(values.size());
+        }
+        if (stale != null) {
+            sql.append(stale ? " AND stale_since IS NOT NULL" : " AND stale_since IS NULL");
         }
         if (afterKey != null) {
             values.add(afterKey);

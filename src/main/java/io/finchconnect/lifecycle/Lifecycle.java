@@ -12,6 +12,7 @@ import java.util.Set;
 import io.finchconnect.lifecycle.LifecycleEvent.Disconnected;
 import io.finchconnect.lifecycle.LifecycleEvent.ReauthNeeded;
 import io.finchconnect.lifecycle.LifecycleEvent.Reauthenticated;
+import io.finchconnect.lifecycle.LifecycleInput.DataSynced;
 import io.finchconnect.lifecycle.LifecycleInput.DisconnectIntent;
 import io.finchconnect.lifecycle.LifecycleInput.DisconnectOutcome;
 import io.finchconnect.lifecycle.LifecycleInput.EmployerCameBack;
@@ -36,13 +37,16 @@ import io.finchconnect.lifecycle.LifecycleInput.Unavailable;
 public final class Lifecycle {
 
     private final Duration confirmationDelay;
+    private final Duration staleAfter;
 
     /**
      * {@code confirmationDelay}: how long after Finch first refused a connection's token a second refusal ends it
-     * (REAUTH_DISCONNECT_CONFIRMATION_DELAY).
+     * (REAUTH_DISCONNECT_CONFIRMATION_DELAY); {@code staleAfter}: how old the last successful sync may grow before
+     * the connection is stale (CONNECTION_STALE_AFTER).
      */
-    public Lifecycle(Duration confirmationDelay) {
+    public Lifecycle(Duration confirmationDelay, Duration staleAfter) {
         this.confirmationDelay = confirmationDelay;
+        this.staleAfter = staleAfter;
     }
 
     /** A connection Finch just granted, with its {@code established} event. */
@@ -53,10 +57,15 @@ public final class Lifecycle {
 
     public Decision decide(LifecycleState state, LifecycleInput input) {
         if (input instanceof Observed observed) {
-            return observed(state, observed.askedAt(), observed.connectionStatus(), observed.entities());
+            return observed(state, observed);
         }
         if (input instanceof ReauthRequired refusal) {
-            return observed(state, refusal.askedAt(), ConnectionStatus.REAUTH, Map.of());
+            return observed(state, new Observed(refusal.askedAt(), ConnectionStatus.REAUTH, Map.of()));
+        }
+        if (input instanceof DataSynced synced) {
+            return state.status() == ConnectionStatus.DISCONNECTED ? unchanged(state)
+                    : new Decision(Decision.Kind.CHANGED, state, List.of(new LifecycleEvent.DataSynced(synced.kind(),
+                            synced.jobId(), synced.jobUrl(), synced.entityId())), null);
         }
         if (input instanceof TokenRefused refusal) {
             return tokenRefused(state, refusal);
@@ -79,9 +88,10 @@ public final class Lifecycle {
         throw new IllegalArgumentException("No rule for " + input);
     }
 
-    private Decision observed(LifecycleState state, int askedAt, ConnectionStatus connectionLevel,
-                              Map<String, ConnectionStatus> entities) {
-        if (state.version() != askedAt) {
+    private Decision observed(LifecycleState state, Observed observed) {
+        Map<String, ConnectionStatus> entities = observed.entities();
+        ConnectionStatus connectionLevel = observed.connectionStatus();
+        if (state.version() != observed.askedAt()) {
             return new Decision(Decision.Kind.STALE, state, List.of(), Duration.ZERO);
         }
         if (state.status() == ConnectionStatus.DISCONNECTED) {
@@ -124,7 +134,22 @@ public final class Lifecycle {
         next.disconnectRequestedEntities.removeIf(entities::containsKey);
         next.disconnectSuspectedSince = null;
         next.moveTo(state, status);
+        if (observed.at() != null) {
+            staleness(next, state, observed.lastSuccessfulSync(), observed.at());
+        }
         return next.decision(state, null);
+    }
+
+    /**
+     * A stale spell begins, announced once, when the last successful sync Finch gives is older than the threshold; it
+     * ends, silently, when a newer one is not. An unknown last sync is not stale.
+     */
+    private void staleness(Draft next, LifecycleState state, Instant lastSuccessfulSync, Instant at) {
+        next.lastSuccessfulSync = lastSuccessfulSync;
+        next.stale = lastSuccessfulSync != null && lastSuccessfulSync.plus(staleAfter).isBefore(at);
+        if (next.stale && !state.stale()) {
+            next.events.add(new LifecycleEvent.Stale(lastSuccessfulSync));
+        }
     }
 
     private Decision tokenRefused(LifecycleState state, TokenRefused refusal) {
@@ -270,6 +295,8 @@ public final class Lifecycle {
         final Set<String> disconnectRequestedEntities;
         Instant disconnectSuspectedSince;
         final int version;
+        Instant lastSuccessfulSync;
+        boolean stale;
         final List<LifecycleEvent> events = new ArrayList<>();
 
         Draft(LifecycleState state) {
@@ -283,6 +310,8 @@ public final class Lifecycle {
             disconnectRequestedEntities = new LinkedHashSet<>(state.disconnectRequestedEntities());
             disconnectSuspectedSince = state.disconnectSuspectedSince();
             version = state.version();
+            lastSuccessfulSync = state.lastSuccessfulSync();
+            stale = state.stale();
         }
 
         /**
@@ -294,6 +323,7 @@ public final class Lifecycle {
             status = next;
             if (next == ConnectionStatus.DISCONNECTED) {
                 attached.replaceAll((id, entityStatus) -> ConnectionStatus.DISCONNECTED);
+                stale = false;
                 episodeOpen = false;
                 episodeRequested = false;
                 disconnectSuspectedSince = null;
@@ -323,7 +353,8 @@ public final class Lifecycle {
 
         LifecycleState state() {
             return new LifecycleState(status, attached, removed, episode, episodeOpen, episodeRequested,
-                    disconnectRequested, disconnectRequestedEntities, disconnectSuspectedSince, version);
+                    disconnectRequested, disconnectRequestedEntities, disconnectSuspectedSince, version, lastSuccessfulSync,
+                    stale);
         }
 
         Decision decision(LifecycleState before, Duration askAgainIn) {

@@ -23,4 +23,12 @@ public sealed interface LifecycleEvent {
      */
     record Disconnected(List<String> entityIds, boolean byOperator) implements LifecycleEvent {
     }
+
+    /** {@code finch.connection.data_synced}: Finch finished a data sync, as its webhook said. */
+    record DataSynced(String kind, String jobId, String jobUrl, String entityId) implements LifecycleEvent {
+    }
+
+    /** {@code finch.connection.stale}: the last successful sync is older than the threshold; once per spell. */
+    record Stale(java.time.Instant lastSuccessfulSync) implements LifecycleEvent {
+    }
 }

@@ -11,12 +11,18 @@ public sealed interface LifecycleInput {
     String name();
 
     /**
-     * Finch's introspection, asked at the row's version {@code askedAt}: its connection-level status and its
-     * entities' statuses ({@code entities}, keyed by id, may be empty). The inbox (a webhook's or a service's
-     * hint) and the reconciler bring it alike.
+     * Finch's introspection, asked at the row's version {@code askedAt}: its connection-level status, its entities'
+     * statuses ({@code entities}, keyed by id, may be empty) and its {@code last_successful_sync} (null: none), as
+     * learnt at {@code at}. The inbox (a webhook's or a service's hint) and the reconciler bring it alike.
      */
-    record Observed(int askedAt, ConnectionStatus connectionStatus, Map<String, ConnectionStatus> entities)
-            implements LifecycleInput {
+    record Observed(int askedAt, ConnectionStatus connectionStatus, Map<String, ConnectionStatus> entities,
+                    Instant lastSuccessfulSync, Instant at) implements LifecycleInput {
+
+        /** An observation that says nothing of syncs. */
+        public Observed(int askedAt, ConnectionStatus connectionStatus, Map<String, ConnectionStatus> entities) {
+            this(askedAt, connectionStatus, entities, null, null);
+        }
+
         public String name() {
             return "observed " + connectionStatus.finchName();
         }
@@ -64,6 +70,17 @@ public sealed interface LifecycleInput {
     record SessionCreated(int episode) implements LifecycleInput {
         public String name() {
             return "session created";
+        }
+    }
+
+    /**
+     * Finch's webhook that a data sync finished ({@code kind}: {@code job.initial_data_sync_org.succeeded},
+     * {@code job.initial_data_sync_payroll.succeeded} or {@code job.data_sync_all.completed}), with its job as
+     * Finch sent it.
+     */
+    record DataSynced(String kind, String jobId, String jobUrl, String entityId) implements LifecycleInput {
+        public String name() {
+            return "Finch's data sync finished";
         }
     }
 

@@ -25,10 +25,13 @@ import java.util.Set;
  * @param disconnectSuspectedSince    when Finch first refused the connection's token (a Finch-shaped 401 that is
  *                                    not {@code reauthenticate_user}), until confirmed or contradicted
  * @param version                     the row's version: grows with every committed change of the above
+ * @param lastSuccessfulSync          Finch's {@code last_successful_sync} as last observed (null: unknown)
+ * @param stale                       a stale spell is on: the last successful sync is older than the threshold
  */
 public record LifecycleState(ConnectionStatus status, Map<String, ConnectionStatus> attached, List<String> removed,
                              int episode, boolean episodeOpen, boolean episodeRequested, boolean disconnectRequested,
-                             Set<String> disconnectRequestedEntities, Instant disconnectSuspectedSince, int version) {
+                             Set<String> disconnectRequestedEntities, Instant disconnectSuspectedSince, int version,
+                             Instant lastSuccessfulSync, boolean stale) {
 
     public LifecycleState {
         attached = Collections.unmodifiableMap(new LinkedHashMap<>(attached));
@@ -41,7 +44,13 @@ public record LifecycleState(ConnectionStatus status, Map<String, ConnectionStat
         Map<String, ConnectionStatus> attached = new LinkedHashMap<>();
         entityIds.forEach(id -> attached.put(id, ConnectionStatus.CONNECTED));
         return new LifecycleState(ConnectionStatus.CONNECTED, attached, List.of(), 0, false, false, false, Set.of(),
-                null, 0);
+                null, 0, null, false);
+    }
+
+    /** The same state at another version of its row. */
+    public LifecycleState withVersion(int newVersion) {
+        return new LifecycleState(status, attached, removed, episode, episodeOpen, episodeRequested, disconnectRequested,
+                disconnectRequestedEntities, disconnectSuspectedSince, newVersion, lastSuccessfulSync, stale);
     }
 
     /** Whether an episode is open: the connection needs the employer, or Finch's or the API's episode has not ended. */

@@ -1,6 +1,8 @@
 package io.finchconnect.reauth;
 
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,16 +52,16 @@ public class FinchStatusCheck {
      * version.
      */
     public record Verdict(Kind kind, ConnectionStatus status, Map<String, ConnectionStatus> entities, String detail,
-                          int askedAt) {
+                          int askedAt, Instant lastSuccessfulSync) {
 
         public enum Kind { OBSERVED, REAUTH_REQUIRED, TOKEN_REFUSED, UNKNOWN_CONNECTION, UNAVAILABLE, UNVERIFIED }
 
         static Verdict of(Kind kind, String detail) {
-            return new Verdict(kind, null, Map.of(), detail, 0);
+            return new Verdict(kind, null, Map.of(), detail, 0, null);
         }
 
         Verdict askedAt(int version) {
-            return new Verdict(kind, status, entities, detail, version);
+            return new Verdict(kind, status, entities, detail, version, lastSuccessfulSync);
         }
 
         /**
@@ -68,7 +70,7 @@ public class FinchStatusCheck {
          */
         public LifecycleInput input(Instant at, boolean finchSaidDisconnected) {
             return switch (kind) {
-                case OBSERVED -> new LifecycleInput.Observed(askedAt, status, entities);
+                case OBSERVED -> new LifecycleInput.Observed(askedAt, status, entities, lastSuccessfulSync, at);
                 case REAUTH_REQUIRED -> new LifecycleInput.ReauthRequired(askedAt);
                 case TOKEN_REFUSED -> new LifecycleInput.TokenRefused(askedAt, at, finchSaidDisconnected);
                 case UNAVAILABLE -> new LifecycleInput.Unavailable();
@@ -121,7 +123,21 @@ public class FinchStatusCheck {
             }
             entities.put(entity.id(), entityStatus.get());
         }
-        return new Verdict(Verdict.Kind.OBSERVED, connectionLevel.get(), entities, null, 0);
+        return new Verdict(Verdict.Kind.OBSERVED, connectionLevel.get(), entities, null, 0,
+                lastSuccessfulSync(introspection.connectionStatus().lastSuccessfulSync()));
+    }
+
+    /** Finch's {@code last_successful_sync}, an ISO-8601 time; one that is no time is taken as unknown. */
+    private static Instant lastSuccessfulSync(String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(value).toInstant();
+        } catch (DateTimeParseException e) {
+            LOG.debugf("Finch's last_successful_sync %s is no time; taken as unknown", value);
+            return null;
+        }
     }
 
     /**

@@ -1,7 +1,11 @@
 package io.finchconnect.reauth;
 
+import java.time.Duration;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.finchconnect.lifecycle.Lifecycle;
 import io.finchconnect.reauth.config.ReauthConfig;
@@ -12,7 +16,7 @@ class LifecycleSettings {
 
     @Produces
     @ApplicationScoped
-    Lifecycle lifecycle(ReauthConfig config) {
-        return new Lifecycle(config.disconnectConfirmationDelay());
+    Lifecycle lifecycle(ReauthConfig config, @ConfigProperty(name = "connection.stale-after") Duration staleAfter) {
+        return new Lifecycle(config.disconnectConfirmationDelay(), staleAfter);
     }
 }

@@ -36,7 +36,7 @@ public class InboxIntake {
     /** One row of the inbox as stored. */
     public record Entry(String eventId, Channel channel, String eventType, String connectionId, String entityId,
                         OffsetDateTime occurredAt, boolean pending, IncomingOutcome outcome, String detail,
-                        String reportedStatus) {
+                        String reportedStatus, String jobId, String jobUrl) {
     }
 
     private final ObjectMapper json;
@@ -69,10 +69,13 @@ public class InboxIntake {
     }
 
     public Entry entryOf(String eventId, Channel channel, OffsetDateTime occurredAt, FinchEvent event) {
-        boolean hint = event.isStatusHint();
+        // A status hint makes the service ask Finch; a finished data sync is announced as Finch sent it.
+        boolean pending = event.isStatusHint() || event.isDataSync();
         return new Entry(eventId, channel, truncate(event.eventType(), 128), truncate(event.connectionId(), 255),
-                truncate(event.entityId(), 255), occurredAt, hint, hint ? IncomingOutcome.ACCEPTED : IncomingOutcome.IGNORED,
-                null, truncate(event.reportedStatus(), 32));
+                truncate(event.entityId(), 255), occurredAt, pending,
+                pending ? IncomingOutcome.ACCEPTED : IncomingOutcome.IGNORED, null, truncate(event.reportedStatus(), 32),
+                event.isDataSync() ? truncate(event.jobId(), 255) : null,
+                event.isDataSync() ? truncate(event.jobUrl(), 2048) : null);
     }
 
     /** Stores one event: {@code accepted} (or {@code rejected} for a body that is no Finch event) or {@code duplicate}. */
@@ -110,7 +113,8 @@ public class InboxIntake {
         // Parser messages quote the body, which may hold NUL.
         String detail = parseError.replace('\u0000', '\uFFFD');
         LOG.warnf("Finch event %s via %s rejected: %s", eventId, channel, detail);
-        return new Entry(eventId, channel, null, null, null, occurredAt, false, IncomingOutcome.REJECTED, detail, null);
+        return new Entry(eventId, channel, null, null, null, occurredAt, false, IncomingOutcome.REJECTED, detail, null, null,
+                null);
     }
 
     private static boolean hasNul(String value) {

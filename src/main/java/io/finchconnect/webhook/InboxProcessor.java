@@ -143,6 +143,9 @@ public class InboxProcessor {
         return Uni.createFrom().voidItem().emitOn(onContext)
                 .chain(() -> InboxStore.pending(pool, connectionId, config.eventsPerConnection()))
                 .chain(pending -> pending.isEmpty() ? release(connectionId)
+                        : pending.stream().anyMatch(Pending::isDataSync)
+                        ? announceDataSyncs(connectionId, pending.stream().filter(Pending::isDataSync).toList(),
+                                pending.size())
                         : finch.check(connectionId)
                                 .emitOn(onContext)
                                 .invoke(verdict -> metrics.introspected(verdict.kind().name().toLowerCase()))
@@ -150,6 +153,33 @@ public class InboxProcessor {
                                 .onFailure(LeaseLost.class).recoverWithNull()
                                 .onFailure().recoverWithUni(failure -> retryLater(connectionId, pending, failure)
                                         .emitOn(onContext)));
+    }
+
+    /**
+     * Finch's webhooks that data syncs finished, announced as Finch sent them in one transaction with their inbox rows;
+     * the status hints among the pending events (of {@code pendingCount}) wait for the next round, which is woken.
+     */
+    private Uni<Void> announceDataSyncs(String connectionId, List<Pending> syncs, int pendingCount) {
+        List<String> ids = syncs.stream().map(Pending::eventId).toList();
+        return Panache.withTransaction(() -> fence(connectionId)
+                        .chain(() -> {
+                            Uni<Decision> applied = Uni.createFrom().nullItem();
+                            for (Pending sync : syncs) {
+                                applied = applied.chain(() -> statuses.apply(connectionId,
+                                        new LifecycleInput.DataSynced(sync.eventType(), sync.jobId(), sync.jobUrl(),
+                                                sync.entityId()),
+                                        new Cause(sync.receivedAt(), sync.eventId(), null, traceOf(List.of(sync)), null, null)));
+                            }
+                            return applied;
+                        })
+                        .chain(decision -> InboxStore.markDone(ids, decision == null ? IncomingOutcome.UNKNOWN_CONNECTION
+                                : decision.kind() == Decision.Kind.CHANGED ? IncomingOutcome.APPLIED
+                                : IncomingOutcome.UNCHANGED, null)))
+                .invoke(() -> {
+                    if (pendingCount > syncs.size()) {
+                        wake();
+                    }
+                });
     }
 
     private Uni<Void> settle(String connectionId, List<Pending> pending, Verdict verdict) {

@@ -25,16 +25,17 @@ public final class InboxStore {
     /** unnest: a Kafka poll's records are one statement, like a single webhook. */
     private static final String INSERT = """
             INSERT INTO incoming_events (event_id, channel, event_type, connection_id, entity_id, occurred_at, state,
-                                         outcome, detail, traceparent, reported_status)
+                                         outcome, detail, traceparent, reported_status, job_id, job_url)
             SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[],
                                  $6::timestamptz[], $7::varchar[], $8::varchar[], $9::text[], $10::varchar[],
-                                 $11::varchar[])
+                                 $11::varchar[], $12::varchar[], $13::varchar[])
             ON CONFLICT (event_id) DO NOTHING
             RETURNING event_id
             """;
     /* Every waiting event of a leased connection, due or backing off: one answer from Finch covers them all. */
     private static final String PENDING = """
-            SELECT event_id, channel, received_at, attempts, traceparent, entity_id, reported_status FROM incoming_events
+            SELECT event_id, channel, received_at, attempts, traceparent, entity_id, reported_status, event_type, job_id, job_url
+            FROM incoming_events
             WHERE connection_id = $1 AND state = 'pending'
             ORDER BY received_at LIMIT $2
             """;
@@ -84,7 +85,12 @@ public final class InboxStore {
 
     /** A waiting event of a leased connection. */
     public record Pending(String eventId, String channel, OffsetDateTime receivedAt, int attempts, String traceparent,
-                          String entityId, String reportedStatus) {
+                          String entityId, String reportedStatus, String eventType, String jobId, String jobUrl) {
+
+        /** Finch's webhook that a data sync finished: announced as it came, without asking Finch. */
+        public boolean isDataSync() {
+            return FinchEvent.DATA_SYNCS.contains(eventType) && ("http".equals(channel) || "kafka".equals(channel));
+        }
 
         /** Finch's own webhook saying the whole connection is disconnected. */
         public boolean saysConnectionDisconnected() {
@@ -108,7 +114,7 @@ public final class InboxStore {
         String[] ids = new String[size], channels = new String[size], types = new String[size],
                 connections = new String[size], entities = new String[size], states = new String[size],
                 outcomes = new String[size], details = new String[size], traces = new String[size],
-                reported = new String[size];
+                reported = new String[size], jobIds = new String[size], jobUrls = new String[size];
         OffsetDateTime[] occurred = new OffsetDateTime[size];
         for (int i = 0; i < size; i++) {
             Entry entry = entries.get(i);
@@ -123,9 +129,11 @@ public final class InboxStore {
             details[i] = entry.detail();
             traces[i] = entry.pending() ? traceparent : null;
             reported[i] = entry.reportedStatus();
+            jobIds[i] = entry.jobId();
+            jobUrls[i] = entry.jobUrl();
         }
         return client.preparedQuery(INSERT)
-                .execute(Tuple.from(new Object[] { ids, channels, types, connections, entities, occurred, states, outcomes, details, traces, reported }))
+                .execute(Tuple.from(new Object[] { ids, channels, types, connections, entities, occurred, states, outcomes, details, traces, reported, jobIds, jobUrls }))
                 .map(rows -> {
                     Set<String> inserted = new HashSet<>();
                     for (Row row : rows) {
@@ -142,7 +150,8 @@ public final class InboxStore {
             for (Row row : rows) {
                 pending.add(new Pending(row.getString("event_id"), row.getString("channel"),
                         row.getOffsetDateTime("received_at"), row.getInteger("attempts"), row.getString("traceparent"),
-                        row.getString("entity_id"), row.getString("reported_status")));
+                        row.getString("entity_id"), row.getString("reported_status"), row.getString("event_type"),
+                        row.getString("job_id"), row.getString("job_url")));
             }
             return pending;
         });

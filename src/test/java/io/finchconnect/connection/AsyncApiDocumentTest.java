@@ -54,6 +54,8 @@ class AsyncApiDocumentTest {
         assertFields("reauthNeeded", ConnectionEvents.REAUTH_NEEDED, ConnectionEvents.ReauthNeeded.class);
         assertFields("reauthenticated", ConnectionEvents.REAUTHENTICATED, ConnectionEvents.Reauthenticated.class);
         assertFields("disconnected", ConnectionEvents.DISCONNECTED, ConnectionEvents.Disconnected.class);
+        assertFields("dataSynced", ConnectionEvents.DATA_SYNCED, ConnectionEvents.DataSynced.class);
+        assertFields("stale", ConnectionEvents.STALE, ConnectionEvents.Stale.class);
         assertThat(fieldsOf(message("reauthNeeded").path("payload").path("properties").path("reauth_session").path("properties")))
                 .containsExactlyInAnyOrderElementsOf(snakeCase(ConnectionEvents.ReauthSession.class));
     }

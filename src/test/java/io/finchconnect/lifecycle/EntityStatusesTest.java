@@ -54,6 +54,6 @@ class EntityStatusesTest {
     }
 
     private static LifecycleState withEntities(Map<String, ConnectionStatus> attached) {
-        return new LifecycleState(REAUTH, attached, List.of(), 1, true, false, false, java.util.Set.of(), null, 0);
+        return new LifecycleState(REAUTH, attached, List.of(), 1, true, false, false, java.util.Set.of(), null, 0, null, false);
     }
 }

@@ -33,7 +33,7 @@ import io.finchconnect.lifecycle.LifecycleEvent.Reauthenticated;
 class LifecyclePropertiesTest {
 
     private static final Duration DELAY = Duration.ofSeconds(30);
-    private static final Lifecycle LIFECYCLE = new Lifecycle(DELAY);
+    private static final Lifecycle LIFECYCLE = new Lifecycle(DELAY, Duration.ofDays(8));
     private static final List<String> ENTITY_POOL = List.of("e1", "e2", "e3");
     private static final Instant START = Instant.parse("2026-12-07T10:00:00Z");
 
@@ -94,7 +94,8 @@ class LifecyclePropertiesTest {
         Arbitrary<Step> step = Combinators.combine(
                 Arbitraries.frequency(net.jqwik.api.Tuple.of(8, 0), net.jqwik.api.Tuple.of(2, 1), net.jqwik.api.Tuple.of(2, 2),
                         net.jqwik.api.Tuple.of(1, 3), net.jqwik.api.Tuple.of(2, 4), net.jqwik.api.Tuple.of(2, 5),
-                        net.jqwik.api.Tuple.of(2, 6), net.jqwik.api.Tuple.of(2, 7), net.jqwik.api.Tuple.of(2, 8)),
+                        net.jqwik.api.Tuple.of(2, 6), net.jqwik.api.Tuple.of(2, 7), net.jqwik.api.Tuple.of(2, 8),
+                        net.jqwik.api.Tuple.of(1, 9)),
                 status.filter(s -> s != ConnectionStatus.DISCONNECTED),
                 entityStatus.list().ofSize(3),
                 Arbitraries.frequency(net.jqwik.api.Tuple.of(5, false), net.jqwik.api.Tuple.of(1, true)),
@@ -120,7 +121,8 @@ class LifecyclePropertiesTest {
      * 1 {@code 401 reauthenticate_user}, 2 another Finch 401 ({@code flag}: Finch's webhook said disconnected),
      * 3 Finch unavailable, 4 the employer back (granting a new entity if {@code flag}), 5 a session asked for
      * through the API for a new episode, 6 a session made for the open episode (for an older one if {@code flag}), 7 an operator's intent (some entities if
-     * {@code flag}), 8 its outcome (done if {@code flag}).
+     * {@code flag}), 8 its outcome (done if {@code flag}), 9 Finch's webhook that a data sync finished. An
+     * observation says when Finch last synced if {@code flag}.
      */
     private static LifecycleInput concrete(Step step, LifecycleState state, Instant now) {
         int askedAt = step.stale() ? state.version() - 1 : state.version();
@@ -132,7 +134,10 @@ class LifecyclePropertiesTest {
                 for (int i = 0; i < ids.size() && i < step.entityStatuses().size(); i++) {
                     entities.put(ids.get(i), step.entityStatuses().get(i));
                 }
-                yield new LifecycleInput.Observed(askedAt, step.status(), entities);
+                // Half of them say when Finch last synced: up to twelve days ago, the threshold being eight.
+                yield step.flag() ? new LifecycleInput.Observed(askedAt, step.status(), entities,
+                        now.minus(Duration.ofDays(step.seconds() % 12)), now)
+                        : new LifecycleInput.Observed(askedAt, step.status(), entities);
             }
             case 1 -> new LifecycleInput.ReauthRequired(askedAt);
             case 2 -> new LifecycleInput.TokenRefused(askedAt, now, step.flag());
@@ -147,7 +152,9 @@ class LifecyclePropertiesTest {
             case 5 -> new LifecycleInput.SessionCreated(state.episode() + 1);
             case 6 -> new LifecycleInput.SessionCreated(step.flag() ? state.episode() - 1 : state.episode());
             case 7 -> new LifecycleInput.DisconnectIntent(some);
-            default -> new LifecycleInput.DisconnectOutcome(step.flag() ? null : step.entities(), step.flag() || step.seconds() % 2 == 0);
+            case 9 -> new LifecycleInput.DataSynced("job.data_sync_all.completed", "job-" + step.seconds(), null, null);
+            case 8 -> new LifecycleInput.DisconnectOutcome(step.flag() ? null : step.entities(), step.flag() || step.seconds() % 2 == 0);
+            default -> throw new IllegalArgumentException("no input of kind " + step.kind());
         };
     }
 
@@ -158,9 +165,7 @@ class LifecyclePropertiesTest {
                 || !after.removed().equals(before.removed()) || after.disconnectRequested() != before.disconnectRequested()
                 || !after.disconnectRequestedEntities().equals(before.disconnectRequestedEntities())
                 || input instanceof LifecycleInput.EmployerCameBack && before.status() != ConnectionStatus.DISCONNECTED;
-        return counted ? new LifecycleState(after.status(), after.attached(), after.removed(), after.episode(),
-                after.episodeOpen(), after.episodeRequested(), after.disconnectRequested(),
-                after.disconnectRequestedEntities(), after.disconnectSuspectedSince(), after.version() + 1) : after;
+        return counted ? after.withVersion(after.version() + 1) : after;
     }
 
     private static void holdsItsInvariants(LifecycleState state) {
@@ -223,6 +228,10 @@ class LifecyclePropertiesTest {
         if (state.status() == ConnectionStatus.DISCONNECTED) {
             return events;
         }
+        if (input instanceof LifecycleInput.DataSynced) {
+            events.add("data_synced");
+            return events;
+        }
         if (input instanceof LifecycleInput.SessionCreated created) {
             boolean open = created.episode() == state.episode() && state.inEpisode();
             boolean opens = created.episode() == state.episode() + 1 && !state.inEpisode();
@@ -258,6 +267,11 @@ class LifecyclePropertiesTest {
         } else if (next == ConnectionStatus.CONNECTED && finchEpisode && !(input instanceof LifecycleInput.EmployerCameBack)) {
             events.add("reauthenticated");
         }
+        if (input instanceof LifecycleInput.Observed observed && observed.askedAt() == state.version()
+                && next != ConnectionStatus.DISCONNECTED && observed.at() != null && observed.lastSuccessfulSync() != null
+                && observed.lastSuccessfulSync().plus(Duration.ofDays(8)).isBefore(observed.at()) && !state.stale()) {
+            events.add("stale");
+        }
         return events;
     }
 
@@ -277,6 +291,12 @@ class LifecyclePropertiesTest {
         return events.stream().map(event -> {
             if (event instanceof ReauthNeeded needed) {
                 return needed.withSession() ? "reauth_needed with session" : "reauth_needed";
+            }
+            if (event instanceof LifecycleEvent.DataSynced) {
+                return "data_synced";
+            }
+            if (event instanceof LifecycleEvent.Stale) {
+                return "stale";
             }
             return event instanceof Reauthenticated ? "reauthenticated" : "disconnected";
         }).toList();

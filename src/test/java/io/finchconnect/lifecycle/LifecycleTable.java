@@ -18,8 +18,9 @@ import java.util.stream.Collectors;
 final class LifecycleTable {
 
     static final Duration DELAY = Duration.ofSeconds(30);
+    static final Duration STALE_AFTER = Duration.ofDays(8);
     static final Instant SUSPECTED_AT = Instant.parse("2026-12-07T10:00:00Z");
-    private static final Lifecycle LIFECYCLE = new Lifecycle(DELAY);
+    private static final Lifecycle LIFECYCLE = new Lifecycle(DELAY, STALE_AFTER);
 
     private LifecycleTable() {
     }
@@ -29,7 +30,13 @@ final class LifecycleTable {
                                 boolean disconnectAsked) {
         ConnectionStatus entity = status == ConnectionStatus.DISCONNECTED ? ConnectionStatus.DISCONNECTED : status;
         return new LifecycleState(status, Map.of("e1", entity), List.of(), episodeOpen || requested ? 1 : 0, episodeOpen,
-                requested, disconnectAsked, Set.of(), suspected ? SUSPECTED_AT : null, 1);
+                requested, disconnectAsked, Set.of(), suspected ? SUSPECTED_AT : null, 1, null, false);
+    }
+
+    /** A connected connection in a stale spell: its last successful sync nine days before {@link #SUSPECTED_AT}. */
+    static LifecycleState stale() {
+        return new LifecycleState(ConnectionStatus.CONNECTED, Map.of("e1", ConnectionStatus.CONNECTED), List.of(), 0, false,
+                false, false, Set.of(), null, 1, SUSPECTED_AT.minus(Duration.ofDays(9)), true);
     }
 
     /** The columns of the main table. */
@@ -43,6 +50,7 @@ final class LifecycleTable {
         states.put("connected +requested", state(ConnectionStatus.CONNECTED, false, true, false, false));
         states.put("connected +suspected", state(ConnectionStatus.CONNECTED, false, false, true, false));
         states.put("connected +asked", state(ConnectionStatus.CONNECTED, false, false, false, true));
+        states.put("connected +stale", stale());
         states.put("disconnected", state(ConnectionStatus.DISCONNECTED, false, false, false, false));
         return states;
     }
@@ -54,6 +62,12 @@ final class LifecycleTable {
             inputs.put("Finch shows " + status.finchName(), state -> new LifecycleInput.Observed(state.version(), status,
                     Map.of("e1", status)));
         }
+        inputs.put("Finch shows connected, last sync 9 days ago", state -> new LifecycleInput.Observed(state.version(),
+                ConnectionStatus.CONNECTED, Map.of("e1", ConnectionStatus.CONNECTED), SUSPECTED_AT.minus(Duration.ofDays(9)),
+                SUSPECTED_AT));
+        inputs.put("Finch shows connected, last sync 1 day ago", state -> new LifecycleInput.Observed(state.version(),
+                ConnectionStatus.CONNECTED, Map.of("e1", ConnectionStatus.CONNECTED), SUSPECTED_AT.minus(Duration.ofDays(1)),
+                SUSPECTED_AT));
         inputs.put("Finch's answer asked before the last change", state -> new LifecycleInput.Observed(
                 state.version() - 1, ConnectionStatus.REAUTH, Map.of()));
         inputs.put("401 reauthenticate_user", state -> new LifecycleInput.ReauthRequired(state.version()));
@@ -69,6 +83,8 @@ final class LifecycleTable {
                 state.episode()));
         inputs.put("a session asked for through the API, no episode open", state -> new LifecycleInput.SessionCreated(
                 state.episode() + 1));
+        inputs.put("Finch's webhook: a data sync finished", state -> new LifecycleInput.DataSynced(
+                "job.data_sync_all.completed", "j1", "https://finch/jobs/automated/j1", null));
         inputs.put("operator disconnect: intent", state -> new LifecycleInput.DisconnectIntent(null));
         inputs.put("operator disconnect: Finch did it", state -> new LifecycleInput.DisconnectOutcome(null, true));
         inputs.put("operator disconnect: Finch refused or was not reached", state -> new LifecycleInput.DisconnectOutcome(null, false));
@@ -82,11 +98,11 @@ final class LifecycleTable {
         both.put("e1", ConnectionStatus.CONNECTED);
         both.put("e2", ConnectionStatus.CONNECTED);
         states.put("e1, e2 connected", new LifecycleState(ConnectionStatus.CONNECTED, both, List.of(), 0, false, false,
-                false, Set.of(), null, 1));
+                false, Set.of(), null, 1, null, false));
         states.put("e1, e2 connected, e2 asked", new LifecycleState(ConnectionStatus.CONNECTED, both, List.of(), 0, false,
-                false, false, Set.of("e2"), null, 1));
+                false, false, Set.of("e2"), null, 1, null, false));
         states.put("e1 connected, e2 removed", new LifecycleState(ConnectionStatus.CONNECTED, Map.of("e1",
-                ConnectionStatus.CONNECTED), List.of("e2"), 0, false, false, false, Set.of(), null, 1));
+                ConnectionStatus.CONNECTED), List.of("e2"), 0, false, false, false, Set.of(), null, 1, null, false));
         return states;
     }
 
@@ -166,6 +182,9 @@ final class LifecycleTable {
         if (state.disconnectRequested() && state.status() != ConnectionStatus.DISCONNECTED) {
             text.append(" +asked");
         }
+        if (state.stale()) {
+            text.append(" +stale");
+        }
         return text.toString();
     }
 
@@ -189,6 +208,12 @@ final class LifecycleTable {
         }
         if (event instanceof LifecycleEvent.Reauthenticated) {
             return "`reauthenticated`";
+        }
+        if (event instanceof LifecycleEvent.DataSynced) {
+            return "`data_synced`";
+        }
+        if (event instanceof LifecycleEvent.Stale) {
+            return "`stale`";
         }
         LifecycleEvent.Disconnected disconnected = (LifecycleEvent.Disconnected) event;
         return "`disconnected` " + disconnected.entityIds() + " by " + (disconnected.byOperator() ? "operator" : "finch");
@@ -245,6 +270,12 @@ final class LifecycleTable {
         }
         if (event instanceof LifecycleEvent.Established) {
             return "established";
+        }
+        if (event instanceof LifecycleEvent.DataSynced) {
+            return "data_synced";
+        }
+        if (event instanceof LifecycleEvent.Stale) {
+            return "stale";
         }
         return "disconnected";
     }

@@ -20,7 +20,7 @@ import io.finchconnect.lifecycle.LifecycleEvent.Reauthenticated;
 class LifecycleTest {
 
     private static final Duration DELAY = Duration.ofSeconds(30);
-    private static final Lifecycle LIFECYCLE = new Lifecycle(DELAY);
+    private static final Lifecycle LIFECYCLE = new Lifecycle(DELAY, Duration.ofDays(8));
     private static final Instant T0 = Instant.parse("2026-12-07T10:00:00Z");
 
     private LifecycleState state = LifecycleState.established(List.of("e1", "e2"));
@@ -31,9 +31,7 @@ class LifecycleTest {
         // The database's trigger counts a change of status or entities.
         boolean counted = after.status() != state.status() || !after.attached().equals(state.attached())
                 || !after.removed().equals(state.removed());
-        state = new LifecycleState(after.status(), after.attached(), after.removed(), after.episode(), after.episodeOpen(),
-                after.episodeRequested(), after.disconnectRequested(), after.disconnectRequestedEntities(),
-                after.disconnectSuspectedSince(), counted ? after.version() + 1 : after.version());
+        state = counted ? after.withVersion(after.version() + 1) : after;
         return decision.events();
     }
 

@@ -140,4 +140,8 @@ final class Connection {
     String status() { return status; }
     String message() { return message; }
     Instant lastSuccessfulSync() { return lastSuccessfulSync; }
+
+    void lastSuccessfulSync(Instant at) {
+        lastSuccessfulSync = at;
+    }
 }

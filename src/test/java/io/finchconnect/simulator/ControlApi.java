@@ -4,6 +4,8 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -18,6 +20,9 @@ import java.util.Set;
  *     makes a multi-entity connection; {@code new_entities} (a reauthentication session only, default 0): the
  *     employer grants that many more entities while back in Connect.</li>
  * <li>{@code POST /_control/sessions/{session_id}/expire}: the session's validity ends now.</li>
+ * <li>{@code PUT /_control/connections/{connection_id}/last-successful-sync} {@code {last_successful_sync}}: when Finch
+ *     last synced the connection (ISO-8601, or null), as introspection reports it; a data-sync job that completes
+ *     sets it too.</li>
  * <li>{@code POST /_control/connections/{connection_id}/status} {@code {status, message?, delivery?}}: changes the
  *     connection's status (and its attached entities') and sends {@code account.updated} with {@code entity_id} null.</li>
  * <li>{@code POST /_control/connections/{connection_id}/entities/{entity_id}/status} {@code {status, delivery?}}: one
@@ -67,6 +72,8 @@ final class ControlApi {
     private static final Set<String> COMPLETED_JOBS = Set.of("data_sync_all", "w4_form_employee_sync", "benefit_create",
             "benefit_enroll", "benefit_register", "benefit_unenroll", "benefit_update");
     private static final Set<String> SUCCEEDED_JOBS = Set.of("initial_data_sync_org", "initial_data_sync_payroll");
+    private static final Set<String> DATA_SYNCS = Set.of("initial_data_sync_org", "initial_data_sync_payroll",
+            "data_sync_all");
 
     private final SimulatorState state;
     private final WebhookSender webhooks;
@@ -135,12 +142,34 @@ final class ControlApi {
         }
         String status = RequestFields.optionalEnum(body, "status", JOB_STATUSES);
         SimulatorState.Job job = state.recordJob(connection, type, status == null ? "complete" : status);
+        if ("complete".equals(job.status()) && DATA_SYNCS.contains(type)) {
+            // A data sync that completed is the connection's latest successful sync, which introspection reports.
+            state.synced(connection, job.completedAt());
+        }
         String eventType = "job." + type + (SUCCEEDED_JOBS.contains(type) ? ".succeeded" : ".completed");
         JsonObject data = new JsonObject().put("job_id", job.id()).put("job_url", baseUrl + "/jobs/automated/" + job.id());
         events.send(connection, null, eventType, data, mode(body))
                 .onSuccess(delivery -> FinchApi.respond(ctx, 200, delivery.toJson()
                         .put("job", FinchApi.jobJson(job, baseUrl))))
                 .onFailure(ctx::fail);
+    }
+
+    /**
+     * {@code PUT /_control/connections/{id}/last-successful-sync} {@code {last_successful_sync}}: when Finch last
+     * synced the connection, as its introspection reports it (an ISO-8601 instant, or null for never).
+     */
+    void setLastSuccessfulSync(RoutingContext ctx) {
+        JsonObject body = FinchApi.jsonBody(ctx);
+        Connection connection = state.requireConnection(ctx.pathParam("connection_id"));
+        String value = body.getString("last_successful_sync");
+        Instant at;
+        try {
+            at = value == null ? null : Instant.parse(value);
+        } catch (DateTimeParseException e) {
+            throw FinchError.invalidRequest("last_successful_sync must be an ISO-8601 instant or null");
+        }
+        state.synced(connection, at);
+        FinchApi.respond(ctx, 200, new JsonObject().put("connection_id", connection.id()).put("last_successful_sync", value));
     }
 
     void sendEvent(RoutingContext ctx) {

@@ -146,6 +146,7 @@ public final class FinchSimulator implements TestServer, AutoCloseable {
         router.post("/_control/connections/:connection_id/status").handler(control::changeStatus);
         router.post("/_control/connections/:connection_id/entities/:entity_id/status").handler(control::changeEntityStatus);
         router.post("/_control/connections/:connection_id/jobs").handler(control::finishJob);
+        router.put("/_control/connections/:connection_id/last-successful-sync").handler(control::setLastSuccessfulSync);
         router.get("/_control/connections/:connection_id").handler(control::connection);
         router.get("/_control/customers/:customer_id").handler(control::customer);
         router.put("/_control/webhooks/delivery").handler(control::setDeliveryMode);

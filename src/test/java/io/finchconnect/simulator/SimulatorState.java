@@ -293,6 +293,10 @@ final class SimulatorState {
         return job;
     }
 
+    synchronized void synced(Connection connection, Instant at) {
+        connection.lastSuccessfulSync(at);
+    }
+
     synchronized Optional<Job> job(String jobId) {
         return Optional.ofNullable(jobs.get(jobId));
     }

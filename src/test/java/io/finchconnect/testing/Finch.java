@@ -107,6 +107,18 @@ public final class Finch {
                 .extract().jsonPath();
     }
 
+    /** A job of {@code type} finished at Finch with {@code status}, and its job webhook sent; the delivery. */
+    public static JsonPath finishJob(String connectionId, String type, String status) {
+        return simulator().contentType(ContentType.JSON).body(Map.of("type", type, "status", status))
+                .post("/_control/connections/" + connectionId + "/jobs").then().statusCode(200).extract().jsonPath();
+    }
+
+    /** When Finch last synced the connection, as its introspection will report it. */
+    public static void setLastSuccessfulSync(String connectionId, java.time.Instant at) {
+        simulator().contentType(ContentType.JSON).body(Map.of("last_successful_sync", at.toString()))
+                .put("/_control/connections/" + connectionId + "/last-successful-sync").then().statusCode(200);
+    }
+
     /** Delivers a sent event again (a duplicate, as Finch's retries make them); the delivery. */
     public static JsonPath redeliver(String eventId) {
         return simulator().post("/_control/webhooks/" + eventId + "/redeliver").then().statusCode(200).extract().jsonPath();

@@ -18,6 +18,8 @@ public final class ConnectionEvents {
     public static final String REAUTH_NEEDED = "finch.connection.reauth_needed";
     public static final String REAUTHENTICATED = "finch.connection.reauthenticated";
     public static final String DISCONNECTED = "finch.connection.disconnected";
+    public static final String DATA_SYNCED = "finch.connection.data_synced";
+    public static final String STALE = "finch.connection.stale";
 
     private ConnectionEvents() {
     }
@@ -52,5 +54,19 @@ public final class ConnectionEvents {
     /** {@code by}: {@code finch} (Finch said so) or {@code operator}. */
     public record Disconnected(String connectionId, String customerId, OffsetDateTime disconnectedAt,
                                List<String> entityIds, String by, String connectionStatus, List<EntityStatus> entities) {
+    }
+
+    /**
+     * Finch finished a data sync: {@code kind} is its webhook's event type, {@code job_id} and {@code job_url} as Finch
+     * sent them, {@code synced_at} when this service received the webhook.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record DataSynced(String connectionId, String customerId, String kind, String jobId, String jobUrl,
+                             String entityId, OffsetDateTime syncedAt, String connectionStatus, List<EntityStatus> entities) {
+    }
+
+    /** The connection's last successful sync is older than the threshold: once per stale spell. */
+    public record Stale(String connectionId, String customerId, OffsetDateTime lastSuccessfulSync, String connectionStatus,
+                        List<EntityStatus> entities) {
     }
 }

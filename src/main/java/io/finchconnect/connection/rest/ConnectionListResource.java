@@ -51,7 +51,7 @@ public class ConnectionListResource {
 
     @GET
     @RolesAllowed("connections:read")
-    @Operation(summary = "List connections by status and/or customer, keyset-paginated",
+    @Operation(summary = "List connections by status, customer and/or staleness, keyset-paginated",
             description = "Ordered by connection_id. Pass the answer's next as after for the following page; next is null "
                     + "on the last page. Stable under concurrent inserts: no connection appears twice, and none that "
                     + "existed when the walk began is missed.")
@@ -61,20 +61,27 @@ public class ConnectionListResource {
               "provider_id": "gusto", "connection_type": "provider", "products": ["company", "directory"],
               "entity_ids": ["9d3c0c7e-3a55-4b8b-8a57-5b1d2d3e4f60"], "connected_at": "2026-11-29T10:05:00Z"}],
              "next": "djE6YzVhMGU0YjItMWY3ZS00YzRlLTlhNTEtMmI3YzFkMGU5ZjEx"}""")))
-    @APIResponse(responseCode = "400", description = "Unknown status, limit out of 1..500, or a malformed cursor (field names it)")
+    @APIResponse(responseCode = "400", description = "Unknown status, stale other than true or false, limit out of 1..500, "
+            + "or a malformed cursor (field names it)")
     public Uni<ConnectionPage> list(
             @Parameter(description = "One of pending, processing, connected, reauth, error_permissions, error_no_account_setup, disconnected")
             @QueryParam("status") String status,
             @Parameter(description = "Only this customer's connections") @QueryParam("customer_id") String customerId,
+            @Parameter(description = "true: only the connections whose last successful sync is older than "
+                    + "CONNECTION_STALE_AFTER; false: only the others") @QueryParam("stale") String stale,
             @Parameter(description = "Page size, 1 to 500, default 50") @QueryParam("limit") String limit,
             @Parameter(description = "The next cursor of the previous page") @QueryParam("after") String after) {
         String statusName = status == null ? null : ConnectionStatus.fromFinch(status).map(ConnectionStatus::finchName)
                 .orElseThrow(() -> new InvalidRequestException("status", "Unknown status " + status));
         String customer = customerId == null ? null : RequestChecks.id("customer_id", customerId);
+        if (stale != null && !stale.equals("true") && !stale.equals("false")) {
+            throw new InvalidRequestException("stale", "stale must be true or false");
+        }
+        Boolean staleOnly = stale == null ? null : Boolean.valueOf(stale);
         int size = limit(limit);
         String afterKey = after == null ? null : decode(after);
 
-        return reads.page(statusName, customer, afterKey, size).map(page ->
+        return reads.page(statusName, customer, staleOnly, afterKey, size).map(page ->
                 new ConnectionPage(page.connections(), page.more()
                         ? encode(page.connections().get(page.connections().size() - 1).connectionId()) : null));
     }
