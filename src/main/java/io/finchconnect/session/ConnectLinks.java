@@ -77,7 +77,7 @@ public class ConnectLinks {
         });
     }
 
-    private static StagedSessionRequest refreshOf(String customerId, Contact customer, StagedSession session) {
+    static StagedSessionRequest refreshOf(String customerId, Contact customer, StagedSession session) {
         return new StagedSessionRequest(customerId, customer.customerName(), customer.customerEmail(),
                 session.products(), session.redirectUri(), session.integrationProvider(),
                 session.integrationAuth(), session.sandbox(), session.manual(),
