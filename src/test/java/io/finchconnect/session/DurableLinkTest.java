@@ -20,9 +20,17 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.finchconnect.testing.EventTopic.Event;
+import io.finchconnect.testing.EventTopicExtension;
 import io.finchconnect.testing.Finch;
+import io.finchconnect.testing.SimulatedConnections;
 import io.finchconnect.testing.Sql;
 import io.finchconnect.testing.TestStack;
 import io.quarkus.test.junit.QuarkusTest;
@@ -31,6 +39,48 @@ import io.restassured.specification.RequestSpecification;
 
 @QuarkusTest
 class DurableLinkTest {
+
+    @RegisterExtension
+    static final EventTopicExtension topic = new EventTopicExtension("finch.connection-events");
+
+    @Test
+    void reauthNeededCarriesTheEpisodesLinkWhichOutlivesAFailedExchangeAndEndsWithTheEpisode() throws Exception {
+        String customerId = "cust-" + UUID.randomUUID();
+        String connectionId = SimulatedConnections.establishedThroughTheService(customerId);
+        Finch.setStatusUndelivered(connectionId, "reauth");
+        as("connections:report").post("/v1/connections/" + connectionId + "/reauth-required").then().statusCode(200);
+
+        // established, reauth_needed as detected, reauth_needed with its session and link
+        List<Event> events = topic.eventsWithKey(java.time.Duration.ofSeconds(60), connectionId, 3);
+        JsonNode announced = new ObjectMapper().readTree(events.get(2).value());
+        assertThat(announced.has("reauth_session")).isTrue();
+        assertThat(new ObjectMapper().readTree(events.get(1).value()).has("reauth_link")).isFalse();
+        String url = announced.at("/reauth_link/url").asText();
+        assertThat(url).startsWith("http://localhost:").contains("/connect/");
+        assertThat(OffsetDateTime.parse(announced.at("/reauth_link/expires_at").asText()))
+                .isAfter(OffsetDateTime.now().plusDays(29));
+        String sessionId = announced.at("/reauth_session/session_id").asText();
+
+        String first = visit(url);
+        assertThat(session(first)).isEqualTo(sessionId);
+        given().queryParam("code", "not-a-code").queryParam("state", state(first)).get("/v1/connect/callback")
+                .then().statusCode(400);
+        String apiLink = as("sessions:read").get("/v1/customers/" + customerId + "/connect-link").then().statusCode(200)
+                .body("kind", equalTo("reauth")).body("link.link_id", org.hamcrest.Matchers.notNullValue())
+                .extract().path("link.url");
+        assertThat(apiLink).contains("/connect/").isNotEqualTo(url);
+
+        String second = visit(url);
+        String code = Finch.completeSession(session(second)).code();
+        given().queryParam("code", code).queryParam("state", state(second)).get("/v1/connect/callback")
+                .then().statusCode(200).body(containsString("reauthenticated"));
+
+        Finch.aboutCustomer(customerId).resetRequests();
+        given().redirects().follow(false).get(url).then().statusCode(404);
+        given().redirects().follow(false).get(apiLink).then().statusCode(200).body(containsString("already_connected"));
+        assertThat(Finch.aboutCustomer(customerId).requests("connect.sessions")).isZero();
+        assertThat(Finch.aboutCustomer(customerId).requests("connect.sessions.reauthenticate")).isZero();
+    }
 
     @Test
     void eachVisitGetsAFreshStateAndAFailedExchangeSpendsOnlyThatVisitsState() {

@@ -99,7 +99,8 @@ public class CustomerResource {
     @APIResponse(responseCode = "200", content = @Content(examples = @ExampleObject(name = "reauth link", value = """
             {"kind": "reauth", "customer_id": "acme-1", "connection_id": "c5a0e4b2-1f7e-4c4e-9a51-2b7c1d0e9f11",
              "session_id": "1b2c...", "connect_url": "https://connect.tryfinch.com/authorize?session=1b2c...&state=...",
-             "expires_at": "2026-12-29T10:00:00Z"}""")))
+             "expires_at": "2026-12-29T10:00:00Z", "link": {"link_id": "0b8e0c51-3f4e-4a39-9c1e-6d1f0f3f2a10",
+             "url": "https://connect.platform.example/connect/q3Jt...", "expires_at": "2026-12-14T10:00:00Z"}}""")))
     public Uni<ConnectLink> connectLink(@PathParam("customer_id") String customerId) {
         return links.linkFor(checked(customerId));
     }
