@@ -40,17 +40,22 @@ public class ConnectionLifecycle {
     /**
      * Why the input came and what its events carry besides the state: when it happened, the Finch event or request
      * behind it and what a new episode's {@code reauth_needed} gives as its reason, the trace headers, the session a
-     * {@code SessionCreated} announces, and the customer's name for {@code established}.
+     * {@code SessionCreated} announces with the episode's durable link, and the customer's name for {@code established}.
      */
     public record Cause(OffsetDateTime at, String sourceEventId, String reason, Map<String, String> headers,
-                        ConnectionEvents.ReauthSession session, String customerName) {
+                        ConnectionEvents.ReauthSession session, ConnectionEvents.ReauthLink reauthLink, String customerName) {
+
+        public Cause(OffsetDateTime at, String sourceEventId, String reason, Map<String, String> headers,
+                     ConnectionEvents.ReauthSession session, String customerName) {
+            this(at, sourceEventId, reason, headers, session, null, customerName);
+        }
 
         public static Cause at(OffsetDateTime at) {
             return new Cause(at, null, null, Map.of(), null, null);
         }
 
-        public Cause withSession(ConnectionEvents.ReauthSession created) {
-            return new Cause(at, sourceEventId, reason, headers, created, customerName);
+        public Cause withSession(ConnectionEvents.ReauthSession created, ConnectionEvents.ReauthLink link) {
+            return new Cause(at, sourceEventId, reason, headers, created, link, customerName);
         }
     }
 
@@ -166,7 +171,8 @@ public class ConnectionLifecycle {
             return outbox.write(id, ConnectionEvents.REAUTH_NEEDED, new ConnectionEvents.ReauthNeeded(id,
                     connection.customerId, connection.companyId, connection.providerId, connection.reauthDetectedAt,
                     connection.reauthSourceEventId, connection.reauthReason, needed.entityIds(),
-                    needed.withSession() ? cause.session() : null, status, entities), cause.headers()).replaceWithVoid();
+                    needed.withSession() ? cause.session() : null, needed.withSession() ? cause.reauthLink() : null, status,
+                    entities), cause.headers()).replaceWithVoid();
         }
         if (event instanceof LifecycleEvent.Reauthenticated) {
             return outbox.write(id, ConnectionEvents.REAUTHENTICATED, new ConnectionEvents.Reauthenticated(id,

@@ -13,6 +13,7 @@ import io.finchconnect.connection.events.ConnectionEvents;
 import io.finchconnect.lifecycle.Decision;
 import io.finchconnect.lifecycle.LifecycleInput;
 import io.finchconnect.lifecycle.LifecycleState;
+import io.finchconnect.link.DurableLinks;
 import io.finchconnect.reauth.ReauthSessionStore.CreatedSession;
 import io.smallrye.mutiny.Uni;
 
@@ -27,10 +28,12 @@ public class ReauthAnnouncer {
 
     private final ConnectionLifecycle lifecycle;
     private final ReauthMetrics metrics;
+    private final DurableLinks links;
 
-    ReauthAnnouncer(ConnectionLifecycle lifecycle, ReauthMetrics metrics) {
+    ReauthAnnouncer(ConnectionLifecycle lifecycle, ReauthMetrics metrics, DurableLinks links) {
         this.lifecycle = lifecycle;
         this.metrics = metrics;
+        this.links = links;
     }
 
     /**
@@ -50,8 +53,11 @@ public class ReauthAnnouncer {
     /** {@code cause}: why the episode opens, should this session open one. */
     Uni<Void> announce(Connection connection, int episode, CreatedSession created, String link, Cause cause) {
         LifecycleState before = ConnectionLifecycle.stateOf(connection);
-        return lifecycle.apply(connection, new LifecycleInput.SessionCreated(episode), cause.withSession(
-                        new ConnectionEvents.ReauthSession(created.sessionId(), link, created.expiresAt())))
+        // The episode's durable link goes with its session: the session's own link dies with its first failed exchange.
+        return links.ofEpisode(connection.customerId, connection.connectionId, episode)
+                .chain(durable -> lifecycle.apply(connection, new LifecycleInput.SessionCreated(episode), cause.withSession(
+                        new ConnectionEvents.ReauthSession(created.sessionId(), link, created.expiresAt()),
+                        durable == null ? null : new ConnectionEvents.ReauthLink(durable.url(), durable.expiresAt()))))
                 .invoke(decision -> {
                     if (decision.opensEpisode(before)) {
                         metrics.opened();

@@ -30,6 +30,7 @@ class OpenApiDocumentTest {
             new String[] { "post", "/v1/connect/sessions/reauthenticate" },
             new String[] { "get", "/v1/customers/{customer_id}/connect-link" },
             new String[] { "get", "/v1/customers/{customer_id}" },
+            new String[] { "post", "/v1/customers/{customer_id}/connect-links" },
             new String[] { "get", "/v1/connections/{connection_id}" },
             new String[] { "get", "/v1/connections/{connection_id}/access-token" },
             new String[] { "get", "/v1/connect/callback" },

@@ -15,7 +15,7 @@ final class SuiteSelection {
     static final String MANIFESTS = "io\\.finchconnect\\.deploy\\.Manifest.*Test";
 
     static final String FINCH_AND_FLOWS = "io\\.finchconnect\\.(finch|authorization|connection|session|reauth|e2e"
-            + "|consumer|state|application|simulator|common|lifecycle)\\..*Test";
+            + "|consumer|state|application|simulator|common|lifecycle|link)\\..*Test";
 
     static final String WEBHOOKS_AND_RELAY = "io\\.finchconnect\\.(webhook|outbox|api|deploy|docs|schema|testing"
             + "|localstack)\\..*Test";

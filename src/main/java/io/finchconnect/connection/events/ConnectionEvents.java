@@ -41,10 +41,15 @@ public final class ConnectionEvents {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record ReauthNeeded(String connectionId, String customerId, String companyId, String providerId,
                                OffsetDateTime detectedAt, String sourceEventId, String reason, List<String> entityIds,
-                               ReauthSession reauthSession, String connectionStatus, List<EntityStatus> entities) {
+                               ReauthSession reauthSession, ReauthLink reauthLink, String connectionStatus,
+                               List<EntityStatus> entities) {
     }
 
     public record ReauthSession(String sessionId, String connectUrl, OffsetDateTime expiresAt) {
+    }
+
+    /** The episode's durable link: every visit mints its own session state, so it outlives a failed attempt. */
+    public record ReauthLink(String url, OffsetDateTime expiresAt) {
     }
 
     public record Reauthenticated(String connectionId, String customerId, OffsetDateTime reauthenticatedAt,
