@@ -53,6 +53,16 @@ public record LifecycleState(ConnectionStatus status, Map<String, ConnectionStat
                 disconnectRequestedEntities, disconnectSuspectedSince, newVersion, lastSuccessfulSync, stale);
     }
 
+    /**
+     * Whether {@code next} changes more than what Finch reports of the connection's syncs (the last successful sync,
+     * and with it the stale flag): an observation that only moved those was noted, not applied.
+     */
+    public boolean changedBeyondSyncs(LifecycleState next) {
+        return !new LifecycleState(next.status, next.attached, next.removed, next.episode, next.episodeOpen,
+                next.episodeRequested, next.disconnectRequested, next.disconnectRequestedEntities,
+                next.disconnectSuspectedSince, next.version, lastSuccessfulSync, stale).equals(this);
+    }
+
     /** Whether an episode is open: the connection needs the employer, or Finch's or the API's episode has not ended. */
     public boolean inEpisode() {
         return status.needsEmployer() || episodeOpen || episodeRequested;

@@ -36,13 +36,25 @@ public class ConnectionStatusService {
     }
 
     /**
-     * Returns the lifecycle's decision, or {@code null} for an unknown connection. An observation asked at a version
-     * of the row older than its current one is not applied ({@link Decision.Kind#STALE}), as it may say less than
-     * the change made since knew.
+     * The lifecycle's decision; {@code applied}: it published an event or changed more than Finch's record of the
+     * connection's syncs.
      */
-    public Uni<Decision> apply(String connectionId, LifecycleInput input, Cause cause) {
+    public record Applied(Decision decision, boolean applied) {
+    }
+
+    /**
+     * Returns what the input did, or {@code null} for an unknown connection. An observation asked at a version of the
+     * row older than its current one is not applied ({@link Decision.Kind#STALE}), as it may say less than the change
+     * made since knew.
+     */
+    public Uni<Applied> apply(String connectionId, LifecycleInput input, Cause cause) {
         return Connection.<Connection>findById(connectionId, LockModeType.PESSIMISTIC_WRITE)
-                .onItem().ifNotNull().transformToUni(connection -> apply(connection, input, cause));
+                .onItem().ifNotNull().transformToUni(connection -> {
+                    LifecycleState before = ConnectionLifecycle.stateOf(connection);
+                    return apply(connection, input, cause).map(decision -> new Applied(decision,
+                            decision.kind() == Decision.Kind.CHANGED && (!decision.events().isEmpty()
+                                    || before.changedBeyondSyncs(decision.state()))));
+                });
     }
 
     /**

@@ -163,7 +163,7 @@ public class InboxProcessor {
         List<String> ids = syncs.stream().map(Pending::eventId).toList();
         return Panache.withTransaction(() -> fence(connectionId)
                         .chain(() -> {
-                            Uni<Decision> applied = Uni.createFrom().nullItem();
+                            Uni<ConnectionStatusService.Applied> applied = Uni.createFrom().nullItem();
                             for (Pending sync : syncs) {
                                 applied = applied.chain(() -> statuses.apply(connectionId,
                                         new LifecycleInput.DataSynced(sync.eventType(), sync.jobId(), sync.jobUrl(),
@@ -172,9 +172,8 @@ public class InboxProcessor {
                             }
                             return applied;
                         })
-                        .chain(decision -> InboxStore.markDone(ids, decision == null ? IncomingOutcome.UNKNOWN_CONNECTION
-                                : decision.kind() == Decision.Kind.CHANGED ? IncomingOutcome.APPLIED
-                                : IncomingOutcome.UNCHANGED, null)))
+                        .chain(applied -> InboxStore.markDone(ids, applied == null ? IncomingOutcome.UNKNOWN_CONNECTION
+                                : applied.applied() ? IncomingOutcome.APPLIED : IncomingOutcome.UNCHANGED, null)))
                 .invoke(() -> {
                     if (pendingCount > syncs.size()) {
                         wake();
@@ -231,13 +230,13 @@ public class InboxProcessor {
                     ? IncomingOutcome.UNKNOWN_CONNECTION : IncomingOutcome.UNVERIFIED));
         }
         Cause cause = new Cause(now, pending.get(0).eventId(), reasonFor(pending, verdict), traceOf(pending), null, null);
-        return statuses.apply(connectionId, input, cause).map(decision -> {
-            if (decision == null) {
+        return statuses.apply(connectionId, input, cause).map(applied -> {
+            if (applied == null) {
                 return Settled.done(IncomingOutcome.UNKNOWN_CONNECTION);
             }
+            Decision decision = applied.decision();
             LOG.debugf("Inbox: connection %s, %s: %s", connectionId, input.name(), decision.kind());
-            IncomingOutcome outcome = decision.kind() == Decision.Kind.CHANGED ? IncomingOutcome.APPLIED
-                    : IncomingOutcome.UNCHANGED;
+            IncomingOutcome outcome = applied.applied() ? IncomingOutcome.APPLIED : IncomingOutcome.UNCHANGED;
             return new Settled(outcome, decision.kind() == Decision.Kind.STALE, decision.askAgainIn(),
                     decision.events().stream().anyMatch(event -> event instanceof LifecycleEvent.ReauthNeeded needed
                             && !needed.withSession()));

@@ -45,8 +45,12 @@ public final class SimulatedConnections {
         JsonPath token = given().baseUri(finch).header("Finch-API-Version", "2020-09-17").contentType("application/json")
                 .body(Map.of("code", code, "client_id", config.get("finch.client-id"), "client_secret", config.get("finch.client-secret")))
                 .post("/auth/token").then().statusCode(200).extract().jsonPath();
-        // As Finch granted them: the entities of the token's answer, each connected.
+        // As Finch granted them: the entities of the token's answer, each connected; and as last observed: Finch's
+        // last successful sync, so a later observation that changes nothing at Finch changes nothing here.
         String entityIds = String.join(",", token.getList("entity_ids", String.class));
+        String lastSync = given().baseUri(finch).header("Finch-API-Version", "2020-09-17")
+                .auth().oauth2(token.getString("access_token")).get("/introspect").then().statusCode(200)
+                .extract().path("connection_status.last_successful_sync");
         SimulatedConnection connection = new SimulatedConnection(customerId, token.getString("connection_id"),
                 token.getString("company_id"), token.getString("provider_id"));
         // The token is sealed as the service seals it: status hints make the service introspect with it.
@@ -55,12 +59,13 @@ public final class SimulatedConnections {
                 token.getString("access_token"));
         Sql.update("INSERT INTO customers (customer_id, customer_name) VALUES (?, ?)", customerId, "Acme " + customerId);
         Sql.update("INSERT INTO connections (connection_id, customer_id, status, status_changed_at, company_id, provider_id, "
-                + "products, entity_ids, entity_statuses_by_id, token_key_id, token_ciphertext, token_format, connected_at) "
-                + "VALUES (?, ?, 'connected', now() - interval '1 hour', ?, ?, '{company,directory}', string_to_array(?, ','), "
+                + "products, entity_ids, entity_statuses_by_id, token_key_id, token_ciphertext, token_format, connected_at, "
+                + "last_successful_sync) VALUES (?, ?, 'connected', now() - interval '1 hour', ?, ?, '{company,directory}', "
+                + "string_to_array(?, ','), "
                 + "(SELECT coalesce(jsonb_object_agg(id, 'connected'), '{}') FROM unnest(string_to_array(?, ',')) AS id), "
-                + "?, decode(?, 'hex'), ?, now())", connection.connectionId(), customerId, connection.companyId(),
+                + "?, decode(?, 'hex'), ?, now(), ?::timestamptz)", connection.connectionId(), customerId, connection.companyId(),
                 connection.providerId(), entityIds, entityIds, sealed.keyId(), HexFormat.of().formatHex(sealed.ciphertext()),
-                sealed.format().code());
+                sealed.format().code(), lastSync);
         return connection;
     }
 }
