@@ -83,6 +83,39 @@ class DurableLinkTest {
     }
 
     @Test
+    void reauthSessionsUseTheRedirectUriOfTheCustomersLastSessionRequest() throws Exception {
+        String customerId = customerWithSession(TestStack.OTHER_REDIRECT_URI);
+        String url = as("sessions:write").post("/v1/customers/" + customerId + "/connect-links").then().statusCode(201)
+                .extract().path("url");
+        String connecting = visit(url);
+        Finch.Authorization authorized = Finch.completeSession(session(connecting));
+        assertThat(authorized.redirectUri()).isEqualTo(TestStack.OTHER_REDIRECT_URI);
+        given().queryParam("code", authorized.code()).queryParam("state", state(connecting)).get("/v1/connect/callback")
+                .then().statusCode(200).body(containsString("established"));
+        String connectionId = authorized.connectionId();
+
+        Finch.setStatusUndelivered(connectionId, "reauth");
+        as("connections:report").post("/v1/connections/" + connectionId + "/reauth-required").then().statusCode(200);
+        List<Event> events = topic.eventsWithKey(java.time.Duration.ofSeconds(60), connectionId, 3);
+        JsonNode announced = new ObjectMapper().readTree(events.get(2).value());
+        String episodeLink = announced.at("/reauth_link/url").asText();
+        String announcedSession = announced.at("/reauth_session/session_id").asText();
+        assertThat(Sql.single("SELECT redirect_uri FROM reauth_sessions WHERE session_id = ?", announcedSession))
+                .isEqualTo(TestStack.OTHER_REDIRECT_URI);
+
+        // The episode's session expired (and with it the sweeper's lease of long ago): the visit has one created, with
+        // the same redirect URI, not the service's default.
+        Sql.update("UPDATE reauth_sessions SET expires_at = now() - interval '1 minute' WHERE connection_id = ?", connectionId);
+        Sql.update("UPDATE connections SET reauth_next_attempt_at = NULL WHERE connection_id = ?", connectionId);
+        String reauthenticating = visit(episodeLink);
+        assertThat(session(reauthenticating)).isNotEqualTo(announcedSession);
+        Finch.Authorization reauthorized = Finch.completeSession(session(reauthenticating));
+        assertThat(reauthorized.redirectUri()).isEqualTo(TestStack.OTHER_REDIRECT_URI);
+        given().queryParam("code", reauthorized.code()).queryParam("state", state(reauthenticating))
+                .get("/v1/connect/callback").then().statusCode(200).body(containsString("reauthenticated"));
+    }
+
+    @Test
     void eachVisitGetsAFreshStateAndAFailedExchangeSpendsOnlyThatVisitsState() {
         String customerId = customerWithSession();
         Map<String, Object> link = as("sessions:write").post("/v1/customers/" + customerId + "/connect-links")
@@ -203,10 +236,14 @@ class DurableLinkTest {
     }
 
     private static String customerWithSession() {
+        return customerWithSession(TestStack.REDIRECT_URI);
+    }
+
+    private static String customerWithSession(String redirectUri) {
         String customerId = "cust-" + UUID.randomUUID();
         as("sessions:write").contentType("application/json")
                 .body(Map.of("customer_id", customerId, "customer_name", "Acme", "products", List.of("company", "directory"),
-                        "redirect_uri", TestStack.REDIRECT_URI))
+                        "redirect_uri", redirectUri))
                 .post("/v1/connect/sessions").then().statusCode(201);
         return customerId;
     }
