@@ -219,6 +219,51 @@ class DurableLinkTest {
     }
 
     @Test
+    void visitsFromOneAddressAreLimitedWhateverTheLinkAndKnownOrNot() {
+        String customerId = customerWithSession();
+        String url = as("sessions:write").post("/v1/customers/" + customerId + "/connect-links").then().statusCode(201)
+                .extract().path("url");
+        visit(url);
+        // The test profile lifts the address limit (every test visits from this one address): this address is
+        // given more visits this minute and the next than any limit, which then refuses whatever link it opens.
+        Sql.update("INSERT INTO connect_link_visits (bucket, window_start, visits) SELECT bucket, window_start + shift, 1000000000 "
+                + "FROM connect_link_visits, (VALUES (interval '0'), (interval '1 minute')) AS shifts (shift) "
+                + "WHERE bucket LIKE 'address:%' AND window_start = date_trunc('minute', now()) "
+                + "ON CONFLICT (bucket, window_start) DO UPDATE SET visits = EXCLUDED.visits");
+        try {
+            for (String link : List.of(url, "/connect/" + "B".repeat(43))) {
+                given().redirects().follow(false).get(link).then().statusCode(429).contentType(containsString("text/html"))
+                        .header("Retry-After", org.hamcrest.Matchers.notNullValue()).header("Cache-Control", "no-store")
+                        .body(containsString("too_many_visits"));
+            }
+        } finally {
+            Sql.update("DELETE FROM connect_link_visits WHERE bucket LIKE 'address:%'");
+        }
+        visit(url);
+    }
+
+    @Test
+    void whileFinchCannotMakeTheSessionTheVisitGetsTheNotReadyPageAndTheSameLinkWorksAfter() {
+        String customerId = customerWithSession();
+        String url = as("sessions:write").post("/v1/customers/" + customerId + "/connect-links").then().statusCode(201)
+                .extract().path("url");
+        Sql.update("UPDATE staged_sessions SET expires_at = now() - interval '1 minute' WHERE customer_id = ?", customerId);
+        // Finch unavailable for every attempt of the refresh (the first and the client's two retries).
+        Finch.aboutCustomer(customerId).fault("connect.sessions", Map.of("status", 503, "times", 3));
+        try {
+            given().redirects().follow(false).get(url).then().statusCode(503).contentType(containsString("text/html"))
+                    .header("Retry-After", org.hamcrest.Matchers.notNullValue()).header("Cache-Control", "no-store")
+                    .body(containsString("not_ready"));
+        } finally {
+            Finch.aboutCustomer(customerId).clearFaults();
+        }
+        // The interval between a customer's Finch calls passed: the same link's next visit refreshes the session.
+        Sql.update("DELETE FROM connect_link_finch_calls WHERE customer_id = ?", customerId);
+        visit(url);
+        assertThat(Sql.single("SELECT expires_at > now() FROM staged_sessions WHERE customer_id = ?", customerId)).isEqualTo(true);
+    }
+
+    @Test
     void badRequestsAreProblemsAndUnknownCustomersAreNotFound() {
         String customerId = customerWithSession();
         for (Map<String, Object> body : List.<Map<String, Object>>of(Map.of("purpose", "sell"), Map.of("expires_in_days", 31),
