@@ -2,6 +2,7 @@ package io.finchconnect.reauth;
 
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.concurrent.Executor;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -51,6 +52,7 @@ public class ReauthSessionSweeper {
     private final Vertx vertx;
     private final ConnectStates states;
     private final String defaultRedirectUri;
+    private final List<String> redirectUris;
     private final ShutdownSignal shutdown;
 
     ReauthSessionSweeper(Pool pool, FinchGateway finch, ReauthAnnouncer announcer, ReauthConfig config, Vertx vertx,
@@ -60,6 +62,7 @@ public class ReauthSessionSweeper {
         this.states = states;
         // For a customer without a redirect-flow session request: the first allowed redirect URI is this service's own.
         this.defaultRedirectUri = finchConfig.redirectUris().get(0);
+        this.redirectUris = finchConfig.redirectUris();
         this.finch = finch;
         this.announcer = announcer;
         this.config = config;
@@ -146,7 +149,8 @@ public class ReauthSessionSweeper {
      */
     private Uni<String> redirectUriOf(ReauthDue due) {
         return ConnectionStore.customersRedirectUri(pool, due.connectionId())
-                .map(uri -> uri == null ? defaultRedirectUri : uri);
+                // One since removed from FINCH_REDIRECT_URIS would have Finch refuse every session of the episode.
+                .map(uri -> uri != null && redirectUris.contains(uri) ? uri : defaultRedirectUri);
     }
 
     /** Finch made it: stored (retried a few times, the session exists now), then the intent is cleared. */

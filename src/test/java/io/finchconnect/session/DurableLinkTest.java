@@ -116,6 +116,21 @@ class DurableLinkTest {
     }
 
     @Test
+    void aRedirectUriNoLongerConfiguredGivesWayToTheDefault() throws Exception {
+        String customerId = customerWithSession(TestStack.OTHER_REDIRECT_URI);
+        String connectionId = SimulatedConnections.establishedThroughTheService(customerId);
+        Sql.update("UPDATE staged_sessions SET redirect_uri = 'https://removed.example/v1/connect/callback' WHERE customer_id = ?",
+                customerId);
+        Finch.setStatusUndelivered(connectionId, "reauth");
+        as("connections:report").post("/v1/connections/" + connectionId + "/reauth-required").then().statusCode(200);
+
+        JsonNode announced = new ObjectMapper().readTree(topic.eventsWithKey(java.time.Duration.ofSeconds(60), connectionId, 3)
+                .get(2).value());
+        assertThat(Sql.single("SELECT redirect_uri FROM reauth_sessions WHERE session_id = ?",
+                announced.at("/reauth_session/session_id").asText())).isEqualTo(TestStack.REDIRECT_URI);
+    }
+
+    @Test
     void eachVisitGetsAFreshStateAndAFailedExchangeSpendsOnlyThatVisitsState() {
         String customerId = customerWithSession();
         Map<String, Object> link = as("sessions:write").post("/v1/customers/" + customerId + "/connect-links")
