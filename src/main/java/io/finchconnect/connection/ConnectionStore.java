@@ -95,6 +95,10 @@ public final class ConnectionStore {
                                    reauth_next_attempt_at = now() + make_interval(secs => $3)
             WHERE connection_id = $1 AND reauth_episode = $2
             """;
+    private static final String CUSTOMERS_REDIRECT_URI = """
+            SELECT s.redirect_uri FROM connections c JOIN staged_sessions s ON s.customer_id = c.customer_id
+            WHERE c.connection_id = $1
+            """;
     private static final String HAND_BACK_REAUTH_SESSION = """
             UPDATE connections SET reauth_next_attempt_at = now()
             WHERE connection_id = $1 AND reauth_episode = $2 AND reauth_next_attempt_at > now()
@@ -321,6 +325,15 @@ public final class ConnectionStore {
         return client.preparedQuery(RETRY_REAUTH_SESSION_LATER)
                 .execute(Tuple.of(due.connectionId(), due.episode(), delay.toMillis() / 1000.0))
                 .replaceWithVoid();
+    }
+
+    /**
+     * The redirect URI of the last session request of the connection's customer (its staged session's); {@code null}
+     * when there is none or it was an embedded-flow request.
+     */
+    public static Uni<String> customersRedirectUri(SqlClient client, String connectionId) {
+        return client.preparedQuery(CUSTOMERS_REDIRECT_URI).execute(Tuple.of(connectionId))
+                .map(rows -> Rows.firstOrNull(rows, row -> row.getString("redirect_uri")));
     }
 
     /** Gives up a lease of {@link #leaseDueForReauthSession} unused: the episode's session is due again at once. */

@@ -2,6 +2,7 @@ package io.finchconnect.reauth;
 
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.concurrent.Executor;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -50,7 +51,8 @@ public class ReauthSessionSweeper {
     private final ReauthConfig config;
     private final Vertx vertx;
     private final ConnectStates states;
-    private final String redirectUri;
+    private final String defaultRedirectUri;
+    private final List<String> redirectUris;
     private final ShutdownSignal shutdown;
 
     ReauthSessionSweeper(Pool pool, FinchGateway finch, ReauthAnnouncer announcer, ReauthConfig config, Vertx vertx,
@@ -58,8 +60,9 @@ public class ReauthSessionSweeper {
         this.pool = pool;
         this.shutdown = shutdown;
         this.states = states;
-        // Finch sends the browser back to our callback; the first allowed redirect URI is this service's own.
-        this.redirectUri = finchConfig.redirectUris().get(0);
+        // For a customer without a redirect-flow session request: the first allowed redirect URI is this service's own.
+        this.defaultRedirectUri = finchConfig.redirectUris().get(0);
+        this.redirectUris = finchConfig.redirectUris();
         this.finch = finch;
         this.announcer = announcer;
         this.config = config;
@@ -127,17 +130,32 @@ public class ReauthSessionSweeper {
             LOG.warnf("Reauthentication session for connection %s (episode %d): asking Finch again after an earlier "
                     + "attempt whose outcome stayed unclear", due.connectionId(), due.episode());
         }
-        return finch.createReauthSession(new ReauthSessionRequest(due.connectionId(), config.minutesToExpire(), null,
-                        redirectUri))
-                .emitOn(onContext)
-                .map(session -> created(session))
-                .onFailure().recoverWithUni(failure -> notCreated(due, failure).emitOn(onContext).replaceWith((CreatedSession) null))
-                .chain(created -> created == null ? Uni.createFrom().voidItem() : keep(due, created, onContext));
+        return redirectUriOf(due).emitOn(onContext)
+                .chain(redirectUri -> finch.createReauthSession(new ReauthSessionRequest(due.connectionId(),
+                                config.minutesToExpire(), null, redirectUri))
+                        .emitOn(onContext)
+                        .map(session -> created(session))
+                        .onFailure().recoverWithUni(failure -> notCreated(due, failure).emitOn(onContext)
+                                .replaceWith((CreatedSession) null))
+                        .chain(created -> created == null ? Uni.createFrom().voidItem()
+                                : keep(due, created, redirectUri, onContext)))
+                // Only the redirect URI's lookup fails here (Finch not asked): the intent goes, the episode is tried later.
+                .onFailure().recoverWithUni(failure -> notCreated(due, failure).emitOn(onContext));
+    }
+
+    /**
+     * The employer comes back where their last session request sent them (its staged session's redirect URI), as a
+     * durable link's visit of a staged session does, since a visit during the episode reuses this session.
+     */
+    private Uni<String> redirectUriOf(ReauthDue due) {
+        return ConnectionStore.customersRedirectUri(pool, due.connectionId())
+                // One since removed from FINCH_REDIRECT_URIS would have Finch refuse every session of the episode.
+                .map(uri -> uri != null && redirectUris.contains(uri) ? uri : defaultRedirectUri);
     }
 
     /** Finch made it: stored (retried a few times, the session exists now), then the intent is cleared. */
-    private Uni<Void> keep(ReauthDue due, CreatedSession created, Executor onContext) {
-        return Panache.withTransaction(() -> store(due, created))
+    private Uni<Void> keep(ReauthDue due, CreatedSession created, String redirectUri, Executor onContext) {
+        return Panache.withTransaction(() -> store(due, created, redirectUri))
                 .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5)).atMost(5)
                 .chain(() -> ReauthIntentStore.clear(pool, due).emitOn(onContext))
                 .onFailure().invoke(failure -> LOG.errorf("Reauthentication session %s for connection %s was created but "
@@ -176,7 +194,7 @@ public class ReauthSessionSweeper {
     }
 
     /** Stores the session and its event, unless the episode ended meanwhile (reconnected, or a new episode). */
-    private Uni<Void> store(ReauthDue due, CreatedSession created) {
+    private Uni<Void> store(ReauthDue due, CreatedSession created, String redirectUri) {
         return Connection.<Connection>findById(due.connectionId(), LockModeType.PESSIMISTIC_WRITE)
                 .chain(connection -> {
                     if (!announcer.stillOpen(connection, due.episode())) {

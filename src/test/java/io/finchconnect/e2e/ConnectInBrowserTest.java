@@ -45,7 +45,9 @@ import io.quarkus.test.junit.QuarkusTest;
  * And the embedded flow as a front end builds it: a page bundled from Finch's official
  * {@code @tryfinch/react-connect} (src/test/contract/page), its {@code connectUrl} pointed at the simulator,
  * receiving {@code onSuccess}, {@code onClose} and {@code onError} from the simulator's Connect page in the SDK's
- * iframe. Skipped outside CI where no Chromium (or Node.js) is installed; in CI ({@code CI=true}) they always run.
+ * iframe. And an emailed durable link ({@code /connect/{link}}), opened again after a failed attempt and once more
+ * after the connection is made. Skipped outside CI where no Chromium (or Node.js) is installed; in CI
+ * ({@code CI=true}) they always run.
  */
 @QuarkusTest
 class ConnectInBrowserTest {
@@ -92,6 +94,70 @@ class ConnectInBrowserTest {
             assertThat(data.hasNonNull(field)).as(field).isTrue();
         }
         assertThat(event.value() + event.headers()).doesNotContainIgnoringCase("access_token");
+    }
+
+    /**
+     * An emailed durable link, as the employer lives it: opened, Connect exited; opened again, connected; opened once
+     * more later, "already connected" without a Finch call. The failed first attempt is the employer exiting Connect
+     * (the Connect page's Exit): nothing was authorized, so Finch's session stays open and the same session serves
+     * the next visit, as at real Finch. A failure after authorizing would not do: Finch then has completed the
+     * session and granted the connection, so no new session can connect the customer again (a stranded grant, which
+     * an operator adopts).
+     */
+    @Test
+    void anEmployerExitsConnectFromAnEmailedLinkThenConnectsThroughTheSameLinkWhichLaterSaysAlreadyConnected()
+            throws Exception {
+        assumeChromium();
+        String customerId = "cust-" + UUID.randomUUID();
+        given().auth().oauth2(TestStack.get().jwt().token("sessions:write")).contentType("application/json")
+                .body(Map.of("customer_id", customerId, "customer_name", "Emailed Payroll Inc", "products", List.of("company", "directory"),
+                        "redirect_uri", TestStack.REDIRECT_URI))
+                .post("/v1/connect/sessions").then().statusCode(201);
+        String link = given().auth().oauth2(TestStack.get().jwt().token("sessions:write"))
+                .post("/v1/customers/" + customerId + "/connect-links").then().statusCode(201).extract().path("url");
+        Finch.aboutCustomer(customerId).resetRequests();
+
+        String connectionId;
+        WebDriver browser = chromium();
+        try {
+            browser.get(link);
+            new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.elementToBeClickable(By.id("cancel")))
+                    .click();
+            new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.presenceOfElementLocated(By.id("outcome")));
+            assertThat(browser.getCurrentUrl()).startsWith(TestStack.REDIRECT_URI);
+            assertThat(browser.findElement(By.id("outcome")).getText()).isEqualTo("error");
+            assertThat(browser.findElement(By.id("reason")).getText()).isEqualTo("finch_error");
+            assertThat(browser.findElement(By.id("finch_error")).getText()).isEqualTo("access_denied");
+
+            browser.get(link);
+            new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.elementToBeClickable(By.id("provider-gusto")))
+                    .click();
+            browser.findElement(By.id("authorize")).click();
+            new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.textToBePresentInElementLocated(
+                    By.id("outcome"), "established"));
+            assertThat(browser.getCurrentUrl()).startsWith(TestStack.REDIRECT_URI);
+            connectionId = browser.findElement(By.id("connection_id")).getText();
+            assertThat(Finch.aboutCustomer(customerId).requests("connect.sessions"))
+                    .as("both visits went to the staged session the customer asked for").isZero();
+
+            Finch.aboutCustomer(customerId).resetRequests();
+            browser.get(link);
+            new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.textToBePresentInElementLocated(
+                    By.id("outcome"), "already_connected"));
+            // Compared, not printed: the link's token stays out of the test's output.
+            assertThat(browser.getCurrentUrl().equals(link)).as("answered by the link itself, not Finch").isTrue();
+        } finally {
+            browser.quit();
+        }
+        assertThat(Finch.aboutCustomer(customerId).requests("connect.sessions")).as("no Finch call").isZero();
+        assertThat(Finch.aboutCustomer(customerId).requests("connect.sessions.reauthenticate")).as("no Finch call").isZero();
+
+        assertThat(Sql.single("SELECT customer_id FROM connections WHERE connection_id = ?", connectionId)).isEqualTo(customerId);
+        Event event = topic.eventsWithKey(Duration.ofSeconds(30), connectionId, 1).get(0);
+        assertThat(event.headers()).containsEntry("ce_type", "finch.connection.established");
+        JsonNode data = new ObjectMapper().readTree(event.value());
+        assertThat(data.get("customer_id").asText()).isEqualTo(customerId);
+        assertThat(data.get("provider_id").asText()).isEqualTo("gusto");
     }
 
     @Test

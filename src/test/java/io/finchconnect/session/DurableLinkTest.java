@@ -83,6 +83,54 @@ class DurableLinkTest {
     }
 
     @Test
+    void reauthSessionsUseTheRedirectUriOfTheCustomersLastSessionRequest() throws Exception {
+        String customerId = customerWithSession(TestStack.OTHER_REDIRECT_URI);
+        String url = as("sessions:write").post("/v1/customers/" + customerId + "/connect-links").then().statusCode(201)
+                .extract().path("url");
+        String connecting = visit(url);
+        Finch.Authorization authorized = Finch.completeSession(session(connecting));
+        assertThat(authorized.redirectUri()).isEqualTo(TestStack.OTHER_REDIRECT_URI);
+        given().queryParam("code", authorized.code()).queryParam("state", state(connecting)).get("/v1/connect/callback")
+                .then().statusCode(200).body(containsString("established"));
+        String connectionId = authorized.connectionId();
+
+        Finch.setStatusUndelivered(connectionId, "reauth");
+        as("connections:report").post("/v1/connections/" + connectionId + "/reauth-required").then().statusCode(200);
+        List<Event> events = topic.eventsWithKey(java.time.Duration.ofSeconds(60), connectionId, 3);
+        JsonNode announced = new ObjectMapper().readTree(events.get(2).value());
+        String episodeLink = announced.at("/reauth_link/url").asText();
+        String announcedSession = announced.at("/reauth_session/session_id").asText();
+        assertThat(Sql.single("SELECT redirect_uri FROM reauth_sessions WHERE session_id = ?", announcedSession))
+                .isEqualTo(TestStack.OTHER_REDIRECT_URI);
+
+        // The episode's session expired (and with it the sweeper's lease of long ago): the visit has one created, with
+        // the same redirect URI, not the service's default.
+        Sql.update("UPDATE reauth_sessions SET expires_at = now() - interval '1 minute' WHERE connection_id = ?", connectionId);
+        Sql.update("UPDATE connections SET reauth_next_attempt_at = NULL WHERE connection_id = ?", connectionId);
+        String reauthenticating = visit(episodeLink);
+        assertThat(session(reauthenticating)).isNotEqualTo(announcedSession);
+        Finch.Authorization reauthorized = Finch.completeSession(session(reauthenticating));
+        assertThat(reauthorized.redirectUri()).isEqualTo(TestStack.OTHER_REDIRECT_URI);
+        given().queryParam("code", reauthorized.code()).queryParam("state", state(reauthenticating))
+                .get("/v1/connect/callback").then().statusCode(200).body(containsString("reauthenticated"));
+    }
+
+    @Test
+    void aRedirectUriNoLongerConfiguredGivesWayToTheDefault() throws Exception {
+        String customerId = customerWithSession(TestStack.OTHER_REDIRECT_URI);
+        String connectionId = SimulatedConnections.establishedThroughTheService(customerId);
+        Sql.update("UPDATE staged_sessions SET redirect_uri = 'https://removed.example/v1/connect/callback' WHERE customer_id = ?",
+                customerId);
+        Finch.setStatusUndelivered(connectionId, "reauth");
+        as("connections:report").post("/v1/connections/" + connectionId + "/reauth-required").then().statusCode(200);
+
+        JsonNode announced = new ObjectMapper().readTree(topic.eventsWithKey(java.time.Duration.ofSeconds(60), connectionId, 3)
+                .get(2).value());
+        assertThat(Sql.single("SELECT redirect_uri FROM reauth_sessions WHERE session_id = ?",
+                announced.at("/reauth_session/session_id").asText())).isEqualTo(TestStack.REDIRECT_URI);
+    }
+
+    @Test
     void eachVisitGetsAFreshStateAndAFailedExchangeSpendsOnlyThatVisitsState() {
         String customerId = customerWithSession();
         Map<String, Object> link = as("sessions:write").post("/v1/customers/" + customerId + "/connect-links")
@@ -186,6 +234,51 @@ class DurableLinkTest {
     }
 
     @Test
+    void visitsFromOneAddressAreLimitedWhateverTheLinkAndKnownOrNot() {
+        String customerId = customerWithSession();
+        String url = as("sessions:write").post("/v1/customers/" + customerId + "/connect-links").then().statusCode(201)
+                .extract().path("url");
+        visit(url);
+        // The test profile lifts the address limit (every test visits from this one address): this address is
+        // given more visits this minute and the next than any limit, which then refuses whatever link it opens.
+        Sql.update("INSERT INTO connect_link_visits (bucket, window_start, visits) SELECT bucket, window_start + shift, 1000000000 "
+                + "FROM connect_link_visits, (VALUES (interval '0'), (interval '1 minute')) AS shifts (shift) "
+                + "WHERE bucket LIKE 'address:%' AND window_start = date_trunc('minute', now()) "
+                + "ON CONFLICT (bucket, window_start) DO UPDATE SET visits = EXCLUDED.visits");
+        try {
+            for (String link : List.of(url, "/connect/" + "B".repeat(43))) {
+                given().redirects().follow(false).get(link).then().statusCode(429).contentType(containsString("text/html"))
+                        .header("Retry-After", org.hamcrest.Matchers.notNullValue()).header("Cache-Control", "no-store")
+                        .body(containsString("too_many_visits"));
+            }
+        } finally {
+            Sql.update("DELETE FROM connect_link_visits WHERE bucket LIKE 'address:%'");
+        }
+        visit(url);
+    }
+
+    @Test
+    void whileFinchCannotMakeTheSessionTheVisitGetsTheNotReadyPageAndTheSameLinkWorksAfter() {
+        String customerId = customerWithSession();
+        String url = as("sessions:write").post("/v1/customers/" + customerId + "/connect-links").then().statusCode(201)
+                .extract().path("url");
+        Sql.update("UPDATE staged_sessions SET expires_at = now() - interval '1 minute' WHERE customer_id = ?", customerId);
+        // Finch unavailable for every attempt of the refresh (the first and the client's two retries).
+        Finch.aboutCustomer(customerId).fault("connect.sessions", Map.of("status", 503, "times", 3));
+        try {
+            given().redirects().follow(false).get(url).then().statusCode(503).contentType(containsString("text/html"))
+                    .header("Retry-After", org.hamcrest.Matchers.notNullValue()).header("Cache-Control", "no-store")
+                    .body(containsString("not_ready"));
+        } finally {
+            Finch.aboutCustomer(customerId).clearFaults();
+        }
+        // The interval between a customer's Finch calls passed: the same link's next visit refreshes the session.
+        Sql.update("DELETE FROM connect_link_finch_calls WHERE customer_id = ?", customerId);
+        visit(url);
+        assertThat(Sql.single("SELECT expires_at > now() FROM staged_sessions WHERE customer_id = ?", customerId)).isEqualTo(true);
+    }
+
+    @Test
     void badRequestsAreProblemsAndUnknownCustomersAreNotFound() {
         String customerId = customerWithSession();
         for (Map<String, Object> body : List.<Map<String, Object>>of(Map.of("purpose", "sell"), Map.of("expires_in_days", 31),
@@ -203,10 +296,14 @@ class DurableLinkTest {
     }
 
     private static String customerWithSession() {
+        return customerWithSession(TestStack.REDIRECT_URI);
+    }
+
+    private static String customerWithSession(String redirectUri) {
         String customerId = "cust-" + UUID.randomUUID();
         as("sessions:write").contentType("application/json")
                 .body(Map.of("customer_id", customerId, "customer_name", "Acme", "products", List.of("company", "directory"),
-                        "redirect_uri", TestStack.REDIRECT_URI))
+                        "redirect_uri", redirectUri))
                 .post("/v1/connect/sessions").then().statusCode(201);
         return customerId;
     }

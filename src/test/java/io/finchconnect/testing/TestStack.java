@@ -33,6 +33,11 @@ public final class TestStack {
     public static final int HTTP_TEST_PORT = (Integer) JvmWideRegistry.entries()
             .computeIfAbsent("finch-connect.http-test-port", key -> freePort());
     public static final String REDIRECT_URI = "http://localhost:" + HTTP_TEST_PORT + "/v1/connect/callback";
+    /**
+     * A second redirect URI of the application (the same callback by another name), after the default one: what a
+     * platform's own session request may name, so tests tell it from the service's default.
+     */
+    public static final String OTHER_REDIRECT_URI = "http://127.0.0.1:" + HTTP_TEST_PORT + "/v1/connect/callback";
     private static final Path ROOT = Path.of("target", "test-stack");
     private static final String REGISTRY = "finch-connect.test-stack";
     private static TestStack instance;
@@ -78,7 +83,7 @@ public final class TestStack {
         KafkaBroker kafka = startingKafka.join();
         String webhookSecret = randomBase64(32);
         FinchSimulator.Options options = FinchSimulator.Options.defaults().withWebhookSecretBase64(webhookSecret)
-                .withAllowedRedirectUris(Set.of(REDIRECT_URI));
+                .withAllowedRedirectUris(Set.of(REDIRECT_URI, OTHER_REDIRECT_URI));
         FinchSimulator finch = FinchSimulator.start(options);
         DevJwt jwt = DevJwt.inFolder(ROOT.resolve("jwt"));
 
@@ -105,7 +110,7 @@ public final class TestStack {
         config.put("finch.client-id", options.clientId());
         config.put("finch.client-secret", options.clientSecret());
         config.put("finch.webhook-secrets", webhookSecret);
-        config.put("finch.redirect-uris", REDIRECT_URI);
+        config.put("finch.redirect-uris", REDIRECT_URI + "," + OTHER_REDIRECT_URI);
         config.put("mp.jwt.verify.publickey.location", jwt.publicKeyFile().toAbsolutePath().toUri().toString());
         config.put("mp.jwt.verify.issuer", DevJwt.ISSUER);
         // Three keys, so the re-encryption test retires two of them while the active one stays everyone's.
