@@ -1,0 +1,146 @@
+package io.finchconnect.it;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.finchconnect.it.LifecycleWorld.Outcome;
+import io.finchconnect.testing.EventTopic;
+import io.finchconnect.testing.TestStack;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.ShrinkingMode;
+import net.jqwik.api.lifecycle.AddLifecycleHook;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+import net.jqwik.api.state.ActionChain;
+
+/**
+ * The connection lifecycle as a model-based property, end to end: random sequences of what Finch does (status
+ * changes of a connection or one entity, their account.updated webhooks delivered now, held and delivered later
+ * in either order, lost or doubled; disconnects), what the employer does (completes the episode's link, or leaves
+ * Connect), what an operator does (disconnects through the API, sometimes with Finch's answer lost), Finch's
+ * introspection failing for a while (503, 429, a proxy's HTML 401, an answer held), restarts of the service (SIGTERM
+ * or kill -9) and reconciliation passes, against the production jar, its PostgreSQL and Kafka, and the Finch
+ * simulator. Each sequence has connections of its own, one single-entity and two multi-entity. At its end Finch's
+ * faults are cleared, held answers and webhooks delivered, and reconciliation runs until the service has caught
+ * up; then {@link LifecycleInvariants} must hold for every connection: the service's status is Finch's, entity by
+ * entity; its events are a word of the lifecycle; every change of Finch's that lasted was announced.
+ *
+ * <p>The normal build runs {@value LifecycleRuns#NORMAL_SEQUENCES} sequences from a fixed seed; {@code -Pthorough}
+ * runs {@value LifecycleRuns#THOROUGH_SEQUENCES} with new ones ({@link LifecycleRuns}: {@code -Dlifecycle.sequences},
+ * {@code -Dlifecycle.actions}, {@code -Dlifecycle.seed}). jqwik shrinks a failing sequence and prints its steps; each
+ * one found is kept below as a regression example with its exact steps.
+ */
+@AddLifecycleHook(LifecycleRuns.class)
+class LifecycleModelIT {
+
+    private static final Logger LOG = Logger.getLogger(LifecycleModelIT.class);
+    private static final AtomicInteger SEQUENCES = new AtomicInteger();
+    private static final AtomicInteger STEPS = new AtomicInteger();
+    private static LifecycleService service;
+    private static EventTopic topic;
+    private static long started;
+
+    @BeforeContainer
+    static void startTheService() throws Exception {
+        started = System.nanoTime();
+        topic = new EventTopic("finch.connection-events", TestStack.get().config().get("kafka.bootstrap.servers"));
+        service = LifecycleService.start();
+    }
+
+    @AfterContainer
+    static void stopTheService() throws Exception {
+        try {
+            if (service != null) {
+                service.close();
+            }
+        } finally {
+            if (topic != null) {
+                topic.close();
+            }
+        }
+        LOG.infof("LifecycleModelIT: %d sequences (%d steps) in %d s", SEQUENCES.get(), STEPS.get(),
+                (System.nanoTime() - started) / 1_000_000_000L);
+    }
+
+    @Property(tries = LifecycleRuns.THOROUGH_SEQUENCES, shrinking = ShrinkingMode.BOUNDED)
+    void everySequenceEndsWhereFinchIsWithEveryChangeAnnounced(@ForAll("sequences") ActionChain<LifecycleWorld> sequence)
+            throws Exception {
+        check(sequence.run());
+    }
+
+    @Provide
+    Arbitrary<ActionChain<LifecycleWorld>> sequences() {
+        return Arbitraries.integers().between(LifecycleRuns.minActions(), LifecycleRuns.maxActions())
+                .flatMap(length -> LifecycleActions.sequences(() -> LifecycleWorld.start(service, topic, true), length));
+    }
+
+    /** Runs exactly these steps in a new sequence, then settles and checks it as the property does. */
+    static void replay(LifecycleAction... steps) throws Exception {
+        LifecycleWorld world = LifecycleWorld.start(service, topic, true);
+        for (LifecycleAction step : steps) {
+            world.apply(step);
+        }
+        check(world);
+    }
+
+    private static void check(LifecycleWorld world) throws Exception {
+        int sequence = SEQUENCES.incrementAndGet();
+        long steps = world.log.stream().filter(line -> !line.startsWith(" ")).count();
+        STEPS.addAndGet((int) steps);
+        long settling = System.nanoTime();
+        List<Outcome> outcomes = world.settle();
+        LOG.infof("sequence %d: %d steps, settled in %d ms: %s", sequence, steps, (System.nanoTime() - settling) / 1_000_000,
+                String.join(" | ", world.log));
+        for (Outcome outcome : outcomes) {
+            LOG.infof("  %s: %s; events %s", outcome.connection().id, LifecycleInvariants.finchSummary(outcome.atFinch()),
+                    describe(outcome.events()));
+        }
+        List<String> violations = new ArrayList<>();
+        for (Outcome outcome : outcomes) {
+            List<String> found = new ArrayList<>(LifecycleInvariants.statusViolations(outcome));
+            found.addAll(LifecycleInvariants.announcementViolations(outcome));
+            if (!found.isEmpty()) {
+                violations.add("connection " + world.connections.indexOf(outcome.connection()) + " ("
+                        + outcome.connection().entityIds.size() + " entities, " + outcome.connection().id + "): "
+                        + String.join("; ", found) + "\n    events: " + describe(outcome.events()));
+            }
+        }
+        if (!violations.isEmpty()) {
+            throw new AssertionError("after the steps\n  " + String.join("\n  ", world.log) + "\n" + String.join("\n", violations));
+        }
+    }
+
+    private static String describe(List<JsonNode> events) {
+        List<String> described = new ArrayList<>();
+        for (JsonNode event : events) {
+            JsonNode data = event.has("data") && event.get("data").isObject() ? event.get("data") : event;
+            StringBuilder line = new StringBuilder(event.get("ce_type").asText().replace("finch.connection.", ""));
+            if (data.path("reauth_session").isObject()) {
+                line.append("+link");
+            }
+            line.append('[').append(data.path("connection_status").asText());
+            data.path("entities").forEach(entity -> line.append(' ').append(entity.get("entity_id").asText(), 0, 4)
+                    .append('=').append(entity.get("status").asText()));
+            if (data.has("entity_ids") && !event.get("ce_type").asText().endsWith("established")) {
+                line.append(" ids=").append(data.get("entity_ids").size());
+            }
+            if (data.has("by")) {
+                line.append(" by=").append(data.get("by").asText());
+            }
+            if (data.has("reason")) {
+                line.append(" reason=").append(data.get("reason").asText());
+            }
+            described.add(line.append(']').toString());
+        }
+        return String.join(", ", described);
+    }
+}
