@@ -42,7 +42,9 @@ final class LifecycleActions {
                         .flatMap(connection -> Combinators.combine(Arbitraries.of(world.connections.get(connection).attachedEntities()),
                                 delivery()).as((entity, delivery) -> new LifecycleAction.FinchDisconnectsEntity(connection, entity, delivery)))))
                 .withAction(4, step(world -> true, world -> Arbitraries.of(false, true).map(LifecycleAction.WaitingWebhooksDelivered::new)))
-                .withAction(7, step(world -> !world.liveConnections().isEmpty(), world -> Arbitraries.of(world.liveConnections())
+                .withAction(8, step(world -> !world.connectionsNeedingTheEmployer().isEmpty(), world -> Arbitraries.of(
+                        world.connectionsNeedingTheEmployer()).map(LifecycleAction.EmployerReauthenticates::new)))
+                .withAction(1, step(world -> !world.liveConnections().isEmpty(), world -> Arbitraries.of(world.liveConnections())
                         .map(LifecycleAction.EmployerReauthenticates::new)))
                 .withAction(1, step(world -> !world.liveConnections().isEmpty(), world -> Arbitraries.of(world.liveConnections())
                         .map(LifecycleAction.EmployerAbandons::new)))

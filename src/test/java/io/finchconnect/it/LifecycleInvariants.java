@@ -132,6 +132,9 @@ final class LifecycleInvariants {
             String status = data.path("connection_status").asText();
             Map<String, String> shown = new TreeMap<>();
             data.path("entities").forEach(entity -> shown.put(entity.get("entity_id").asText(), entity.get("status").asText()));
+            if (shown.size() != data.path("entities").size()) {
+                word.violations.add(at + "an entity shown more than once: " + data.path("entities"));
+            }
             if (word.gone) {
                 word.violations.add(at + "after the connection's disconnected");
             }

@@ -54,6 +54,14 @@ final class LifecycleWorld {
         final List<String> entityIds;
         boolean goneAtFinch;
         final Set<Integer> entitiesGoneAtFinch = new HashSet<>();
+        /** The last status the test gave the connection and each entity at Finch. */
+        String statusAtFinch = "connected";
+        final Map<Integer, String> entityStatusAtFinch = new java.util.HashMap<>();
+
+        boolean needsEmployerAtFinch() {
+            return !goneAtFinch && (LifecycleInvariants.NEEDS_EMPLOYER.contains(statusAtFinch) || attachedEntities().stream()
+                    .anyMatch(entity -> LifecycleInvariants.NEEDS_EMPLOYER.contains(entityStatusAtFinch.getOrDefault(entity, "connected"))));
+        }
 
         Connection(String id, String customerId, List<String> entityIds) {
             this.id = id;
@@ -111,6 +119,10 @@ final class LifecycleWorld {
         return restartsAllowed && !restarted;
     }
 
+    List<Integer> connectionsNeedingTheEmployer() {
+        return IntStream.range(0, connections.size()).filter(i -> connections.get(i).needsEmployerAtFinch()).boxed().toList();
+    }
+
     List<Integer> liveConnections() {
         return IntStream.range(0, connections.size()).filter(i -> !connections.get(i).goneAtFinch).boxed().toList();
     }
@@ -140,6 +152,8 @@ final class LifecycleWorld {
         if ("disconnected".equals(status)) {
             connection.goneAtFinch = true;
         }
+        connection.statusAtFinch = status;
+        connection.attachedEntities().forEach(entity -> connection.entityStatusAtFinch.put(entity, status));
     }
 
     void finchSetsEntityStatus(int index, int entity, String status, Delivery delivery) throws Exception {
@@ -156,6 +170,7 @@ final class LifecycleWorld {
         if ("disconnected".equals(status)) {
             connection.entitiesGoneAtFinch.add(chosen);
         }
+        connection.entityStatusAtFinch.put(chosen, status);
     }
 
     private void redeliverIfTwice(JsonNode sent, Delivery delivery) throws Exception {
@@ -179,7 +194,7 @@ final class LifecycleWorld {
             note("connection " + index + " is gone at Finch: no Connect to complete");
             return;
         }
-        Link link = link(connection);
+        Link link = link(connection, connection.needsEmployerAtFinch());
         if (link == null) {
             return;
         }
@@ -190,13 +205,15 @@ final class LifecycleWorld {
         }
         String code = JSON.readTree(completed.body).get("code").asText();
         // Finch brought the connection and its attached entities back to connected.
+        connection.statusAtFinch = "connected";
+        connection.attachedEntities().forEach(entity -> connection.entityStatusAtFinch.put(entity, "connected"));
         LifecycleService.Answer landing = service.callback("code=" + encode(code) + "&state=" + encode(link.state));
         note("callback of connection " + index + ": " + landing.status() + " " + landing.body());
     }
 
     void employerAbandons(int index) throws Exception {
         Connection connection = connections.get(index);
-        Link link = link(connection);
+        Link link = link(connection, connection.needsEmployerAtFinch());
         if (link == null) {
             return;
         }
@@ -208,9 +225,17 @@ final class LifecycleWorld {
     private record Link(String sessionId, String state) {
     }
 
-    /** The episode's link as the service hands it out, or null (noted) when it has none now. */
-    private Link link(Connection connection) throws Exception {
+    /**
+     * The episode's link as the service hands it out, or null (noted) when it has none now; when Finch needs the
+     * employer, the employer waits a little for it, as the link reaches them after the service made it.
+     */
+    private Link link(Connection connection, boolean expected) throws Exception {
+        long until = System.nanoTime() + (expected ? Duration.ofSeconds(3).toNanos() : 0);
         LifecycleService.Answer view = service.get("/v1/connections/" + connection.id);
+        while (!view.json().path("reauth_session").isObject() && System.nanoTime() < until) {
+            Thread.sleep(200);
+            view = service.get("/v1/connections/" + connection.id);
+        }
         JsonNode session = view.json().path("reauth_session");
         if (session.isMissingNode() || session.isNull()) {
             note("no link for " + connections.indexOf(connection) + " (status " + view.json().path("status").asText() + ")");
