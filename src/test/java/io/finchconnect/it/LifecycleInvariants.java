@@ -251,6 +251,41 @@ final class LifecycleInvariants {
         return word;
     }
 
+    /**
+     * Who is named: an entity (or the whole connection) only an operator asked Finch to remove is announced
+     * {@code by: operator}, whether the service applied Finch's answer or, the answer lost, Finch's account.updated
+     * or a later introspection; one only Finch removed, {@code by: finch}. A connection ended by the removal of its
+     * last entity is not judged here.
+     */
+    static List<String> whoViolations(Outcome outcome) {
+        List<String> violations = new ArrayList<>();
+        LifecycleWorld.Connection connection = outcome.connection();
+        for (JsonNode event : outcome.events()) {
+            JsonNode data = event.has("data") && event.get("data").isObject() ? event.get("data") : event;
+            if (!DISCONNECTED.equals(event.get("ce_type").asText())) {
+                continue;
+            }
+            List<String> named = new ArrayList<>();
+            if ("disconnected".equals(data.path("connection_status").asText())) {
+                named.add(LifecycleWorld.WHOLE);
+            } else {
+                data.path("entity_ids").forEach(id -> named.add(id.asText()));
+            }
+            for (String removed : named) {
+                boolean operator = connection.removedByOperator.contains(removed);
+                boolean finch = connection.removedByFinch.contains(removed);
+                String by = data.path("by").asText();
+                String what = LifecycleWorld.WHOLE.equals(removed) ? "the connection" : "entity " + removed;
+                if (operator && !finch && !"operator".equals(by)) {
+                    violations.add(what + " was removed by an operator but announced by: " + by);
+                } else if (finch && !operator && !"finch".equals(by)) {
+                    violations.add(what + " was removed by Finch but announced by: " + by);
+                }
+            }
+        }
+        return violations;
+    }
+
     /** Invariants 2 and 3 of one settled connection. */
     static List<String> announcementViolations(Outcome outcome) {
         Word word = word(outcome.events());
@@ -281,6 +316,7 @@ final class LifecycleInvariants {
         } else if ("connected".equals(expected) && word.episodeOpen) {
             violations.add("Finch says connected, but an episode is still open");
         }
+        violations.addAll(whoViolations(outcome));
         if ("disconnected".equals(expected) && !word.gone) {
             violations.add("Finch ended the connection; its disconnected was never announced");
         }

@@ -44,6 +44,8 @@ final class LifecycleWorld {
 
     /** The entities of the sequence's connections, by index: one single-entity and two multi-entity connections. */
     static final int[] ENTITIES = { 1, 2, 3 };
+    /** In {@link Connection#removedByOperator} and {@link Connection#removedByFinch}: the whole connection. */
+    static final String WHOLE = "*";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration SETTLE = Duration.ofSeconds(60);
 
@@ -54,6 +56,9 @@ final class LifecycleWorld {
         final List<String> entityIds;
         boolean goneAtFinch;
         final Set<Integer> entitiesGoneAtFinch = new HashSet<>();
+        /** Who asked Finch to remove what: entity ids, or {@link #WHOLE} for the connection. */
+        final Set<String> removedByOperator = new HashSet<>();
+        final Set<String> removedByFinch = new HashSet<>();
         /** The last status the test gave the connection and each entity at Finch. */
         String statusAtFinch = "connected";
         final Map<Integer, String> entityStatusAtFinch = new java.util.HashMap<>();
@@ -151,6 +156,7 @@ final class LifecycleWorld {
         redeliverIfTwice(sent, delivery);
         if ("disconnected".equals(status)) {
             connection.goneAtFinch = true;
+            connection.removedByFinch.add(WHOLE);
         }
         connection.statusAtFinch = status;
         connection.attachedEntities().forEach(entity -> connection.entityStatusAtFinch.put(entity, status));
@@ -169,6 +175,7 @@ final class LifecycleWorld {
         redeliverIfTwice(sent, delivery);
         if ("disconnected".equals(status)) {
             connection.entitiesGoneAtFinch.add(chosen);
+            connection.removedByFinch.add(connection.entityIds.get(chosen));
         }
         connection.entityStatusAtFinch.put(chosen, status);
     }
@@ -277,8 +284,10 @@ final class LifecycleWorld {
         }
         if (entities.isEmpty()) {
             connection.goneAtFinch = true;
+            connection.removedByOperator.add(WHOLE);
         } else {
             connection.entitiesGoneAtFinch.addAll(chosen);
+            chosen.forEach(entity -> connection.removedByOperator.add(connection.entityIds.get(entity)));
         }
     }
 
