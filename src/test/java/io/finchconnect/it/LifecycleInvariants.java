@@ -255,7 +255,7 @@ final class LifecycleInvariants {
      * Who is named: an entity (or the whole connection) only an operator asked Finch to remove is announced
      * {@code by: operator}, whether the service applied Finch's answer or, the answer lost, Finch's account.updated
      * or a later introspection; one only Finch removed, {@code by: finch}. A connection ended by the removal of its
-     * last entity is not judged here.
+     * last entity was ended by whoever removed that one.
      */
     static List<String> whoViolations(Outcome outcome) {
         List<String> violations = new ArrayList<>();

@@ -63,6 +63,17 @@ final class LifecycleWorld {
         String statusAtFinch = "connected";
         final Map<Integer, String> entityStatusAtFinch = new java.util.HashMap<>();
 
+        /**
+         * The removal of its last entity ends the connection, by whoever removed it; Finch then makes no more
+         * changes to it (the simulator would still take a status for it).
+         */
+        void endedIfNoEntityLeft(Set<String> remover) {
+            if (attachedEntities().isEmpty()) {
+                goneAtFinch = true;
+                remover.add(WHOLE);
+            }
+        }
+
         boolean needsEmployerAtFinch() {
             return !goneAtFinch && (LifecycleInvariants.NEEDS_EMPLOYER.contains(statusAtFinch) || attachedEntities().stream()
                     .anyMatch(entity -> LifecycleInvariants.NEEDS_EMPLOYER.contains(entityStatusAtFinch.getOrDefault(entity, "connected"))));
@@ -86,21 +97,19 @@ final class LifecycleWorld {
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     final List<Connection> connections = new ArrayList<>();
-    final List<String> log = new ArrayList<>();
+    private final List<String> log = new ArrayList<>();
     private final List<CompletableFuture<LifecycleService.Answer>> inFlight = new ArrayList<>();
-    private final boolean restartsAllowed;
-    boolean restarted;
+    private boolean restarted;
 
-    private LifecycleWorld(LifecycleService service, EventTopic topic, boolean restartsAllowed) {
+    private LifecycleWorld(LifecycleService service, EventTopic topic) {
         this.service = service;
         this.database = new LifecycleDatabase(service);
         this.topic = topic;
-        this.restartsAllowed = restartsAllowed;
     }
 
     /** A new sequence: {@link #ENTITIES} connections, each authorized at Finch and exchanged through the service. */
-    static LifecycleWorld start(LifecycleService service, EventTopic topic, boolean restartsAllowed) {
-        LifecycleWorld world = new LifecycleWorld(service, topic, restartsAllowed);
+    static LifecycleWorld start(LifecycleService service, EventTopic topic) {
+        LifecycleWorld world = new LifecycleWorld(service, topic);
         try {
             for (int entities : ENTITIES) {
                 String customerId = "model-" + UUID.randomUUID();
@@ -120,8 +129,9 @@ final class LifecycleWorld {
         return world;
     }
 
+    /** One restart per sequence at most: each costs seconds of a new process's start. */
     boolean restartAllowed() {
-        return restartsAllowed && !restarted;
+        return !restarted;
     }
 
     List<Integer> connectionsNeedingTheEmployer() {
@@ -134,7 +144,9 @@ final class LifecycleWorld {
 
     /** Runs one step, logged as it is printed in a shrunk sequence. */
     LifecycleWorld apply(LifecycleAction action) {
-        log.add(action.toString());
+        synchronized (this) {
+            log.add(action.toString());
+        }
         try {
             action.run(this);
         } catch (RuntimeException | Error e) {
@@ -176,6 +188,7 @@ final class LifecycleWorld {
         if ("disconnected".equals(status)) {
             connection.entitiesGoneAtFinch.add(chosen);
             connection.removedByFinch.add(connection.entityIds.get(chosen));
+            connection.endedIfNoEntityLeft(connection.removedByFinch);
         }
         connection.entityStatusAtFinch.put(chosen, status);
     }
@@ -288,6 +301,7 @@ final class LifecycleWorld {
         } else {
             connection.entitiesGoneAtFinch.addAll(chosen);
             chosen.forEach(entity -> connection.removedByOperator.add(connection.entityIds.get(entity)));
+            connection.endedIfNoEntityLeft(connection.removedByOperator);
         }
     }
 
@@ -322,8 +336,14 @@ final class LifecycleWorld {
         service.restart(kill9);
     }
 
+    /** An operator's answer arrives on the HTTP client's thread, while the sequence goes on. */
     private synchronized void note(String what) {
         log.add("  " + what);
+    }
+
+    /** The steps so far, each followed by what it noted (indented). */
+    synchronized List<String> log() {
+        return List.copyOf(log);
     }
 
     List<String> ids() {
