@@ -252,10 +252,10 @@ final class LifecycleInvariants {
     }
 
     /**
-     * Who is named: an entity (or the whole connection) only an operator asked Finch to remove is announced
-     * {@code by: operator}, whether the service applied Finch's answer or, the answer lost, Finch's account.updated
-     * or a later introspection; one only Finch removed, {@code by: finch}. A connection ended by the removal of its
-     * last entity was ended by whoever removed that one.
+     * Who is named: an event removing entities (the connection's own too, which names those it still had) says
+     * {@code by: operator} when an operator alone asked Finch to remove them, whether the service applied Finch's
+     * answer or, the answer lost, Finch's account.updated or a later introspection; {@code by: finch} when Finch
+     * alone removed them. An event naming entities of both is not judged.
      */
     static List<String> whoViolations(Outcome outcome) {
         List<String> violations = new ArrayList<>();
@@ -266,24 +266,27 @@ final class LifecycleInvariants {
                 continue;
             }
             List<String> named = new ArrayList<>();
-            if ("disconnected".equals(data.path("connection_status").asText())) {
+            data.path("entity_ids").forEach(id -> named.add(id.asText()));
+            if (named.isEmpty()) {
                 named.add(LifecycleWorld.WHOLE);
-            } else {
-                data.path("entity_ids").forEach(id -> named.add(id.asText()));
             }
+            Set<String> removers = new HashSet<>();
             for (String removed : named) {
-                boolean operator = connection.removedByOperator.contains(removed);
-                boolean finch = connection.removedByFinch.contains(removed);
-                String by = data.path("by").asText();
-                String what = LifecycleWorld.WHOLE.equals(removed) ? "the connection" : "entity " + removed;
-                if (operator && !finch && !"operator".equals(by)) {
-                    violations.add(what + " was removed by an operator but announced by: " + by);
-                } else if (finch && !operator && !"finch".equals(by)) {
-                    violations.add(what + " was removed by Finch but announced by: " + by);
-                }
+                boolean operator = removedBy(connection.removedByOperator, connection.removedByFinch, removed);
+                boolean finch = removedBy(connection.removedByFinch, connection.removedByOperator, removed);
+                removers.add(operator == finch ? "unknown" : operator ? "operator" : "finch");
+            }
+            String by = data.path("by").asText();
+            if (removers.size() == 1 && !removers.contains("unknown") && !removers.contains(by)) {
+                violations.add("entities " + named + " were removed by " + removers.iterator().next() + " but announced by: " + by);
             }
         }
         return violations;
+    }
+
+    /** Whether {@code these} asked Finch to remove the entity: by name, or with the whole connection unless the others had. */
+    private static boolean removedBy(Set<String> these, Set<String> others, String entity) {
+        return these.contains(entity) || (these.contains(LifecycleWorld.WHOLE) && !others.contains(entity));
     }
 
     /** Invariants 2 and 3 of one settled connection. */

@@ -134,7 +134,8 @@ class LifecycleModelIT {
      * Test bug, found by the property (thorough run, seed 1597815096242806092, shrunk): the operator removed the last
      * two entities of connection 2 (Finch had removed the other), which ended it {@code by: operator}, as the service
      * announced; the model still took the connection for live, let Finch disconnect it too and expected
-     * {@code by: finch}. The model now ends a connection with its last entity, by whoever removed it.
+     * {@code by: finch}. The model now takes a connection without entities for ended, and judges {@code by} by the
+     * entities each event names.
      */
     @Example
     void anOperatorRemovingTheLastEntitiesEndsTheConnectionAnnouncedByTheOperator() throws Exception {
@@ -149,6 +150,22 @@ class LifecycleModelIT {
                 new LifecycleAction.FinchSetsEntityStatus(1, 0, "error_no_account_setup", LifecycleAction.Delivery.HOLD),
                 new LifecycleAction.OperatorDisconnects(2, List.of(0, 2), LifecycleAction.AnswerLost.NO),
                 new LifecycleAction.FinchDisconnects(2, LifecycleAction.Delivery.NOW));
+    }
+
+    /**
+     * Test bug, found by the property (thorough run, seed 1597815096242806092, try 58): Finch removes entity 0 of
+     * connection 1, its webhook's first delivery fails and the reconciliation's introspection is held; the operator then
+     * removes entity 1, the last one at Finch. The service announces entity 1 {@code by: operator} and, learning of
+     * entity 0 afterwards, the connection's end naming entity 0 {@code by: finch}: right, as the event is about the
+     * removal it names. The model had expected the end {@code by: operator}, who removed the last entity at Finch.
+     */
+    @Example
+    void anEndLearnedFromFinchsEarlierRemovalAfterTheOperatorsIsAnnouncedByFinch() throws Exception {
+        replay(new LifecycleAction.FinchDisconnectsEntity(1, 0, LifecycleAction.Delivery.FAIL_FIRST),
+                new LifecycleAction.IntrospectionFault(1, LifecycleAction.Fault.HELD_ANSWER, 2),
+                new LifecycleAction.Reconciliation(),
+                new LifecycleAction.WaitingWebhooksDelivered(false),
+                new LifecycleAction.OperatorDisconnects(1, List.of(1), LifecycleAction.AnswerLost.NO));
     }
 
     /** Runs exactly these steps in a new sequence, then settles and checks it as the property does. */

@@ -56,7 +56,7 @@ final class LifecycleWorld {
         final List<String> entityIds;
         boolean goneAtFinch;
         final Set<Integer> entitiesGoneAtFinch = new HashSet<>();
-        /** Who asked Finch to remove what: entity ids, or {@link #WHOLE} for the connection. */
+        /** Who asked Finch to remove what: entity ids, or {@link #WHOLE} for the connection and what it still had. */
         final Set<String> removedByOperator = new HashSet<>();
         final Set<String> removedByFinch = new HashSet<>();
         /** The last status the test gave the connection and each entity at Finch. */
@@ -64,13 +64,12 @@ final class LifecycleWorld {
         final Map<Integer, String> entityStatusAtFinch = new java.util.HashMap<>();
 
         /**
-         * The removal of its last entity ends the connection, by whoever removed it; Finch then makes no more
-         * changes to it (the simulator would still take a status for it).
+         * The removal of its last entity ends the connection: Finch then makes no more changes to it (the simulator
+         * would still take a status for it).
          */
-        void endedIfNoEntityLeft(Set<String> remover) {
+        void endedIfNoEntityLeft() {
             if (attachedEntities().isEmpty()) {
                 goneAtFinch = true;
-                remover.add(WHOLE);
             }
         }
 
@@ -188,7 +187,7 @@ final class LifecycleWorld {
         if ("disconnected".equals(status)) {
             connection.entitiesGoneAtFinch.add(chosen);
             connection.removedByFinch.add(connection.entityIds.get(chosen));
-            connection.endedIfNoEntityLeft(connection.removedByFinch);
+            connection.endedIfNoEntityLeft();
         }
         connection.entityStatusAtFinch.put(chosen, status);
     }
@@ -301,7 +300,7 @@ final class LifecycleWorld {
         } else {
             connection.entitiesGoneAtFinch.addAll(chosen);
             chosen.forEach(entity -> connection.removedByOperator.add(connection.entityIds.get(entity)));
-            connection.endedIfNoEntityLeft(connection.removedByOperator);
+            connection.endedIfNoEntityLeft();
         }
     }
 
