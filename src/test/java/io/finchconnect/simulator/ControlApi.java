@@ -23,6 +23,10 @@ import java.util.Set;
  * <li>{@code PUT /_control/connections/{connection_id}/last-successful-sync} {@code {last_successful_sync}}: when Finch
  *     last synced the connection (ISO-8601, or null), as introspection reports it; a data-sync job that completes
  *     sets it too.</li>
+ * <li>{@code GET /_control/sessions/{session_id}}: the session as Finch holds it ({@code kind} {@code staged} or
+ *     {@code reauth}, {@code connection_id} of a reauthentication session, {@code redirect_uri}, {@code expires_at},
+ *     {@code completed}, {@code usable}); {@code 404} for a session Finch never made. Finch's API has no such call: it
+ *     is how a test sees whether a link it was handed would still open Connect.</li>
  * <li>{@code POST /_control/connections/{connection_id}/status} {@code {status, message?, delivery?}}: changes the
  *     connection's status (and its attached entities') and sends {@code account.updated} with {@code entity_id} null.</li>
  * <li>{@code POST /_control/connections/{connection_id}/entities/{entity_id}/status} {@code {status, delivery?}}: one
@@ -115,6 +119,21 @@ final class ControlApi {
     void expireSession(RoutingContext ctx) {
         ConnectSession session = state.expireSession(ctx.pathParam("session_id"));
         FinchApi.respond(ctx, 200, new JsonObject().put("session_id", session.id()).put("expires_at", session.expiresAt().toString()));
+    }
+
+    void session(RoutingContext ctx) {
+        String sessionId = ctx.pathParam("session_id");
+        ConnectSession session = state.session(sessionId)
+                .orElseThrow(() -> FinchError.notFound("Session " + sessionId + " not found"));
+        FinchApi.respond(ctx, 200, new JsonObject()
+                .put("session_id", session.id())
+                .put("kind", session.kind().name().toLowerCase(java.util.Locale.ROOT))
+                .put("connection_id", session.connectionId())
+                .put("customer_id", session.customerId())
+                .put("redirect_uri", session.redirectUri())
+                .put("expires_at", session.expiresAt().toString())
+                .put("completed", session.completed())
+                .put("usable", state.isUsable(session)));
     }
 
     void changeStatus(RoutingContext ctx) {

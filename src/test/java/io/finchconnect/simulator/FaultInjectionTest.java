@@ -61,6 +61,34 @@ class FaultInjectionTest {
     }
 
     @Test
+    void anAnswerLostAfterProcessingIsA5xxWhileFinchDidTheWork() {
+        JsonObject token = client.connect(SimulatorClient.uniqueCustomerId());
+        String connectionId = token.getString("connection_id");
+        fault("disconnect", new JsonObject().put("status", 502).put("after_processing", true).put("times", 1));
+
+        SimulatorClient.Reply reply = client.bearerPost("/disconnect", token.getString("access_token"));
+
+        assertEquals(502, reply.status(), reply.body());
+        assertEquals("disconnected", client.controlGet("/_control/connections/" + connectionId).json().getString("status"));
+        assertEquals(400, putFault("disconnect", new JsonObject().put("status", 429).put("after_processing", true)).status());
+        assertEquals(400, putFault("disconnect", new JsonObject().put("hold_answer", true).put("after_processing", true)).status());
+    }
+
+    @Test
+    void aSessionShowsWhetherItsLinkStillOpensConnect() {
+        String sessionId = client.basicPost("/connect/sessions", SimulatorClient.sessionBody(SimulatorClient.uniqueCustomerId()))
+                .json().getString("session_id");
+        JsonObject session = client.controlGet("/_control/sessions/" + sessionId).json();
+        assertEquals("staged", session.getString("kind"));
+        assertTrue(session.getBoolean("usable"));
+
+        client.controlPost("/_control/sessions/" + sessionId + "/complete", new JsonObject());
+
+        assertFalse(client.controlGet("/_control/sessions/" + sessionId).json().getBoolean("usable"));
+        assertEquals(404, client.controlGet("/_control/sessions/no-such-session").status());
+    }
+
+    @Test
     void aHeldAnswerIsFinchsAnswerAsItStoodWhenTheRequestArrivedSentOnRelease() throws Exception {
         JsonObject token = client.connect(SimulatorClient.uniqueCustomerId());
         String connectionId = token.getString("connection_id");

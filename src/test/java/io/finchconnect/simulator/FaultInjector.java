@@ -16,9 +16,11 @@ import java.util.function.Consumer;
  * invalid_token_error}, 404 {@code not_found_error}, 408, 409, 429 or 5xx, with
  * Finch's retry headers {@code Retry-After} (raw: seconds, fractions, or an HTTP date), {@code retry-after-ms} and
  * {@code x-should-retry} when asked), the answer of something in front of Finch ({@code not_finch}: a proxy's HTML
- * page with a 401, 403, 404, 407, 502, 503 or 504, never Finch's error shape), a connection reset, or an answer
+ * page with a 401, 403, 404, 407, 502, 503 or 504, never Finch's error shape), a connection reset, an answer
  * held on its way back ({@code hold_answer}: Finch's answer as it stood when the request arrived, sent when the
- * tests release it, where {@code latency_ms} delays the request before Finch reads its state). A fault covers every request of its endpoint, or only
+ * tests release it, where {@code latency_ms} delays the request before Finch reads its state), or a 5xx after
+ * Finch did the work ({@code after_processing} with a status of 500, 502 or 503, Finch's shape or {@code not_finch}:
+ * the request is carried out, its answer lost to the error, as when a gateway gives up on a call Finch completed). A fault covers every request of its endpoint, or only
  * those about one connection or customer ({@link RequestScope}); a request meets the narrowest fault that covers
  * it (its connection's, then its customer's, then the endpoint's for every request), and only that one counts it.
  */
@@ -31,7 +33,8 @@ final class FaultInjector {
 
     /** One configured fault; {@code remaining} null means until cleared. */
     record Fault(long latencyMs, Integer status, Integer retryAfterSeconds, boolean reset, Integer remaining,
-                 String retryAfter, String retryAfterMs, Boolean shouldRetry, boolean notFinch, boolean holdAnswer) {
+                 String retryAfter, String retryAfterMs, Boolean shouldRetry, boolean notFinch, boolean holdAnswer,
+                 boolean afterProcessing) {
 
         static Fault parse(JsonObject body) {
             long latency = nonNegative(body, "latency_ms", 0);
@@ -65,8 +68,12 @@ final class FaultInjector {
             if (holdAnswer && (status != null || reset)) {
                 throw FinchError.invalidRequest("hold_answer holds Finch's own answer: no status, no reset");
             }
+            boolean afterProcessing = Boolean.TRUE.equals(body.getBoolean("after_processing"));
+            if (afterProcessing && (status == null || !Set.of(500, 502, 503).contains(status) || holdAnswer)) {
+                throw FinchError.invalidRequest("after_processing needs a status of 500, 502 or 503, and no hold_answer");
+            }
             return new Fault(latency, status, retryAfter, reset, times, rawRetryAfter, retryAfterMs, shouldRetry, notFinch,
-                    holdAnswer);
+                    holdAnswer, afterProcessing);
         }
 
         private static long nonNegative(JsonObject body, String field, long defaultValue) {
@@ -81,17 +88,20 @@ final class FaultInjector {
             return new JsonObject().put("latency_ms", latencyMs).put("status", status)
                     .put("retry_after_seconds", retryAfterSeconds).put("reset", reset).put("times", remaining)
                     .put("retry_after", retryAfter).put("retry_after_ms", retryAfterMs).put("should_retry", shouldRetry)
-                    .put("not_finch", notFinch).put("hold_answer", holdAnswer);
+                    .put("not_finch", notFinch).put("hold_answer", holdAnswer)
+                    .put("after_processing", afterProcessing);
         }
 
         Fault consumed() {
             return remaining == null ? this : new Fault(latencyMs, status, retryAfterSeconds, reset, remaining - 1,
-                    retryAfter, retryAfterMs, shouldRetry, notFinch, holdAnswer);
+                    retryAfter, retryAfterMs, shouldRetry, notFinch, holdAnswer, afterProcessing);
         }
     }
 
     /** Where a request carries its {@code hold_answer} to {@link FinchApi#respond}: what takes the answer to hold. */
     static final String HOLD_ANSWER = "hold-answer";
+    /** Where a request carries its {@code after_processing} error to {@link FinchApi#respond}: what answers instead. */
+    static final String ANSWER_LOST = "answer-lost";
 
     private final Vertx vertx;
     private final Map<RequestScope, Map<String, Fault>> faults = new HashMap<>();
@@ -180,13 +190,27 @@ final class FaultInjector {
     }
 
     private void apply(RoutingContext ctx, Fault fault) {
-        if (fault.reset()) {
+        if (fault.afterProcessing()) {
+            ctx.put(ANSWER_LOST, (Runnable) () -> answerWithError(ctx, fault));
+            ctx.next();
+        } else if (fault.reset()) {
             ctx.request().connection().close();
-        } else if (fault.notFinch()) {
+        } else if (fault.status() != null) {
+            answerWithError(ctx, fault);
+        } else {
+            if (fault.holdAnswer()) {
+                ctx.put(HOLD_ANSWER, (Consumer<Runnable>) this::hold);
+            }
+            ctx.next();
+        }
+    }
+
+    private static void answerWithError(RoutingContext ctx, Fault fault) {
+        if (fault.notFinch()) {
             ctx.response().setStatusCode(fault.status()).putHeader("Content-Type", "text/html")
                     .end("<html><head><title>" + fault.status() + "</title></head><body><center><h1>" + fault.status()
                             + "</h1></center><hr><center>nginx</center></body></html>");
-        } else if (fault.status() != null) {
+        } else {
             if (fault.retryAfterSeconds() != null) {
                 ctx.response().putHeader("Retry-After", String.valueOf(fault.retryAfterSeconds()));
             }
@@ -200,11 +224,6 @@ final class FaultInjector {
                 ctx.response().putHeader("x-should-retry", String.valueOf(fault.shouldRetry()));
             }
             ctx.fail(fault.status() == 400 ? FinchError.invalidRequest("Injected refusal") : FinchError.forStatus(fault.status()));
-        } else {
-            if (fault.holdAnswer()) {
-                ctx.put(HOLD_ANSWER, (Consumer<Runnable>) this::hold);
-            }
-            ctx.next();
         }
     }
 }

@@ -215,8 +215,16 @@ final class FinchApi {
         return header.substring(7).trim();
     }
 
-    /** Sends the answer, as it stands now; a request with {@code hold_answer} hands it to be sent on release. */
+    /**
+     * Sends the answer, as it stands now; a request with {@code hold_answer} hands it to be sent on release, and one
+     * with {@code after_processing} gets that fault's error instead (the work is done, the answer lost).
+     */
     static void respond(RoutingContext ctx, int status, JsonObject body) {
+        Runnable lost = ctx.get(FaultInjector.ANSWER_LOST);
+        if (lost != null) {
+            lost.run();
+            return;
+        }
         String encoded = body.encode();
         java.util.function.Consumer<Runnable> hold = ctx.get(FaultInjector.HOLD_ANSWER);
         if (hold == null) {

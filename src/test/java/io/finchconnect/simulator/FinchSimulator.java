@@ -143,6 +143,7 @@ public final class FinchSimulator implements TestServer, AutoCloseable {
 
         router.post("/_control/sessions/:session_id/complete").handler(control::completeSession);
         router.post("/_control/sessions/:session_id/expire").handler(control::expireSession);
+        router.get("/_control/sessions/:session_id").handler(control::session);
         router.post("/_control/connections/:connection_id/status").handler(control::changeStatus);
         router.post("/_control/connections/:connection_id/entities/:entity_id/status").handler(control::changeEntityStatus);
         router.post("/_control/connections/:connection_id/jobs").handler(control::finishJob);
