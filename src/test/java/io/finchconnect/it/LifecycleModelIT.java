@@ -13,7 +13,6 @@ import io.finchconnect.testing.EventTopic;
 import io.finchconnect.testing.TestStack;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Disabled;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -86,8 +85,8 @@ class LifecycleModelIT {
     }
 
     /**
-     * Product bug, found by the property (thorough run, seed 6165926713415311620): an entity Finch removed comes back
-     * with the employer. Finch removes entity 0 of a three-entity connection; the service announces it
+     * A product bug the property found (thorough run, seed 6165926713415311620), fixed in the lifecycle, where a removed
+     * entity now stays removed: an entity Finch removed came back with the employer. Finch removes entity 0 of a three-entity connection; the service announces it
      * ({@code disconnected}, {@code by: finch}) and keeps it in {@code disconnected_entity_ids}. The connection goes to
      * {@code reauth} and the employer completes the episode's link: the code exchange takes the token's
      * {@code entity_ids} (Finch lists every entity of the connection, the removed one too) as the attached entities,
@@ -96,8 +95,6 @@ class LifecycleModelIT {
      * time. Expected: entity 0 stays removed ({@code disconnected} once in each event, announced once).
      */
     @Example
-    @Disabled("product bug: a reauthentication's code exchange re-attaches an entity Finch removed (CodeExchange.apply "
-            + "takes the token's entity_ids whole); its removal is announced a second time")
     void anEntityFinchRemovedStaysRemovedWhenTheEmployerReauthenticates() throws Exception {
         replay(new LifecycleAction.FinchDisconnectsEntity(2, 0, LifecycleAction.Delivery.NOW),
                 new LifecycleAction.FinchSetsStatus(2, "reauth", LifecycleAction.Delivery.NOW),
@@ -111,8 +108,6 @@ class LifecycleModelIT {
      * reauthenticates, and entity 0's removal is announced a second time.
      */
     @Example
-    @Disabled("product bug: a reauthentication's code exchange re-attaches an entity Finch removed (CodeExchange.apply "
-            + "takes the token's entity_ids whole); its removal is announced a second time")
     void anEntityRemovedWhileItsWebhookWasLostIsAnnouncedOnceAcrossARestartAndAReauthentication() throws Exception {
         replay(new LifecycleAction.FinchSetsStatus(1, "reauth", LifecycleAction.Delivery.HOLD),
                 new LifecycleAction.Pause(1200),
