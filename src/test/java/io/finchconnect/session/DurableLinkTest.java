@@ -141,6 +141,35 @@ class DurableLinkTest {
         String token = url.substring(url.lastIndexOf('/') + 1);
         assertThat(Sql.single("SELECT count(*) FROM connect_links WHERE encode(token_hash, 'escape') LIKE ?", "%" + token + "%"))
                 .as("the token is stored hashed").isEqualTo(0L);
+        List<String> logged = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                logged.add(record instanceof org.jboss.logmanager.ExtLogRecord ext ? ext.getFormattedMessage()
+                        : String.valueOf(record.getMessage()));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger.getLogger("").addHandler(capture);
+        try {
+            visitsAndExchanges(customerId, url);
+        } finally {
+            java.util.logging.Logger.getLogger("").removeHandler(capture);
+        }
+        assertThat(logged).as("what the service logged while the link was visited").isNotEmpty()
+                .noneMatch(message -> message != null && message.contains(token));
+        assertThat(io.finchconnect.testing.ManagementInterface.given().get("/q/metrics").then().statusCode(200).extract()
+                .asString()).as("the metrics").doesNotContain(token);
+    }
+
+    private void visitsAndExchanges(String customerId, String url) {
 
         String first = visit(url);
         String second = visit(url);
