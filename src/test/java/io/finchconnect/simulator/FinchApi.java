@@ -220,7 +220,8 @@ final class FinchApi {
      * with {@code after_processing} gets that fault's error instead (the work is done, the answer lost).
      */
     static void respond(RoutingContext ctx, int status, JsonObject body) {
-        Runnable lost = ctx.get(FaultInjector.ANSWER_LOST);
+        // Taken off the request as it is used: the error it answers comes back through here as well.
+        Runnable lost = ctx.remove(FaultInjector.ANSWER_LOST);
         if (lost != null) {
             lost.run();
             return;
