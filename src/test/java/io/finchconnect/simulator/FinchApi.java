@@ -220,7 +220,7 @@ final class FinchApi {
      * with {@code after_processing} gets that fault's error instead (the work is done, the answer lost).
      */
     static void respond(RoutingContext ctx, int status, JsonObject body) {
-        Runnable lost = ctx.get(FaultInjector.ANSWER_LOST);
+        Runnable lost = ctx.remove(FaultInjector.ANSWER_LOST);
         if (lost != null) {
             lost.run();
             return;
