@@ -20,10 +20,11 @@ final class DatabaseFingerprint implements AutoCloseable {
     private static final Map<String, String> TABLES = tables();
     /**
      * Written only by background work (inbox leases, the outbox relays' partition leases and heartbeats, reauth
-     * session intents), never by a request, and changing on their own while a property runs.
+     * session intents), never by a request, and changing on their own while a property runs; and the durable links'
+     * visit counts, a counter every visit bumps (rejected or not, which is what a rate limit is) and a cleanup empties.
      */
     private static final java.util.Set<String> BACKGROUND_ONLY = java.util.Set.of("inbox_leases", "outbox_partition",
-            "outbox_relay_member", "reauth_session_intents");
+            "outbox_relay_member", "reauth_session_intents", "connect_link_visits");
 
     private final Connection connection;
     private final String query;
@@ -146,6 +147,8 @@ final class DatabaseFingerprint implements AutoCloseable {
         // what the request itself wrote is compared.
         tables.put("incoming_events", "event_id, channel, event_type, connection_id, entity_id, occurred_at, received_at");
         tables.put("outbox", "id, event_id, message_key, event_type, payload, headers, created_at");
+        tables.put("connect_links", "*");
+        tables.put("connect_link_finch_calls", "*");
         return tables;
     }
 }
