@@ -42,11 +42,11 @@ final class LifecycleActions {
                         .flatMap(connection -> Combinators.combine(Arbitraries.of(world.connections.get(connection).attachedEntities()),
                                 delivery()).as((entity, delivery) -> new LifecycleAction.FinchDisconnectsEntity(connection, entity, delivery)))))
                 .withAction(4, step(world -> true, world -> Arbitraries.of(false, true).map(LifecycleAction.WaitingWebhooksDelivered::new)))
-                .withAction(8, step(world -> !reauthenticating(world.connectionsNeedingTheEmployer(), world).isEmpty(),
-                        world -> Arbitraries.of(reauthenticating(world.connectionsNeedingTheEmployer(), world))
+                .withAction(8, step(world -> !world.connectionsNeedingTheEmployer().isEmpty(),
+                        world -> Arbitraries.of(world.connectionsNeedingTheEmployer())
                                 .map(LifecycleAction.EmployerReauthenticates::new)))
-                .withAction(1, step(world -> !reauthenticating(world.liveConnections(), world).isEmpty(),
-                        world -> Arbitraries.of(reauthenticating(world.liveConnections(), world))
+                .withAction(1, step(world -> !world.liveConnections().isEmpty(),
+                        world -> Arbitraries.of(world.liveConnections())
                                 .map(LifecycleAction.EmployerReauthenticates::new)))
                 .withAction(1, step(world -> !world.liveConnections().isEmpty(), world -> Arbitraries.of(world.liveConnections())
                         .map(LifecycleAction.EmployerAbandons::new)))
@@ -64,15 +64,6 @@ final class LifecycleActions {
                 .withAction(1, step(LifecycleWorld::restartAllowed, world -> Arbitraries.of(false, true).map(LifecycleAction.Restart::new)))
                 .withAction(4, step(world -> true, world -> Arbitraries.of(200, 500, 1200).map(LifecycleAction.Pause::new)))
                 .withMaxTransformations(maxActions);
-    }
-
-    /**
-     * With {@code -Dlifecycle.skip-reattached-entity=true}, no reauthentication of a connection that lost an entity:
-     * a hunt for other bugs while the known one (LifecycleModelIT's disabled examples) is not fixed.
-     */
-    private static List<Integer> reauthenticating(List<Integer> connections, LifecycleWorld world) {
-        return !Boolean.getBoolean("lifecycle.skip-reattached-entity") ? connections : connections.stream()
-                .filter(i -> world.connections.get(i).entitiesGoneAtFinch.isEmpty()).toList();
     }
 
     private static List<Integer> multiEntity(LifecycleWorld world) {
