@@ -19,7 +19,8 @@ public record FinchEvent(String connectionId, String companyId, String accountId
 
     /** Whether Finch says a data sync of the connection finished. */
     public boolean isDataSync() {
-        return connectionId != null && DATA_SYNCS.contains(eventType);
+        // Set.of refuses to look up null.
+        return connectionId != null && eventType != null && DATA_SYNCS.contains(eventType);
     }
 
     /** The job's id and URL as Finch sent them ({@code data.job_id}, {@code data.job_url}). */

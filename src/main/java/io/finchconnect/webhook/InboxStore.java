@@ -89,7 +89,8 @@ public final class InboxStore {
 
         /** Finch's webhook that a data sync finished: announced as it came, without asking Finch. */
         public boolean isDataSync() {
-            return FinchEvent.DATA_SYNCS.contains(eventType) && ("http".equals(channel) || "kafka".equals(channel));
+            return eventType != null && FinchEvent.DATA_SYNCS.contains(eventType)
+                    && ("http".equals(channel) || "kafka".equals(channel));
         }
 
         /** Finch's own webhook saying the whole connection is disconnected. */
