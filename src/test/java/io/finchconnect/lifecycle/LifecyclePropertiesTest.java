@@ -288,18 +288,7 @@ class LifecyclePropertiesTest {
     }
 
     private static List<String> kinds(List<LifecycleEvent> events) {
-        return events.stream().map(event -> {
-            if (event instanceof ReauthNeeded needed) {
-                return needed.withSession() ? "reauth_needed with session" : "reauth_needed";
-            }
-            if (event instanceof LifecycleEvent.DataSynced) {
-                return "data_synced";
-            }
-            if (event instanceof LifecycleEvent.Stale) {
-                return "stale";
-            }
-            return event instanceof Reauthenticated ? "reauthenticated" : "disconnected";
-        }).toList();
+        return events.stream().map(LifecycleTable::kind).toList();
     }
 
     /** A consumer reading the events: what it may see, and what it must know. */

@@ -200,23 +200,13 @@ final class LifecycleTable {
     }
 
     static String eventName(LifecycleEvent event) {
-        if (event instanceof LifecycleEvent.Established) {
-            return "`established`";
+        if (event instanceof LifecycleEvent.ReauthNeeded needed && needed.withSession()) {
+            return "`reauth_needed` (with session)";
         }
-        if (event instanceof LifecycleEvent.ReauthNeeded needed) {
-            return needed.withSession() ? "`reauth_needed` (with session)" : "`reauth_needed`";
+        if (event instanceof LifecycleEvent.Disconnected disconnected) {
+            return "`disconnected` " + disconnected.entityIds() + " by " + (disconnected.byOperator() ? "operator" : "finch");
         }
-        if (event instanceof LifecycleEvent.Reauthenticated) {
-            return "`reauthenticated`";
-        }
-        if (event instanceof LifecycleEvent.DataSynced) {
-            return "`data_synced`";
-        }
-        if (event instanceof LifecycleEvent.Stale) {
-            return "`stale`";
-        }
-        LifecycleEvent.Disconnected disconnected = (LifecycleEvent.Disconnected) event;
-        return "`disconnected` " + disconnected.entityIds() + " by " + (disconnected.byOperator() ? "operator" : "finch");
+        return "`" + kind(event) + "`";
     }
 
     /** The phase of the state diagram a state is in. */
@@ -250,7 +240,7 @@ final class LifecycleTable {
                 Decision decision = LIFECYCLE.decide(state, input.apply(state));
                 String from = phase(state);
                 String to = phase(decision.state());
-                String label = decision.events().stream().map(LifecycleTable::eventKind).distinct()
+                String label = decision.events().stream().map(LifecycleTable::kind).distinct()
                         .collect(Collectors.joining(", "));
                 if (!from.equals(to) || !label.isEmpty()) {
                     edges.add(from + " --> " + to + " : " + (label.isEmpty() ? "-" : label));
@@ -261,7 +251,8 @@ final class LifecycleTable {
         return edges;
     }
 
-    private static String eventKind(LifecycleEvent event) {
+    /** The event's type, as the diagram and the property test name it. */
+    static String kind(LifecycleEvent event) {
         if (event instanceof LifecycleEvent.ReauthNeeded needed) {
             return needed.withSession() ? "reauth_needed with session" : "reauth_needed";
         }
