@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -19,6 +20,7 @@ import io.finchconnect.lifecycle.LifecycleEvent;
 import io.finchconnect.lifecycle.LifecycleInput;
 import io.finchconnect.lifecycle.LifecycleState;
 import io.finchconnect.outbox.Outbox;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -101,7 +103,9 @@ public class ConnectionLifecycle {
         store(connection, before, decision, cause);
         Uni<Void> written = Uni.createFrom().voidItem();
         for (LifecycleEvent event : decision.events()) {
-            written = written.chain(() -> publish(connection, event, cause));
+            // Each event goes into the connection's history with its outbox row, in the same transaction.
+            written = written.chain(() -> publish(connection, event, cause))
+                    .chain(eventId -> Panache.getSession().chain(session -> ConnectionHistoryStore.append(session, eventId)));
         }
         return written.replaceWith(decision);
     }
@@ -157,7 +161,7 @@ public class ConnectionLifecycle {
         }
     }
 
-    private Uni<Void> publish(Connection connection, LifecycleEvent event, Cause cause) {
+    private Uni<UUID> publish(Connection connection, LifecycleEvent event, Cause cause) {
         LifecycleState now = stateOf(connection);
         String status = now.status().finchName();
         List<ConnectionEvents.EntityStatus> entities = ConnectionEvents.EntityStatus.of(now.entities());
@@ -165,31 +169,31 @@ public class ConnectionLifecycle {
         if (event instanceof LifecycleEvent.Established) {
             return outbox.write(id, ConnectionEvents.ESTABLISHED, new Established(id, connection.customerId,
                     cause.customerName(), connection.companyId, connection.providerId, List.of(connection.products),
-                    connection.connectionType, List.of(connection.entityIds), cause.at(), status, entities)).replaceWithVoid();
+                    connection.connectionType, List.of(connection.entityIds), cause.at(), status, entities));
         }
         if (event instanceof LifecycleEvent.ReauthNeeded needed) {
             return outbox.write(id, ConnectionEvents.REAUTH_NEEDED, new ConnectionEvents.ReauthNeeded(id,
                     connection.customerId, connection.companyId, connection.providerId, connection.reauthDetectedAt,
                     connection.reauthSourceEventId, connection.reauthReason, needed.entityIds(),
                     needed.withSession() ? cause.session() : null, needed.withSession() ? cause.reauthLink() : null, status,
-                    entities), cause.headers()).replaceWithVoid();
+                    entities), cause.headers());
         }
         if (event instanceof LifecycleEvent.Reauthenticated) {
             return outbox.write(id, ConnectionEvents.REAUTHENTICATED, new ConnectionEvents.Reauthenticated(id,
-                    connection.customerId, cause.at(), status, entities), cause.headers()).replaceWithVoid();
+                    connection.customerId, cause.at(), status, entities), cause.headers());
         }
         if (event instanceof LifecycleEvent.DataSynced synced) {
             return outbox.write(id, ConnectionEvents.DATA_SYNCED, new ConnectionEvents.DataSynced(id, connection.customerId,
                     synced.kind(), synced.jobId(), synced.jobUrl(), synced.entityId(), cause.at(), status, entities),
-                    cause.headers()).replaceWithVoid();
+                    cause.headers());
         }
         if (event instanceof LifecycleEvent.Stale stale) {
             return outbox.write(id, ConnectionEvents.STALE, new ConnectionEvents.Stale(id, connection.customerId,
-                    stale.lastSuccessfulSync().atOffset(ZoneOffset.UTC), status, entities), cause.headers()).replaceWithVoid();
+                    stale.lastSuccessfulSync().atOffset(ZoneOffset.UTC), status, entities), cause.headers());
         }
         LifecycleEvent.Disconnected disconnected = (LifecycleEvent.Disconnected) event;
         return outbox.write(id, ConnectionEvents.DISCONNECTED, new ConnectionEvents.Disconnected(id, connection.customerId,
                 cause.at(), new ArrayList<>(disconnected.entityIds()), disconnected.byOperator() ? "operator" : "finch",
-                status, entities), cause.headers()).replaceWithVoid();
+                status, entities), cause.headers());
     }
 }

@@ -147,6 +147,7 @@ final class DatabaseFingerprint implements AutoCloseable {
         // what the request itself wrote is compared.
         tables.put("incoming_events", "event_id, channel, event_type, connection_id, entity_id, occurred_at, received_at");
         tables.put("outbox", "id, event_id, message_key, event_type, payload, headers, created_at");
+        tables.put("connection_history", "*");
         tables.put("connect_links", "*");
         tables.put("connect_link_finch_calls", "*");
         return tables;
