@@ -23,18 +23,30 @@ public final class ReauthIntentStore {
             RETURNING attempts
             """;
     private static final String CLEAR_INTENT = "DELETE FROM reauth_session_intents WHERE connection_id = $1 AND episode = $2";
+    private static final String EXTEND_INTENT = """
+            UPDATE reauth_session_intents SET retry_at = now() + make_interval(secs => $3)
+            WHERE connection_id = $1 AND episode = $2
+            """;
 
     private ReauthIntentStore() {
     }
 
     /**
-     * Records that a creation is about to be asked of Finch; the intent stands for {@code uncertainFor} unless an
-     * answer clears it. Returns the attempt number, or 0 when another intent stands (in flight, or unresolved).
+     * Records that a creation is about to be asked of Finch; the intent stands for {@code inFlightFor}, the longest the
+     * call may take, unless an answer clears or {@link #extend}s it: an instance that dies during the call holds the
+     * episode back no longer than that. Returns the attempt number, or 0 when another intent stands (in flight, or
+     * unresolved).
      */
-    static Uni<Integer> record(SqlClient client, ReauthDue due, Duration uncertainFor) {
+    static Uni<Integer> record(SqlClient client, ReauthDue due, Duration inFlightFor) {
         return client.preparedQuery(RECORD_INTENT).execute(Tuple.of(due.connectionId(), due.episode(),
-                        uncertainFor.toMillis() / 1000.0))
+                        inFlightFor.toMillis() / 1000.0))
                 .map(rows -> rows.iterator().hasNext() ? rows.iterator().next().getInteger("attempts") : 0);
+    }
+
+    /** An outcome left unclear (Finch may have made a session): no other is asked for during {@code uncertainFor}. */
+    static Uni<Void> extend(SqlClient client, ReauthDue due, Duration uncertainFor) {
+        return client.preparedQuery(EXTEND_INTENT).execute(Tuple.of(due.connectionId(), due.episode(),
+                uncertainFor.toMillis() / 1000.0)).replaceWithVoid();
     }
 
     static Uni<Void> clear(SqlClient client, ReauthDue due) {

@@ -115,12 +115,12 @@ public class ReauthSessionSweeper {
 
     /**
      * Finch makes a new session on every call, so the intent is recorded first and a creation is asked only while
-     * none stands: one in flight per episode across instances, and none after an unclear outcome until
-     * {@code reauth.uncertain-retry-after} (Finch offers no way to look a session up; one it may have made
-     * then is never handed out and expires unused).
+     * none stands: one in flight per episode across instances (an instance that dies during the call holds it back
+     * for the lease only), and none after an unclear outcome until {@code reauth.uncertain-retry-after} (Finch offers
+     * no way to look a session up; one it may have made then is never handed out and expires unused).
      */
     private Uni<Void> createSession(ReauthDue due, Executor onContext) {
-        return ReauthIntentStore.record(pool, due, config.uncertainRetryAfter())
+        return ReauthIntentStore.record(pool, due, config.lease())
                 .emitOn(onContext)
                 .chain(attempt -> attempt == 0 ? Uni.createFrom().voidItem() : ask(due, attempt, onContext));
     }
@@ -161,7 +161,8 @@ public class ReauthSessionSweeper {
                 .onFailure().invoke(failure -> LOG.errorf("Reauthentication session %s for connection %s was created but "
                         + "could not be stored (%s); no other is asked for before %s", created.sessionId(), due.connectionId(),
                         failure.toString(), config.uncertainRetryAfter()))
-                .onFailure().recoverWithNull();
+                .onFailure().recoverWithUni(() -> ReauthIntentStore.extend(pool, due, config.uncertainRetryAfter())
+                        .onFailure().recoverWithNull());
     }
 
     private Uni<Void> notCreated(ReauthDue due, Throwable failure) {
@@ -170,7 +171,9 @@ public class ReauthSessionSweeper {
             // same, so none is asked for until then, which an operator should know.
             LOG.warnf("Reauthentication session for connection %s: unclear whether Finch made one (%s); not asking "
                     + "again before %s", due.connectionId(), failure.toString(), config.uncertainRetryAfter());
-            return ConnectionStore.retryReauthSessionLater(pool, due, config.uncertainRetryAfter()).onFailure().recoverWithNull();
+            return ReauthIntentStore.extend(pool, due, config.uncertainRetryAfter())
+                    .chain(() -> ConnectionStore.retryReauthSessionLater(pool, due, config.uncertainRetryAfter()))
+                    .onFailure().recoverWithNull();
         }
         if (shutdown.stopping()) {
             // Most likely cut off by the shutdown (the Finch client closing): no attempt counted, no delay.

@@ -81,7 +81,7 @@ public class RequestedReauthSessions {
             int current = standing.reauthEpisode();
             boolean joinsCurrent = status.needsEmployer() || standing.episodeOpen();
             ReauthDue due = new ReauthDue(request.connectionId(), joinsCurrent ? current : current + 1, 0);
-            return ReauthIntentStore.record(pool, due, config.uncertainRetryAfter())
+            return ReauthIntentStore.record(pool, due, config.lease())
                     .chain(attempt -> {
                         if (attempt == 0) {
                             throw new ReauthSessionInFlightException(request.connectionId());
@@ -111,7 +111,7 @@ public class RequestedReauthSessions {
         if (FinchGateway.mayHaveActed(failure)) {
             LOG.warnf("Requested reauthentication session for connection %s: unclear whether Finch made one (%s); not asking "
                     + "again before %s", due.connectionId(), failure.toString(), config.uncertainRetryAfter());
-            return Uni.createFrom().voidItem();
+            return ReauthIntentStore.extend(pool, due, config.uncertainRetryAfter()).onFailure().recoverWithNull();
         }
         return ReauthIntentStore.clear(pool, due).onFailure().recoverWithNull();
     }
